@@ -1,0 +1,75 @@
+"""May this caller take part in this ticket's conversation? tickets_api decides.
+
+chat_api never copies visibility rules: it asks tickets_api for the ticket with the
+caller's own token (200 = may see it). Positive answers are cached for a few seconds per
+token and ticket, so a busy conversation does not ask on every message.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import requests
+from flask import current_app, request
+
+from common.problems import NotFound, Unauthorized, Unavailable
+from common.security import Principal
+
+CACHE_SECONDS = 10.0
+_cache: dict[tuple[str, int], tuple[float, dict]] = {}
+_cache_lock = threading.Lock()
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()
+    return _local.session
+
+
+def raw_token() -> str:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.args.get("access_token", "")
+
+
+def fetch_ticket(token: str, ticket_id: int) -> dict:
+    key = (token, ticket_id)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+    base = current_app.config["TTS_CONFIG"].tickets_api_url
+    try:
+        response = _session().get(
+            f"{base}/api/tickets/{ticket_id}",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "X-Request-ID": request.headers.get("X-Request-ID", ""),
+            },
+            timeout=5,
+        )
+    except requests.RequestException as error:
+        raise Unavailable(f"tickets service unreachable: {type(error).__name__}") from None
+    if response.status_code in (403, 404):
+        raise NotFound(f"Ticket {ticket_id} not found")
+    if response.status_code == 401:
+        raise Unauthorized("Token rejected")
+    if response.status_code != 200:
+        raise Unavailable(f"tickets service answered {response.status_code}")
+    ticket = response.json()
+    with _cache_lock:
+        if len(_cache) > 10_000:
+            _cache.clear()
+        _cache[key] = (now, ticket)
+    return ticket
+
+
+def is_staff(principal: Principal) -> bool:
+    """Staff may read and write internal notes; requesters never see them."""
+    return bool(principal.roles.get("tts")) or principal.has_role(
+        "hdts", "Ticket Coordinator", "Admin"
+    )

@@ -1,0 +1,67 @@
+"""Posting and reading a ticket's messages. Posting notifies every chat_api process
+through PostgreSQL NOTIFY in the same transaction, so a message is broadcast exactly
+when (and only if) it is committed."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select, text
+
+from chat_api.access import is_staff
+from common.db import db
+from common.models.chat import Message
+from common.problems import Forbidden
+from common.security import Principal
+
+CHANNEL = "tts_chat"
+# NOTIFY payloads are capped at 8000 bytes; larger messages travel by id and are re-read.
+MAX_INLINE_PAYLOAD = 7000
+
+
+def message_view(message: Message) -> dict:
+    return {
+        "id": message.id,
+        "ticket_id": message.ticket_id,
+        "author": {"id": message.author_id, "name": message.author_name},
+        "body": message.body,
+        "internal": message.internal,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def post_message(principal: Principal, ticket_id: int, body: str, internal: bool) -> Message:
+    if internal and not is_staff(principal):
+        raise Forbidden("Only staff may post internal notes")
+    message = Message(
+        ticket_id=ticket_id,
+        author_id=principal.id,
+        author_name=principal.name,
+        body=body,
+        internal=internal,
+    )
+    db.session.add(message)
+    db.session.flush()
+    db.session.refresh(message, ["created_at"])
+    view = message_view(message)
+    payload = json.dumps({"ticket_id": ticket_id, "internal": internal, "message": view})
+    if len(payload.encode()) > MAX_INLINE_PAYLOAD:
+        payload = json.dumps({"ticket_id": ticket_id, "internal": internal, "id": message.id})
+    db.session.execute(
+        text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+    )
+    return message
+
+
+def list_messages(principal: Principal, ticket_id: int, after: int | None, limit: int):
+    query = select(Message).where(Message.ticket_id == ticket_id)
+    if not is_staff(principal):
+        query = query.where(Message.internal.is_(False))
+    if after:
+        query = query.where(Message.id > after)
+    return db.session.scalars(query.order_by(Message.id).limit(limit)).all()
+
+
+def load_view(message_id: int) -> dict | None:
+    message = db.session.get(Message, message_id)
+    return message_view(message) if message else None

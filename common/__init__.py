@@ -1,0 +1,1 @@
+"""Shared plumbing of every TTS service: config, database, security, events."""

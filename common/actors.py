@@ -1,0 +1,100 @@
+"""Declaring event consumers: one wrapper gives every actor the same boundary.
+
+An event actor runs in its service's app context, restores the request id of the request
+that caused the event, records ``(event id, actor)`` in the service's processed-events
+table in the same transaction as its work (so a redelivered event has no second effect),
+and commits once. Exceptions roll back and let Dramatiq retry with backoff; after the last
+retry the message lands in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+
+import dramatiq
+from flask import Flask
+from sqlalchemy.dialects.postgresql import insert
+
+from common.broker import ACTOR_DEFAULTS, get_broker
+from common.db import db
+from common.logs import request_id_var, service_var
+from common.models.mixins import PROCESSED_EVENT_MODELS
+
+log = logging.getLogger(__name__)
+
+_apps: dict[str, Flask] = {}
+_apps_lock = threading.Lock()
+_shared_app: Flask | None = None
+
+
+def use_app_for_actors(app: Flask | None) -> None:
+    """Run every actor in this app (the dev server and tests hold all services in one)."""
+    global _shared_app
+    _shared_app = app
+
+
+def app_for(service: str) -> Flask:
+    if _shared_app is not None:
+        return _shared_app
+    with _apps_lock:
+        if service not in _apps:
+            from common.app import create_app
+            from common.services import get
+
+            _apps[service] = create_app([get(service)])
+        return _apps[service]
+
+
+def event_actor(service: str, queue: str, name: str, **options) -> Callable:
+    """Declare ``fn(payload: dict, event_id: uuid.UUID)`` as the consumer ``name``."""
+
+    def decorator(fn: Callable[[dict, uuid.UUID], None]) -> dramatiq.Actor:
+        def run(envelope: dict) -> None:
+            event_id = uuid.UUID(envelope["id"])
+            app = app_for(service)
+            request_token = request_id_var.set(envelope.get("request_id"))
+            service_token = service_var.set(service)
+            try:
+                with app.app_context():
+                    try:
+                        if not _claim(service, event_id, name):
+                            log.info("duplicate event skipped", extra={"event_id": str(event_id)})
+                            db.session.rollback()
+                            return
+                        fn(envelope["payload"], event_id)
+                        db.session.commit()
+                    except Exception:
+                        db.session.rollback()
+                        raise
+            finally:
+                request_id_var.reset(request_token)
+                service_var.reset(service_token)
+
+        run.__name__ = fn.__name__
+        run.__doc__ = fn.__doc__
+        actor = dramatiq.actor(
+            run,
+            actor_name=name,
+            queue_name=queue,
+            broker=get_broker(),
+            **{**ACTOR_DEFAULTS, **options},
+        )
+        actor.handler = fn  # the plain function, for tests that call it in a transaction
+        return actor
+
+    return decorator
+
+
+def _claim(service: str, event_id: uuid.UUID, consumer: str) -> bool:
+    """True if this consumer has not handled the event before (row inserted now)."""
+    model = PROCESSED_EVENT_MODELS[service]
+    inserted = db.session.execute(
+        insert(model)
+        .values(event_id=event_id, consumer=consumer)
+        .on_conflict_do_nothing()
+        .returning(model.event_id)
+    ).first()
+    return inserted is not None

@@ -1,0 +1,111 @@
+"""Building a Flask app from one service (production) or all of them (the dev server).
+
+A service's ``create_app`` is ``create_app([its spec])``. Each service gets its own
+``ProblemApi`` (config prefix = service name), so ``<prefix>/openapi.json`` and
+``<prefix>/docs`` are the same paths whether it runs alone or beside the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+
+from flask import Flask, g, request
+from flask_migrate import Migrate
+from flask_sock import Sock
+
+from common.config import Config
+from common.db import db
+from common.logs import clean_request_id, configure_logging, request_id_var, service_var
+from common.outbox import init_relay
+from common.problems import ProblemApi
+from common.security import configure_jwt
+from common.services import ServiceSpec, load
+
+sock = Sock()
+migrate = Migrate()
+
+
+def create_app(services: list[ServiceSpec], config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    configure_logging(config.log_level, config.log_json)
+    name = services[0].package if len(services) == 1 else "tts"
+    app = Flask(name)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        TTS_CONFIG=config,
+        TTS_SERVICES=[spec.name for spec in services],
+        SQLALCHEMY_BINDS={
+            spec.name: {
+                "url": config.database_url(spec.name),
+                "pool_size": config.database_pool_size,
+                "max_overflow": config.database_pool_size,
+                "pool_pre_ping": True,
+            }
+            for spec in services
+        },
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    for spec in services:
+        importlib.import_module(spec.models)
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    configure_jwt(app, config)
+    sock.init_app(app)
+    init_relay(app, config.outbox_relay)
+    _install_request_context(app, services)
+
+    from common.health import health_blueprint
+
+    for spec in services:
+        api = _make_api(app, spec)
+        api.register_blueprint(health_blueprint(spec.name, spec.prefix))
+        for dotted in spec.blueprints:
+            api.register_blueprint(load(dotted))
+        if spec.sock_routes:
+            load(spec.sock_routes)(app, sock)
+        if spec.on_app:
+            load(spec.on_app)(app)
+    return app
+
+
+def _make_api(app: Flask, spec: ServiceSpec) -> ProblemApi:
+    key = spec.name.upper() + "_"
+    app.config.update(
+        {
+            f"{key}API_TITLE": spec.title,
+            f"{key}API_VERSION": "1.0",
+            f"{key}OPENAPI_VERSION": "3.0.3",
+            f"{key}OPENAPI_URL_PREFIX": spec.prefix,
+            f"{key}OPENAPI_JSON_PATH": "openapi.json",
+            f"{key}OPENAPI_SWAGGER_UI_PATH": "docs",
+            f"{key}OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        }
+    )
+    api = ProblemApi(app, config_prefix=key)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    return api
+
+
+def _install_request_context(app: Flask, services: list[ServiceSpec]) -> None:
+    by_prefix = sorted(
+        ((prefix, spec.name) for spec in services for prefix in spec.prefixes),
+        key=lambda item: -len(item[0]),
+    )
+
+    @app.before_request
+    def _start_request():
+        g.request_id = clean_request_id(request.headers.get("X-Request-ID"))
+        g.started = time.perf_counter()
+        request_id_var.set(g.request_id)
+        service_var.set(next((s for p, s in by_prefix if request.path.startswith(p)), None))
+
+    @app.after_request
+    def _finish_request(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response

@@ -1,0 +1,53 @@
+"""The Dramatiq broker of this process: RabbitMQ in production, in-process elsewhere.
+
+Actors bind to a broker when they are declared, so the broker is made once, from the
+environment, before any ``tasks`` module is imported (``get_broker`` does it lazily).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
+
+from common.config import Config
+
+# Kept well under RabbitMQ's consumer_timeout (30 min): a message held longer is requeued
+# by the broker and delivered twice, and delayed retries longer than that break entirely.
+ACTOR_DEFAULTS = {
+    "max_retries": 8,
+    "min_backoff": 500,  # ms
+    "max_backoff": 5 * 60_000,  # ms
+    "time_limit": 60_000,  # ms
+}
+
+_lock = threading.Lock()
+_broker: dramatiq.Broker | None = None
+
+
+def build_broker(url: str) -> dramatiq.Broker:
+    if url == "stub":
+        broker = StubBroker()
+    else:
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        # Publisher confirms: enqueue returns only once RabbitMQ has the message.
+        broker = RabbitmqBroker(url=url, confirm_delivery=True)
+    broker.add_middleware(CurrentMessage())
+    return broker
+
+
+def get_broker(config: Config | None = None) -> dramatiq.Broker:
+    global _broker
+    with _lock:
+        if _broker is None:
+            config = config or Config.from_env()
+            _broker = build_broker(config.broker_url)
+            dramatiq.set_broker(_broker)
+        return _broker
+
+
+def is_stub(broker: dramatiq.Broker) -> bool:
+    return isinstance(broker, StubBroker)

@@ -1,0 +1,147 @@
+"""``tts``: the admin CLI. Services add their own groups through their ServiceSpec."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+
+import click
+
+from common.config import Config
+from common.services import ServiceSpec, discover, load
+
+
+def _select(names: tuple[str, ...]) -> list[ServiceSpec]:
+    specs = discover()
+    unknown = [n for n in names if n not in specs]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown service(s): {', '.join(unknown)}; known: {', '.join(specs)}"
+        )
+    return [specs[n] for n in names] if names else list(specs.values())
+
+
+def cli_app(services: list[ServiceSpec] | None = None):
+    """An app holding every service's database, relaying events as soon as they commit."""
+    from common.app import create_app
+
+    config = Config.from_env(outbox_relay="sync")
+    return create_app(services or list(discover().values()), config)
+
+
+@click.group()
+def main() -> None:
+    """TTS administration."""
+
+
+@main.group()
+def db() -> None:
+    """Databases and migrations."""
+
+
+@db.command("create")
+@click.argument("services", nargs=-1)
+def db_create(services):
+    """Create the service databases that do not exist yet."""
+    from common.migrations import create_databases
+
+    created = create_databases(Config.from_env(), _select(services))
+    click.echo(f"created: {', '.join(created)}" if created else "all databases exist")
+
+
+@db.command("upgrade")
+@click.argument("services", nargs=-1)
+def db_upgrade(services):
+    """Apply every pending migration of each service (all by default)."""
+    from common.migrations import create_databases, upgrade
+
+    specs = _select(services)
+    create_databases(Config.from_env(), specs)
+    upgrade(cli_app(specs), specs)
+    click.echo(f"upgraded: {', '.join(s.name for s in specs)}")
+
+
+@db.command("revision")
+@click.argument("service")
+@click.option("-m", "--message", required=True)
+def db_revision(service, message):
+    """Autogenerate a migration for SERVICE from its models."""
+    from common.migrations import revision
+
+    (spec,) = _select((service,))
+    revision(cli_app([spec]), spec, message)
+
+
+@main.group()
+def seed() -> None:
+    """Seed data (every seeder is idempotent)."""
+
+
+@seed.command("demo")
+def seed_demo():
+    """Systems, roles, default workflow and the four demo accounts."""
+    app = cli_app()
+    with app.app_context():
+        for spec in discover().values():
+            for dotted in spec.seeders:
+                load(dotted)()
+
+
+@main.command()
+@click.argument("services", nargs=-1)
+@click.option("--processes", default=1, show_default=True)
+@click.option("--threads", default=8, show_default=True)
+def worker(services, processes, threads):
+    """Run the Dramatiq worker for SERVICES (all with queues, by default)."""
+    specs = [s for s in _select(services) if s.queues]
+    queues = sorted({q for s in specs for q in s.queues})
+    dramatiq_bin = shutil.which("dramatiq") or os.path.join(
+        os.path.dirname(sys.executable), "dramatiq"
+    )
+    os.environ["TTS_WORKER_SERVICES"] = ",".join(s.name for s in specs)
+    args = [dramatiq_bin, "common.worker", "--processes", str(processes), "--threads", str(threads)]
+    args += ["--queues", *queues]
+    os.execv(dramatiq_bin, args)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run one pass and exit.")
+def scheduler(once):
+    """Run the periodic sweeps (outbox, and each service's jobs)."""
+    import signal
+
+    from common.app import create_app
+    from common.scheduler import run_forever, run_once
+
+    config = Config.from_env()
+    app = create_app(list(discover().values()), config.replace(outbox_relay="sync"))
+    if once:
+        click.echo(f"re-published {run_once(app)} events")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        run_forever(app, config.sweep_interval_seconds, stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Port (default TTS_PORT or 8000).")
+@click.option("--no-seed", is_flag=True)
+def dev(port, no_seed):
+    """Run everything in one process on an embedded PostgreSQL (see scripts/dev)."""
+    from common.devserver import run
+
+    run(port or int(os.environ.get("TTS_PORT", "8000")), seed=not no_seed)
+
+
+def _mount_service_groups() -> None:
+    for spec in discover().values():
+        if spec.cli:
+            main.add_command(load(spec.cli))
+
+
+_mount_service_groups()

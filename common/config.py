@@ -1,0 +1,158 @@
+"""Settings from the environment, parsed and typed in one place.
+
+Every process (service, worker, scheduler, CLI) builds one ``Config`` with ``Config.from_env()``.
+Development and test runs get working defaults (generated keys under ``var/``, loopback
+servers); production refuses to start when a secret is missing or left at a dev default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from urllib.parse import quote
+
+ENVIRONMENTS = ("development", "test", "production")
+DEV_SECRET = "dev-only-secret-never-use-in-production"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"not a boolean: {value!r}")
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str = "development"
+    secret_key: str = DEV_SECRET
+    var_dir: Path = field(default_factory=lambda: project_root() / "var")
+
+    # PostgreSQL: one database per service, named <prefix><service> unless a URL is given.
+    database_host: str = "127.0.0.1"
+    database_port: int = 5432
+    database_user: str = "postgres"
+    database_password: str = ""
+    database_prefix: str = "tts_"
+    database_urls: dict[str, str] = field(default_factory=dict)
+    database_pool_size: int = 10
+
+    # "amqp://..." for RabbitMQ, "stub" for the in-process broker (dev and unit tests).
+    broker_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    # "thread": a background relay publishes committed events; "sync": publish right after
+    # commit in the committing thread (CLI, tests).
+    outbox_relay: str = "thread"
+
+    jwt_private_key_file: Path | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_issuer: str = "tts-auth"
+    jwt_audience: str = "tts"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 7
+
+    # Where services reach tickets_api for access checks (chat_api asks with the caller's token).
+    tickets_api_url: str = "http://127.0.0.1:8000"
+    log_json: bool = True
+    log_level: str = "INFO"
+    demo_password: str | None = None
+    sweep_interval_seconds: float = 5.0
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Config:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str | None = None) -> str | None:
+            return env.get(f"TTS_{name}", default)
+
+        urls = {
+            key[len("TTS_") : -len("_DATABASE_URL")].lower(): value
+            for key, value in env.items()
+            if key.startswith("TTS_") and key.endswith("_DATABASE_URL") and value
+        }
+        values: dict = {
+            "env": get("ENV", "development"),
+            "secret_key": get("SECRET_KEY", DEV_SECRET),
+            "database_host": get("DATABASE_HOST", "127.0.0.1"),
+            "database_port": int(get("DATABASE_PORT", "5432")),
+            "database_user": get("DATABASE_USER", "postgres"),
+            "database_password": get("DATABASE_PASSWORD", ""),
+            "database_prefix": get("DATABASE_PREFIX", "tts_"),
+            "database_urls": urls,
+            "database_pool_size": int(get("DATABASE_POOL_SIZE", "10")),
+            "broker_url": get("BROKER_URL", cls.broker_url),
+            "outbox_relay": get("OUTBOX_RELAY", "thread"),
+            "jwt_issuer": get("JWT_ISSUER", "tts-auth"),
+            "jwt_audience": get("JWT_AUDIENCE", "tts"),
+            "access_token_minutes": int(get("ACCESS_TOKEN_MINUTES", "15")),
+            "refresh_token_days": int(get("REFRESH_TOKEN_DAYS", "7")),
+            "tickets_api_url": get("TICKETS_API_URL", "http://127.0.0.1:8000").rstrip("/"),
+            "log_json": _bool(get("LOG_JSON", "1")),
+            "log_level": get("LOG_LEVEL", "INFO").upper(),
+            "demo_password": get("DEMO_PASSWORD"),
+            "sweep_interval_seconds": float(get("SWEEP_INTERVAL_SECONDS", "5")),
+        }
+        if get("VAR_DIR"):
+            values["var_dir"] = Path(get("VAR_DIR")).resolve()
+        for name in ("JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE"):
+            if get(name):
+                values[name.lower()] = Path(get(name))
+        values.update(overrides)
+        config = cls(**values)
+        config.validate()
+        return config
+
+    def replace(self, **changes) -> Config:
+        return replace(self, **changes)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def validate(self) -> None:
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"TTS_ENV must be one of {ENVIRONMENTS}, not {self.env!r}")
+        if self.outbox_relay not in ("thread", "sync"):
+            raise ConfigError("TTS_OUTBOX_RELAY must be 'thread' or 'sync'")
+        if not self.is_production:
+            return
+        missing = []
+        if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+            missing.append("TTS_SECRET_KEY (32+ random characters)")
+        if self.jwt_public_key_file is None:
+            missing.append("TTS_JWT_PUBLIC_KEY_FILE")
+        if self.broker_url == "stub":
+            missing.append("TTS_BROKER_URL (a RabbitMQ URL)")
+        if missing:
+            raise ConfigError("production needs real settings: " + ", ".join(missing))
+
+    def database_url(self, service: str) -> str:
+        if service in self.database_urls:
+            return self.database_urls[service]
+        auth = quote(self.database_user, safe="")
+        if self.database_password:
+            auth += ":" + quote(self.database_password, safe="")
+        host = self.database_host
+        # A path means a Unix socket directory (the embedded dev server listens on one).
+        if host.startswith("/"):
+            return f"postgresql+psycopg2://{auth}@/{self.database_name(service)}?host={host}"
+        return (
+            f"postgresql+psycopg2://{auth}@{host}:{self.database_port}/"
+            f"{self.database_name(service)}"
+        )
+
+    def database_name(self, service: str) -> str:
+        return f"{self.database_prefix}{service}"
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}

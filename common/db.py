@@ -1,0 +1,33 @@
+"""The one Flask-SQLAlchemy instance and the declarative base every model shares.
+
+Each service's tables carry ``__bind_key__ = <service name>`` so they land in that
+service's own database; in the one-process dev server all binds live side by side.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names so Alembic autogenerate produces the same migration everywhere.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

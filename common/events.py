@@ -1,0 +1,119 @@
+"""The event catalogue: every event, who produces it, its payload, and who receives it.
+
+Subscribers are named by Dramatiq actor name and queue, so common/ routes events without
+importing any service. The relay sends one message per subscriber. A test checks that
+every subscriber named here is an actor declared by its service on that queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marshmallow import Schema, fields, validate
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    actor: str
+    queue: str
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    producer: str
+    schema: type[Schema]
+    subscribers: tuple[Subscriber, ...] = ()
+
+
+class RoleSynced(Schema):
+    role_id = fields.Int(required=True)
+    system = fields.Str(required=True)
+    name = fields.Str(required=True)
+    deleted = fields.Bool(load_default=False)
+
+
+class UserRoleSynced(Schema):
+    grant_id = fields.Int(required=True)
+    user_id = fields.Int(required=True)
+    user_name = fields.Str(required=True)
+    user_email = fields.Str(required=True)
+    system = fields.Str(required=True)
+    role = fields.Str(required=True)
+    is_active = fields.Bool(required=True)
+    deployed = fields.Bool(required=True)
+    version = fields.Int(required=True)
+    deleted = fields.Bool(load_default=False)
+
+
+class TicketCreated(Schema):
+    ticket_id = fields.Int(required=True)
+    number = fields.Int(required=True)
+    requester_id = fields.Int(required=True)
+    subject = fields.Str(required=True)
+
+
+class TicketOpened(Schema):
+    ticket_id = fields.Int(required=True)
+    number = fields.Int(required=True)
+    subject = fields.Str(required=True)
+    category = fields.Str(required=True)
+    subcategory = fields.Str(allow_none=True)
+    department = fields.Str(required=True)
+    priority = fields.Str(
+        required=True, validate=validate.OneOf(["low", "medium", "high", "critical"])
+    )
+    requester_id = fields.Int(required=True)
+
+
+class TaskAssigned(Schema):
+    task_id = fields.Int(required=True)
+    ticket_id = fields.Int(required=True)
+    ticket_number = fields.Int(allow_none=True)
+    ticket_subject = fields.Str(required=True)
+    step = fields.Str(required=True)
+    assignee_id = fields.Int(required=True)
+    assignee_name = fields.Str(required=True)
+
+
+CATALOGUE: dict[str, EventType] = {
+    event.name: event
+    for event in (
+        # Role holders are replicated by name (system, role); the role rows themselves
+        # gain a consumer with workflow definitions that reference roles.
+        EventType("roles.sync", producer="auth", schema=RoleSynced),
+        EventType(
+            "user_roles.sync",
+            producer="auth",
+            schema=UserRoleSynced,
+            subscribers=(Subscriber("workflow.on_user_role_synced", "workflow"),),
+        ),
+        EventType("tickets.created", producer="tickets", schema=TicketCreated),
+        EventType(
+            "tickets.opened",
+            producer="tickets",
+            schema=TicketOpened,
+            subscribers=(Subscriber("workflow.on_ticket_opened", "workflow"),),
+        ),
+        EventType(
+            "tasks.assigned",
+            producer="workflow",
+            schema=TaskAssigned,
+            subscribers=(
+                Subscriber("tickets.on_task_assigned", "tickets"),
+                Subscriber("notify.on_task_assigned", "notify"),
+            ),
+        ),
+    )
+}
+
+
+class UnknownEvent(KeyError):
+    pass
+
+
+def event_type(name: str) -> EventType:
+    try:
+        return CATALOGUE[name]
+    except KeyError:
+        raise UnknownEvent(name) from None

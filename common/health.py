@@ -1,0 +1,75 @@
+"""``<prefix>/health`` (the process answers) and ``<prefix>/ready`` (its database and broker
+answer). Readiness results are cached for a second so probes cannot overload anything."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask_smorest import Blueprint
+from sqlalchemy import text
+
+from common.broker import get_broker, is_stub
+from common.db import db
+
+_CACHE_SECONDS = 1.0
+_cache: dict[str, tuple[float, dict, int]] = {}
+_cache_lock = threading.Lock()
+
+
+def check_database(bind: str) -> str:
+    try:
+        with db.engines[bind].connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return "ok"
+    except Exception as error:  # readiness reports, it never raises
+        return f"error: {type(error).__name__}"
+
+
+def check_broker() -> str:
+    broker = get_broker()
+    if is_stub(broker):
+        return "ok"
+    import pika
+
+    try:
+        # A fresh handshake, not the broker's cached channel: that is what "reachable" means.
+        connection = pika.BlockingConnection(broker.parameters)
+        connection.close()
+        return "ok"
+    except Exception as error:
+        return f"error: {type(error).__name__}"
+
+
+def readiness(bind: str) -> tuple[dict, int]:
+    now = time.monotonic()
+    with _cache_lock:
+        cached = _cache.get(bind)
+        if cached and now - cached[0] < _CACHE_SECONDS:
+            return cached[1], cached[2]
+    checks = {"database": check_database(bind), "broker": check_broker()}
+    ok = all(value == "ok" for value in checks.values())
+    body = {"status": "ready" if ok else "unavailable", "checks": checks}
+    status = 200 if ok else 503
+    with _cache_lock:
+        _cache[bind] = (now, body, status)
+    return body, status
+
+
+def health_blueprint(service: str, prefix: str) -> Blueprint:
+    blp = Blueprint(
+        f"{service}-health", __name__, url_prefix=prefix, description="Liveness and readiness"
+    )
+
+    @blp.route("/health")
+    @blp.response(200)
+    def health():
+        return {"status": "ok", "service": service}
+
+    @blp.route("/ready")
+    def ready():
+        body, status = readiness(service)
+        body["service"] = service
+        return body, status
+
+    return blp

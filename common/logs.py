@@ -1,0 +1,67 @@
+"""Structured logs carrying a request id from the HTTP request into the actors it triggers.
+
+The id comes from ``X-Request-ID`` (nginx sets it) or is made here; it is stored on each
+outbox event, travels in the Dramatiq message options and is restored by the actor
+wrapper, so one grep follows a ticket approval through every service.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import sys
+import uuid
+
+from pythonjsonlogger.json import JsonFormatter
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
+service_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("service", default=None)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def clean_request_id(value: str | None) -> str:
+    """Accept a caller's id only if it is short and plain; otherwise make one."""
+    if value and len(value) <= 64 and all(c.isalnum() or c in "-_." for c in value):
+        return value
+    return new_request_id()
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        record.service = service_var.get()
+        return True
+
+
+_configured = False
+
+
+def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
+    """Idempotent: every entry point calls it, the first call wins."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(ContextFilter())
+    if json_logs:
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(service)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # pika logs every connection step at INFO; keep its warnings only.
+    logging.getLogger("pika").setLevel(logging.WARNING)

@@ -1,0 +1,36 @@
+"""chat_api's tables (database ``tts_chat``): the conversation on each ticket."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from common.db import db
+from common.models.mixins import OutboxMixin, ProcessedEventMixin
+
+BIND = "chat"
+
+
+class Message(db.Model):
+    __bind_key__ = BIND
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(Integer)
+    author_name: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # Internal notes are between staff; the requester never receives them.
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ChatOutbox(OutboxMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class ChatProcessedEvent(ProcessedEventMixin, db.Model):
+    __bind_key__ = BIND

@@ -1,0 +1,63 @@
+"""Tables every service has in its own database: the outbox and the consumed-events log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, String, func, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+# bind key -> model class, filled as each service's models module is imported.
+OUTBOX_MODELS: dict[str, type] = {}
+PROCESSED_EVENT_MODELS: dict[str, type] = {}
+
+
+class OutboxMixin:
+    """An event written in the producer's transaction, published after commit.
+
+    ``id`` is the event id consumers dedupe on; ``published_at`` stays NULL until the
+    broker confirmed every subscriber's message, so the sweeper finds what was left behind.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict] = mapped_column(JSONB)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        OUTBOX_MODELS[cls.__bind_key__] = cls
+
+    @declared_attr.directive
+    def __table_args__(cls):
+        # Only unpublished rows are ever scanned: a partial index keeps that scan tiny.
+        return (
+            Index(
+                "ix_outbox_unpublished",
+                "created_at",
+                postgresql_where=text("published_at IS NULL"),
+            ),
+        )
+
+
+class ProcessedEventMixin:
+    """One row per (event, consumer) handled: delivery is at least once, effects once."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    consumer: Mapped[str] = mapped_column(String(120), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        PROCESSED_EVENT_MODELS[cls.__bind_key__] = cls

@@ -1,0 +1,213 @@
+"""The transactional outbox: events are rows committed with the change that caused them.
+
+``emit()`` adds the row to the current session. After the session commits, the relay
+publishes the new rows (one Dramatiq message per subscriber, with publisher confirms) and
+marks them published. Rows a crash or a broker outage left behind are re-published by
+``sweep()``, which the scheduler runs. Rows are claimed with ``FOR UPDATE SKIP LOCKED``
+so a relay and any number of sweepers never publish the same row at the same time.
+Delivery is at least once; consumers dedupe on the event id.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from dramatiq import Message
+from flask import Flask, current_app
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from common.broker import get_broker
+from common.db import db
+from common.events import event_type
+from common.logs import request_id_var
+from common.models.mixins import OUTBOX_MODELS
+
+log = logging.getLogger(__name__)
+PENDING_KEY = "tts_outbox_pending"
+RELAY_KEY = "tts_outbox_relay"
+BATCH = 200
+
+
+class PayloadError(ValueError):
+    """An event's payload does not match its schema: a bug in the producer."""
+
+
+def emit(name: str, payload: dict) -> uuid.UUID:
+    """Record an event in the producer's outbox, in the caller's transaction."""
+    kind = event_type(name)
+    errors = kind.schema().validate(payload)
+    if errors:
+        raise PayloadError(f"{name}: {errors}")
+    model = OUTBOX_MODELS[kind.producer]
+    event_id = uuid.uuid4()
+    db.session.add(model(id=event_id, name=name, payload=payload, request_id=request_id_var.get()))
+    db.session.info.setdefault(PENDING_KEY, []).append((kind.producer, event_id))
+    return event_id
+
+
+def envelope(row) -> dict:
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "payload": row.payload,
+        "request_id": row.request_id,
+        "occurred_at": row.created_at.isoformat() if row.created_at else None,
+    }
+
+
+def _publish_rows(rows) -> None:
+    broker = get_broker()
+    for row in rows:
+        kind = event_type(row.name)
+        body = envelope(row)
+        for subscriber in kind.subscribers:
+            broker.declare_queue(subscriber.queue)
+            broker.enqueue(
+                Message(
+                    queue_name=subscriber.queue,
+                    actor_name=subscriber.actor,
+                    args=(body,),
+                    kwargs={},
+                    options={"event_id": body["id"], "request_id": row.request_id},
+                )
+            )
+
+
+def publish(bind: str, event_ids: list[uuid.UUID] | None = None, older_than: float = 0) -> int:
+    """Publish unpublished rows of one service's outbox: the given ids, or the oldest.
+
+    Runs in its own transaction on the bind's engine, so it never mixes with a caller's
+    unit of work. Returns how many events were published.
+    """
+    model = OUTBOX_MODELS[bind]
+    query = select(model).where(model.published_at.is_(None))
+    if event_ids is not None:
+        query = query.where(model.id.in_(event_ids))
+    if older_than:
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
+        query = query.where(model.created_at < cutoff)
+    query = query.order_by(model.created_at).limit(BATCH).with_for_update(skip_locked=True)
+    with Session(db.engines[bind]) as session, session.begin():
+        rows = session.scalars(query).all()
+        if not rows:
+            return 0
+        try:
+            _publish_rows(rows)
+        except Exception:
+            # Leave them unpublished: the sweeper retries; count the attempt for operators.
+            session.rollback()
+            with Session(db.engines[bind]) as counter, counter.begin():
+                counter.execute(
+                    update(model)
+                    .where(model.id.in_([row.id for row in rows]))
+                    .values(attempts=model.attempts + 1)
+                )
+            log.exception("outbox publish failed", extra={"bind": bind, "count": len(rows)})
+            return 0
+        session.execute(
+            update(model)
+            .where(model.id.in_([row.id for row in rows]))
+            .values(published_at=datetime.now(UTC), attempts=model.attempts + 1)
+        )
+        return len(rows)
+
+
+def sweep(binds: list[str], grace_seconds: float = 2.0) -> int:
+    """Re-publish what the relay left behind (older than ``grace_seconds``)."""
+    total = 0
+    for bind in binds:
+        if bind not in OUTBOX_MODELS:
+            continue
+        while True:
+            published = publish(bind, older_than=grace_seconds)
+            total += published
+            if published < BATCH:
+                break
+    return total
+
+
+class Relay:
+    """Publishes each committed batch of events, in the background or right away."""
+
+    def __init__(self, app: Flask, mode: str):
+        self.app = app
+        self.mode = mode
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, pending: list[tuple[str, uuid.UUID]]) -> None:
+        if self.mode == "sync":
+            self._publish(pending)
+            return
+        self._ensure_thread()
+        self._queue.put(pending)
+
+    def _publish(self, pending: list[tuple[str, uuid.UUID]]) -> None:
+        by_bind: dict[str, list[uuid.UUID]] = {}
+        for bind, event_id in pending:
+            by_bind.setdefault(bind, []).append(event_id)
+        for bind, ids in by_bind.items():
+            publish(bind, ids)
+
+    def _ensure_thread(self) -> None:
+        # Started lazily: gunicorn forks after the app is made, and threads do not survive.
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            pending = list(self._queue.get())
+            taken = 1
+            # Drain what else is waiting so a burst of commits becomes one pass per bind.
+            while len(pending) < BATCH:
+                try:
+                    pending.extend(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+                taken += 1
+            try:
+                with self.app.app_context():
+                    self._publish(pending)
+            except Exception:
+                log.exception("outbox relay pass failed; the sweeper will retry")
+            finally:
+                for _ in range(taken):
+                    self._queue.task_done()
+
+    def join(self, timeout: float = 5.0) -> None:
+        """Wait until queued batches are published (tests and CLI exits)."""
+        deadline = datetime.now(UTC) + timedelta(seconds=timeout)
+        while self._queue.unfinished_tasks and datetime.now(UTC) < deadline:
+            threading.Event().wait(0.01)
+
+
+def init_relay(app: Flask, mode: str) -> Relay:
+    relay = Relay(app, mode)
+    app.extensions[RELAY_KEY] = relay
+    return relay
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING_KEY, None)
+    if not pending:
+        return
+    relay = current_app.extensions.get(RELAY_KEY)
+    if relay is None:
+        return  # no relay in this process: the scheduler's sweep publishes them
+    relay.submit(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)

@@ -1,0 +1,113 @@
+"""RFC 7807 problem details: the one error format every service answers with.
+
+Services raise ``DomainError`` subclasses; the ``ProblemApi`` (smorest's ``Api`` with our
+error handler) turns those, HTTP errors, validation errors and JWT failures into
+``application/problem+json`` bodies.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, g, json, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+PROBLEM_MIME = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; the message is safe to show the caller."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extra):
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class Unavailable(DomainError):
+    status = 503
+    title = "Service unavailable"
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if request:
+        body["instance"] = request.path
+    request_id = g.get("request_id") if g else None
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+class ProblemApi(Api):
+    """smorest's Api, answering every error as a problem document."""
+
+    def handle_http_exception(self, error: HTTPException):
+        extra = {}
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages")
+        if messages:
+            # webargs nests by location ({"json": {...}}); the caller wants the field map.
+            if isinstance(messages, dict) and len(messages) == 1:
+                (messages,) = messages.values()
+            extra["errors"] = messages
+        response = problem(
+            error.code or 500,
+            error.name,
+            error.description if error.code != 422 else "The request body is invalid.",
+            **extra,
+        )
+        for name, value in data.get("headers", {}).items():
+            response.headers[name] = value
+        if error.code == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    def _register_error_handlers(self):
+        super()._register_error_handlers()
+        app = self._app
+        app.register_error_handler(DomainError, _handle_domain_error)
+        app.register_error_handler(Exception, _handle_unexpected)
+
+
+def _handle_domain_error(error: DomainError):
+    return problem(error.status, error.title, error.detail, **error.extra)
+
+
+def _handle_unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return ProblemApi.handle_http_exception(None, error)  # type: ignore[arg-type]
+    log.exception("unhandled error")
+    generic = InternalServerError()
+    return problem(500, generic.name, "An unexpected error occurred.")

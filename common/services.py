@@ -1,0 +1,70 @@
+"""How a service describes itself, and how common/ finds services without importing them.
+
+Each service package has a ``service.py`` with one ``ServiceSpec`` and declares it in the
+``tts.services`` entry-point group of setup.cfg. Everything that needs "all services" (the
+CLI, the dev server, workers, the scheduler) asks ``discover()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+
+
+def load(dotted: str):
+    """Import ``"package.module:attribute"`` (or a bare module) lazily."""
+    module_name, _, attribute = dotted.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # short name: also the database bind key and the config prefix of its Api
+    package: str  # the Python package, e.g. "tickets_api"
+    title: str
+    prefixes: tuple[str, ...]  # URL prefixes it owns; the first one serves health/ready/docs
+    blueprints: tuple[str, ...] = ()  # "module:attribute" of smorest blueprints
+    sock_routes: str | None = None  # "module:function(app)" that registers WebSocket routes
+    tasks: str | None = None  # module holding its Dramatiq actors
+    queues: tuple[str, ...] = ()
+    seeders: tuple[str, ...] = ()  # "module:function" run by `tts seed demo`, in order
+    cli: str | None = None  # "module:click_group" mounted under `tts <name>`
+    periodic: tuple[str, ...] = ()  # "module:function" sweeps run by the scheduler
+    on_app: str | None = None  # "module:function(app)" extra wiring at app creation
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str:
+        return self.prefixes[0]
+
+    @property
+    def migrations_dir(self) -> Path:
+        module = importlib.import_module(self.package)
+        return Path(module.__file__).resolve().parent / "migrations"
+
+    @property
+    def models(self) -> str:
+        return f"common.models.{self.name}"
+
+
+@cache
+def discover() -> dict[str, ServiceSpec]:
+    """All installed services, in the order setup.cfg declares them."""
+    specs = {}
+    for ep in entry_points(group="tts.services"):
+        spec = ep.load()
+        specs[spec.name] = spec
+    if not specs:
+        raise RuntimeError("no TTS services installed: run `pip install -e .`")
+    return specs
+
+
+def get(name: str) -> ServiceSpec:
+    specs = discover()
+    if name not in specs:
+        raise KeyError(f"unknown service {name!r}; known: {', '.join(specs)}")
+    return specs[name]

@@ -1,0 +1,21 @@
+"""Entry module for ``dramatiq common.worker``: sets up the broker, then imports the actors
+of the services named in ``TTS_WORKER_SERVICES`` (comma-separated)."""
+
+from __future__ import annotations
+
+import os
+
+from common.broker import get_broker
+from common.config import Config
+from common.logs import configure_logging
+from common.services import discover, load
+
+config = Config.from_env()
+configure_logging(config.log_level, config.log_json)
+broker = get_broker(config)
+
+_names = [n for n in os.environ.get("TTS_WORKER_SERVICES", "").split(",") if n] or list(discover())
+for _name in _names:
+    _spec = discover()[_name]
+    if _spec.tasks:
+        load(_spec.tasks)

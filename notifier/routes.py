@@ -1,0 +1,26 @@
+from flask_smorest import Blueprint
+
+from common.security import authenticate
+from notifier import service
+from notifier.schemas import NotificationListArgs, NotificationPage
+
+blp = Blueprint(
+    "notifications", __name__, url_prefix="/api/notifications", description="In-app notifications"
+)
+
+
+@blp.route("")
+@blp.arguments(NotificationListArgs, location="query")
+@blp.response(200, NotificationPage)
+@blp.doc(security=[{"bearerAuth": []}])
+def list_notifications(args):
+    """The caller's own notifications, newest first."""
+    principal = authenticate()
+    items, next_cursor = service.list_for(
+        principal.id, args["unread"], args["limit"], args.get("before")
+    )
+    return {
+        "items": items,
+        "next_cursor": next_cursor,
+        "unread_count": service.unread_count(principal.id),
+    }

@@ -1,0 +1,11 @@
+from common.services import ServiceSpec
+
+SERVICE = ServiceSpec(
+    name="notify",
+    package="notifier",
+    title="TTS notifications API",
+    prefixes=("/api/notifications", "/ws/notifications"),
+    blueprints=("notifier.routes:blp",),
+    tasks="notifier.tasks",
+    queues=("notify",),
+)

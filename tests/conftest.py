@@ -1,0 +1,128 @@
+"""Shared fixtures: real PostgreSQL (schema from migrations), each test rolled back.
+
+Unit and integration tests run the services in one app on the in-process StubBroker;
+``deliver()`` runs queued actor messages through the real actor wrapper. Tests of the
+RabbitMQ path, the live WebSocket fan-out and the stack build on top of these.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+TEST_ENV = {
+    "TTS_ENV": "test",
+    "TTS_BROKER_URL": "stub",
+    "TTS_DATABASE_PREFIX": os.environ.get("TTS_TEST_DATABASE_PREFIX", "tts_test_"),
+    "TTS_OUTBOX_RELAY": "sync",
+    "TTS_LOG_JSON": "0",
+    "TTS_LOG_LEVEL": "WARNING",
+    "TTS_DEMO_PASSWORD": "demo-password-1",
+    "TTS_VAR_DIR": os.path.join(tempfile.gettempdir(), "tts-test-var"),
+}
+os.environ.update(TEST_ENV)
+
+import pytest  # noqa: E402
+from dramatiq import Message  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from common.actors import use_app_for_actors  # noqa: E402
+from common.app import create_app  # noqa: E402
+from common.broker import get_broker  # noqa: E402
+from common.config import Config  # noqa: E402
+from common.db import db  # noqa: E402
+from common.migrations import create_databases, upgrade  # noqa: E402
+from common.services import discover, load  # noqa: E402
+from tests.support import Client  # noqa: E402
+
+REQUIRE_ALL = os.environ.get("TTS_REQUIRE_ALL") == "1" or os.environ.get("CI") == "true"
+
+
+def _drop_test_databases(config: Config) -> None:
+    for name in discover():
+        url = make_url(config.database_url(name))
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return Config.from_env()
+
+
+@pytest.fixture(scope="session")
+def app(config):
+    """One app with every service, on freshly migrated test databases."""
+    specs = list(discover().values())
+    _drop_test_databases(config)
+    create_databases(config, specs)
+    application = create_app(specs, config)
+    upgrade(application, specs)
+    get_broker()
+    for spec in specs:
+        if spec.tasks:
+            load(spec.tasks)
+    use_app_for_actors(application)
+    # Every commit inside a test becomes a savepoint of the test's outer transaction.
+    db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
+    yield application
+    use_app_for_actors(None)
+
+
+@pytest.fixture
+def tx(app):
+    """Run the test inside one transaction per database, rolled back afterwards."""
+    with app.app_context():
+        engines = db.engines
+        originals = dict(engines)
+        opened = []
+        for key, engine in originals.items():
+            connection = engine.connect()
+            opened.append((connection, connection.begin()))
+            engines[key] = connection
+        try:
+            yield
+        finally:
+            db.session.remove()
+            for connection, transaction in opened:
+                transaction.rollback()
+                connection.close()
+            engines.update(originals)
+            get_broker().flush_all()
+
+
+@pytest.fixture
+def client(app, tx) -> Client:
+    return Client(app.test_client())
+
+
+@pytest.fixture
+def seeded(app, tx):
+    """The demo seed (systems, roles, accounts, default workflow), events delivered."""
+    with app.app_context():
+        for spec in discover().values():
+            for dotted in spec.seeders:
+                load(dotted)()
+    deliver()
+
+
+def deliver(max_rounds: int = 20) -> int:
+    """Run every queued Dramatiq message through its actor until the queues are empty."""
+    broker = get_broker()
+    handled = 0
+    for _ in range(max_rounds):
+        progressed = False
+        for queue_name in list(broker.queues):
+            queue = broker.queues[queue_name]
+            while not queue.empty():
+                message = Message.decode(queue.get_nowait())
+                actor = broker.get_actor(message.actor_name)
+                actor.fn(*message.args, **message.kwargs)
+                handled += 1
+                progressed = True
+        if not progressed:
+            return handled
+    raise AssertionError("actors kept producing messages")

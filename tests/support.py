@@ -1,0 +1,46 @@
+"""Test helpers shared by unit, integration and end-to-end tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEMO_PASSWORD = "demo-password-1"
+
+
+@dataclass
+class Client:
+    """A Flask test client that logs in as demo users and sends their bearer token."""
+
+    raw: object
+
+    def login(self, email: str, password: str = DEMO_PASSWORD) -> dict:
+        response = self.raw.post("/api/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def as_user(self, email: str) -> UserClient:
+        return UserClient(self.raw, self.login(email)["access_token"])
+
+
+@dataclass
+class UserClient:
+    raw: object
+    token: str
+
+    def _headers(self, extra=None):
+        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
+
+    def get(self, path, **kw):
+        return self.raw.get(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, path, **kw):
+        return self.raw.post(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+TICKET = {
+    "subject": "Laptop will not boot",
+    "description": "Black screen after the update.",
+    "category": "IT Support",
+    "subcategory": "Hardware Troubleshooting",
+    "department": "IT",
+}

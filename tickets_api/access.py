@@ -1,0 +1,30 @@
+"""Who may see and act on a ticket: the one place every read path asks."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, or_
+
+from common.models.tickets import Ticket
+from common.security import Principal
+
+
+def is_triager(principal: Principal) -> bool:
+    """Coordinators and admins see and triage every ticket."""
+    return principal.has_role("hdts", "Ticket Coordinator", "Admin") or principal.has_role(
+        "tts", "Admin"
+    )
+
+
+def can_view(principal: Principal, ticket: Ticket) -> bool:
+    return (
+        is_triager(principal)
+        or ticket.requester_id == principal.id
+        or ticket.assignee_id == principal.id
+    )
+
+
+def visible(principal: Principal, query: Select) -> Select:
+    """Narrow a ticket query to what the caller may see (lists and search)."""
+    if is_triager(principal):
+        return query
+    return query.where(or_(Ticket.requester_id == principal.id, Ticket.assignee_id == principal.id))

@@ -1,0 +1,51 @@
+from flask_smorest import Blueprint
+
+from common.db import db
+from common.security import authenticate
+from tickets_api import service
+from tickets_api.schemas import ApproveIn, TicketIn, TicketListArgs, TicketOut, TicketPage
+
+blp = Blueprint("tickets", __name__, url_prefix="/api/tickets", description="Tickets")
+BEARER = [{"bearerAuth": []}]
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(TicketIn)
+@blp.response(201, TicketOut)
+@blp.doc(security=BEARER)
+def create(body):
+    principal = authenticate()
+    ticket = service.create_ticket(principal, body)
+    db.session.commit()
+    return ticket
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(TicketListArgs, location="query")
+@blp.response(200, TicketPage)
+@blp.doc(security=BEARER)
+def list_(args):
+    principal = authenticate()
+    items, next_cursor = service.list_tickets(
+        principal, args.get("status"), args["limit"], args.get("before")
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/<int:ticket_id>", methods=["GET"])
+@blp.response(200, TicketOut)
+@blp.doc(security=BEARER)
+def get(ticket_id):
+    principal = authenticate()
+    return service.get_visible(principal, ticket_id)
+
+
+@blp.route("/<int:ticket_id>/approve", methods=["POST"])
+@blp.arguments(ApproveIn)
+@blp.response(200, TicketOut)
+@blp.doc(security=BEARER)
+def approve(body, ticket_id):
+    principal = authenticate()
+    ticket = service.approve(principal, ticket_id, body["priority"], body.get("department"))
+    db.session.commit()
+    return ticket

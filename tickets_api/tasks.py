@@ -1,0 +1,9 @@
+"""tickets_api's event consumers (queue ``tickets``)."""
+
+from common.actors import event_actor
+from tickets_api import service
+
+
+@event_actor("tickets", "tickets", "tickets.on_task_assigned")
+def on_task_assigned(payload: dict, event_id) -> None:
+    service.record_assignment(payload)

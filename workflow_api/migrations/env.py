@@ -1,0 +1,5 @@
+"""Alembic environment of workflow_api: its own tables, on its own database."""
+
+from common.migrations import run_env
+
+run_env("workflow")
