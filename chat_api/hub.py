@@ -87,8 +87,8 @@ class ChatHub:
     def _listen(self) -> None:
         with self.app.app_context():
             pooled = db.engines["chat"].raw_connection()
-        pooled.detach()  # a LISTEN connection lives for the process, outside the pool
         connection = pooled.driver_connection
+        pooled.detach()  # a LISTEN connection lives for the process, outside the pool
         connection.autocommit = True
         try:
             with connection.cursor() as cursor:

@@ -48,7 +48,9 @@ def post_message(principal: Principal, ticket_id: int, body: str, internal: bool
     if len(payload.encode()) > MAX_INLINE_PAYLOAD:
         payload = json.dumps({"ticket_id": ticket_id, "internal": internal, "id": message.id})
     db.session.execute(
-        text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+        text("SELECT pg_notify(:channel, :payload)"),
+        {"channel": CHANNEL, "payload": payload},
+        bind_arguments={"mapper": Message},  # the chat database, in this transaction
     )
     return message
 

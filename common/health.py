@@ -19,8 +19,7 @@ _cache_lock = threading.Lock()
 
 def check_database(bind: str) -> str:
     try:
-        with db.engines[bind].connect() as connection:
-            connection.execute(text("SELECT 1"))
+        db.session.execute(text("SELECT 1"), bind_arguments={"bind": db.engines[bind]})
         return "ok"
     except Exception as error:  # readiness reports, it never raises
         return f"error: {type(error).__name__}"

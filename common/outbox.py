@@ -92,28 +92,32 @@ def publish(bind: str, event_ids: list[uuid.UUID] | None = None, older_than: flo
         cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
         query = query.where(model.created_at < cutoff)
     query = query.order_by(model.created_at).limit(BATCH).with_for_update(skip_locked=True)
-    with Session(db.engines[bind]) as session, session.begin():
+    # create_savepoint: when the bind is a connection already in a transaction (tests),
+    # our rollback must not undo the caller's work; on an engine it changes nothing.
+    with Session(db.engines[bind], join_transaction_mode="create_savepoint") as session:
         rows = session.scalars(query).all()
         if not rows:
+            session.rollback()
             return 0
+        ids = [row.id for row in rows]
         try:
             _publish_rows(rows)
         except Exception:
-            # Leave them unpublished: the sweeper retries; count the attempt for operators.
+            # Leave them unpublished for the sweeper; count the attempt for operators.
             session.rollback()
-            with Session(db.engines[bind]) as counter, counter.begin():
+            with Session(db.engines[bind], join_transaction_mode="create_savepoint") as counter:
                 counter.execute(
-                    update(model)
-                    .where(model.id.in_([row.id for row in rows]))
-                    .values(attempts=model.attempts + 1)
+                    update(model).where(model.id.in_(ids)).values(attempts=model.attempts + 1)
                 )
+                counter.commit()
             log.exception("outbox publish failed", extra={"bind": bind, "count": len(rows)})
             return 0
         session.execute(
             update(model)
-            .where(model.id.in_([row.id for row in rows]))
+            .where(model.id.in_(ids))
             .values(published_at=datetime.now(UTC), attempts=model.attempts + 1)
         )
+        session.commit()
         return len(rows)
 
 

@@ -88,7 +88,7 @@ class ProblemApi(Api):
             error.description if error.code != 422 else "The request body is invalid.",
             **extra,
         )
-        for name, value in data.get("headers", {}).items():
+        for name, value in (data.get("headers") or {}).items():
             response.headers[name] = value
         if error.code == 405 and getattr(error, "valid_methods", None):
             response.headers["Allow"] = ", ".join(error.valid_methods)

@@ -1,0 +1,84 @@
+"""What every service answers the same way: health, readiness, OpenAPI, problems, config."""
+
+import pytest
+
+from common.config import Config, ConfigError
+from common.events import CATALOGUE
+from common.services import discover, load
+
+PREFIXES = ["/api/auth", "/api/tickets", "/api/workflow", "/api/chat", "/api/notifications"]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_health_ready_and_openapi(client, prefix):
+    assert client.raw.get(f"{prefix}/health").get_json()["status"] == "ok"
+    ready = client.raw.get(f"{prefix}/ready")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"] == {"database": "ok", "broker": "ok"}
+    spec = client.raw.get(f"{prefix}/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert all(path.startswith(prefix) or path.startswith("/ws/") for path in spec["paths"])
+
+
+def test_unknown_route_and_wrong_method_are_problems(client):
+    missing = client.raw.get("/api/tickets/does/not/exist")
+    assert missing.status_code == 404
+    assert missing.mimetype == "application/problem+json"
+    wrong = client.raw.delete("/api/auth/login")
+    assert wrong.status_code == 405
+    assert "POST" in wrong.headers["Allow"]
+    assert wrong.get_json()["status"] == 405
+
+
+def test_malformed_json_is_a_problem_not_a_crash(client):
+    response = client.raw.post(
+        "/api/auth/login", data="{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code in (400, 422)
+    assert response.mimetype == "application/problem+json"
+
+
+def test_request_id_is_echoed_or_made(client):
+    given = client.raw.get("/api/auth/health", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["X-Request-ID"] == "abc-123"
+    hostile = client.raw.get("/api/auth/health", headers={"X-Request-ID": "x" * 500})
+    assert len(hostile.headers["X-Request-ID"]) == 32
+
+
+def test_production_refuses_dev_secrets():
+    with pytest.raises(ConfigError) as error:
+        Config.from_env({"TTS_ENV": "production"})
+    message = str(error.value)
+    assert "TTS_SECRET_KEY" in message and "TTS_JWT_PUBLIC_KEY_FILE" in message
+    ok = Config.from_env(
+        {
+            "TTS_ENV": "production",
+            "TTS_SECRET_KEY": "k" * 40,
+            "TTS_JWT_PUBLIC_KEY_FILE": "/run/secrets/jwt.pub",
+        }
+    )
+    assert ok.is_production
+
+
+def test_per_service_database_urls():
+    config = Config.from_env(
+        {"TTS_DATABASE_HOST": "db", "TTS_TICKETS_DATABASE_URL": "postgresql://x@y/z"}
+    )
+    assert config.database_url("tickets") == "postgresql://x@y/z"
+    assert config.database_url("auth").endswith("@db:5432/tts_auth")
+
+
+def test_every_subscriber_is_a_declared_actor_on_its_queue(app):
+    from common.broker import get_broker
+
+    broker = get_broker()
+    for spec in discover().values():
+        if spec.tasks:
+            load(spec.tasks)
+    for event in CATALOGUE.values():
+        assert event.producer in discover()
+        for subscriber in event.subscribers:
+            actor = broker.get_actor(subscriber.actor)
+            assert actor.queue_name == subscriber.queue
+            owner = subscriber.actor.split(".")[0]
+            assert subscriber.queue in discover()[owner].queues

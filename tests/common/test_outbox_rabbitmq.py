@@ -1,0 +1,103 @@
+"""The outbox against the real RabbitMQ: publisher confirms, and recovery after an outage."""
+
+import json
+import uuid
+
+import pika
+import pytest
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from marshmallow import Schema, fields
+from sqlalchemy import select
+
+from common import outbox
+from common.db import db
+from common.events import CATALOGUE, EventType, Subscriber
+from common.logs import request_id_var
+from common.models.tickets import TicketsOutbox
+
+RABBIT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+pytestmark = pytest.mark.rabbitmq
+
+
+class Ping(Schema):
+    n = fields.Int(required=True)
+
+
+@pytest.fixture
+def rabbit_queue(monkeypatch):
+    queue = f"tts_test_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setitem(
+        CATALOGUE,
+        "test.ping",
+        EventType("test.ping", "tickets", Ping, (Subscriber("test.noop", queue),)),
+    )
+    broker = RabbitmqBroker(url=RABBIT_URL, confirm_delivery=True)
+    broker.declare_queue(queue, ensure=True)  # exists before anything is (or is not) sent
+    monkeypatch.setattr(outbox, "get_broker", lambda: broker)
+    connection = pika.BlockingConnection(pika.URLParameters(RABBIT_URL))
+    channel = connection.channel()
+    yield queue, channel, broker, monkeypatch
+    for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+        channel.queue_delete(name)
+    connection.close()
+    broker.close()
+
+
+def _take(channel, queue):
+    method, _props, body = channel.basic_get(queue, auto_ack=True)
+    return None if method is None else json.loads(body)
+
+
+def test_committed_event_is_published_with_its_id_and_request_id(app, tx, rabbit_queue):
+    queue, channel, _broker, _ = rabbit_queue
+    with app.app_context():
+        token = request_id_var.set("req-abc")
+        try:
+            event_id = outbox.emit("test.ping", {"n": 7})
+            db.session.commit()
+        finally:
+            request_id_var.reset(token)
+        row = db.session.get(TicketsOutbox, event_id)
+        assert row.published_at is not None
+    message = _take(channel, queue)
+    assert message["actor_name"] == "test.noop"
+    assert message["args"][0]["id"] == str(event_id)
+    assert message["args"][0]["payload"] == {"n": 7}
+    assert message["options"]["request_id"] == "req-abc"
+    assert _take(channel, queue) is None  # exactly one message per subscriber
+
+
+def test_rolled_back_event_is_never_published(app, tx, rabbit_queue):
+    queue, channel, _broker, _ = rabbit_queue
+    with app.app_context():
+        outbox.emit("test.ping", {"n": 1})
+        db.session.rollback()
+    assert _take(channel, queue) is None
+
+
+def test_events_left_by_an_outage_are_swept_later(app, tx, rabbit_queue):
+    queue, channel, broker, monkeypatch = rabbit_queue
+    down = RabbitmqBroker(url="amqp://guest:guest@127.0.0.1:1/%2F", confirm_delivery=True)
+    monkeypatch.setattr(outbox, "get_broker", lambda: down)
+    with app.app_context():
+        event_id = outbox.emit("test.ping", {"n": 2})
+        db.session.commit()  # the commit succeeds even though the broker is down
+        row = db.session.get(TicketsOutbox, event_id)
+        db.session.refresh(row)
+        assert row.published_at is None and row.attempts == 1
+    assert _take(channel, queue) is None
+
+    monkeypatch.setattr(outbox, "get_broker", lambda: broker)
+    with app.app_context():
+        assert outbox.sweep(["tickets"], grace_seconds=0) == 1
+        assert outbox.sweep(["tickets"], grace_seconds=0) == 0  # nothing twice
+        published = db.session.scalar(
+            select(TicketsOutbox.published_at).where(TicketsOutbox.id == event_id)
+        )
+    assert published is not None
+    assert _take(channel, queue)["args"][0]["id"] == str(event_id)
+
+
+def test_payloads_are_checked_against_the_catalogue(app, tx):
+    with app.app_context(), pytest.raises(outbox.PayloadError):
+        outbox.emit("tickets.opened", {"ticket_id": "not a number"})

@@ -1,0 +1,109 @@
+"""tickets_api: create, read, approve, list, visibility and the events they emit."""
+
+import pytest
+from sqlalchemy import select
+
+from common.db import db
+from common.models.tickets import TicketsOutbox
+from tests.support import TICKET
+
+
+@pytest.fixture
+def people(client, seeded):
+    return {
+        role: client.as_user(f"{role}@example.com")
+        for role in ("employee", "coordinator", "agent", "admin")
+    }
+
+
+def test_create_validates_with_a_field_map(people):
+    response = people["employee"].post(
+        "/api/tickets", json={"subject": "x", "category": "Nope", "department": "IT"}
+    )
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    errors = response.get_json()["errors"]
+    assert set(errors) == {"subject", "description", "category"}
+
+
+def test_subcategory_must_belong_to_the_category(people):
+    bad = {**TICKET, "category": "Asset Check In", "subcategory": "Network Connectivity"}
+    response = people["employee"].post("/api/tickets", json=bad)
+    assert response.status_code == 422
+    assert "subcategory" in response.get_json()["errors"]
+
+
+def test_create_records_requester_and_emits_created(app, people):
+    ticket = people["employee"].post("/api/tickets", json=TICKET).get_json()
+    assert ticket["status"] == "new"
+    assert ticket["requester"]["email"] == "employee@example.com"
+    assert ticket["priority"] is None
+    with app.app_context():
+        names = db.session.scalars(select(TicketsOutbox.name)).all()
+    assert "tickets.created" in names
+
+
+def test_numbers_are_unique_and_increasing(people):
+    numbers = [
+        people["employee"].post("/api/tickets", json=TICKET).get_json()["number"] for _ in range(3)
+    ]
+    assert numbers == sorted(set(numbers))
+
+
+def test_approve_rules(app, people):
+    ticket = people["employee"].post("/api/tickets", json=TICKET).get_json()
+    url = f"/api/tickets/{ticket['id']}/approve"
+    assert people["employee"].post(url, json={"priority": "high"}).status_code == 403
+    # The agent cannot even see an unassigned ticket: 404, not 403.
+    assert people["agent"].post(url, json={"priority": "high"}).status_code == 404
+    assert people["coordinator"].post(url, json={"priority": "urgent"}).status_code == 422
+    ok = people["coordinator"].post(url, json={"priority": "high", "department": "Asset"})
+    assert ok.status_code == 200
+    assert ok.get_json()["status"] == "open" and ok.get_json()["department"] == "Asset"
+    again = people["admin"].post(url, json={"priority": "low"})
+    assert again.status_code == 409
+    assert again.get_json()["current_status"] == "open"
+    with app.app_context():
+        opened = db.session.scalars(
+            select(TicketsOutbox).where(TicketsOutbox.name == "tickets.opened")
+        ).all()
+    assert len(opened) == 1 and opened[0].payload["priority"] == "high"
+
+
+def test_visibility_on_get_and_list(client, people):
+    mine = people["employee"].post("/api/tickets", json=TICKET).get_json()
+    other = client.raw.post  # a second requester: the coordinator files a ticket too
+    theirs = people["coordinator"].post("/api/tickets", json=TICKET).get_json()
+    assert other is not None
+
+    def ids(user):
+        return {t["id"] for t in people[user].get("/api/tickets").get_json()["items"]}
+
+    assert ids("employee") == {mine["id"]}
+    assert ids("coordinator") == {mine["id"], theirs["id"]}
+    assert ids("admin") == {mine["id"], theirs["id"]}
+    assert ids("agent") == set()
+    assert people["employee"].get(f"/api/tickets/{theirs['id']}").status_code == 404
+    assert people["agent"].get(f"/api/tickets/{mine['id']}").status_code == 404
+
+
+def test_list_pages_with_a_cursor(people):
+    created = [
+        people["employee"].post("/api/tickets", json=TICKET).get_json()["id"] for _ in range(5)
+    ]
+    first = people["employee"].get("/api/tickets?limit=2").get_json()
+    second = (
+        people["employee"].get(f"/api/tickets?limit=2&before={first['next_cursor']}").get_json()
+    )
+    third = (
+        people["employee"].get(f"/api/tickets?limit=2&before={second['next_cursor']}").get_json()
+    )
+    seen = [t["id"] for page in (first, second, third) for t in page["items"]]
+    assert seen == sorted(created, reverse=True)
+    assert third["next_cursor"] is None
+
+
+def test_unauthenticated_is_401(client, seeded):
+    response = client.raw.post("/api/tickets", json=TICKET)
+    assert response.status_code == 401
+    assert response.get_json()["title"] == "Unauthorized"
