@@ -107,8 +107,9 @@ def run(port: int, seed: bool = True) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, shutdown)
+    elapsed = time.perf_counter() - started
     click.echo(
-        f"\nTTS is running on http://127.0.0.1:{port} (ready in {time.perf_counter() - started:.2f}s)\n"
+        f"\nTTS is running on http://127.0.0.1:{port} (ready in {elapsed:.2f}s)\n"
         f"  logins: employee@, coordinator@, agent@, admin@example.com\n"
         f"  password: {password}\n"
         f"  API docs: http://127.0.0.1:{port}/api/tickets/docs (one per service prefix)\n"
