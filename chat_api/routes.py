@@ -1,3 +1,4 @@
+from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from chat_api import access, service
@@ -15,22 +16,23 @@ def _authorise(ticket_id: int):
     return principal
 
 
-@blp.route("/tickets/<int:ticket_id>/messages", methods=["POST"])
-@blp.arguments(MessageIn)
-@blp.response(201, MessageOut)
-@blp.doc(security=BEARER)
-def post_message(body, ticket_id):
-    principal = _authorise(ticket_id)
-    message = service.post_message(principal, ticket_id, body["body"], body["internal"])
-    db.session.commit()
-    return service.message_view(message)
+@blp.route("/tickets/<id:ticket_id>/messages")
+class TicketMessages(MethodView):
+    # One view for both methods: a single URL rule, so an out-of-range id is a plain 404.
 
+    @blp.arguments(MessageIn)
+    @blp.response(201, MessageOut)
+    @blp.doc(security=BEARER)
+    def post(self, body, ticket_id):
+        principal = _authorise(ticket_id)
+        message = service.post_message(principal, ticket_id, body["body"], body["internal"])
+        db.session.commit()
+        return service.message_view(message)
 
-@blp.route("/tickets/<int:ticket_id>/messages", methods=["GET"])
-@blp.arguments(MessageListArgs, location="query")
-@blp.response(200, MessagePage)
-@blp.doc(security=BEARER)
-def list_messages(args, ticket_id):
-    principal = _authorise(ticket_id)
-    items = service.list_messages(principal, ticket_id, args.get("after"), args["limit"])
-    return {"items": [service.message_view(m) for m in items]}
+    @blp.arguments(MessageListArgs, location="query")
+    @blp.response(200, MessagePage)
+    @blp.doc(security=BEARER)
+    def get(self, args, ticket_id):
+        principal = _authorise(ticket_id)
+        items = service.list_messages(principal, ticket_id, args.get("after"), args["limit"])
+        return {"items": [service.message_view(m) for m in items]}

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from common.ids import IdField
+
 
 class MessageIn(Schema):
     body = fields.Str(required=True, validate=validate.Length(min=1, max=10_000))
@@ -7,7 +9,7 @@ class MessageIn(Schema):
 
 
 class MessageListArgs(Schema):
-    after = fields.Int(validate=validate.Range(min=0))
+    after = IdField()
     limit = fields.Int(load_default=100, validate=validate.Range(min=1, max=500))
 
 

@@ -65,7 +65,7 @@ def _handle_frame(principal, subscriber: Subscriber, ticket_id: int, raw) -> Non
 
 
 def register(app, sock) -> None:
-    @guarded_websocket(app, sock, "/ws/chat/tickets/<int:ticket_id>", _guard, "chat_ws")
+    @guarded_websocket(app, sock, "/ws/chat/tickets/<id:ticket_id>", _guard, "chat_ws")
     def conversation(ws, principal, ticket_id):
         hub = hub_for(current_app._get_current_object())
         subscriber = Subscriber(ws=ws, user_id=principal.id, staff=access.is_staff(principal))

@@ -16,6 +16,7 @@ from flask_sock import Sock
 
 from common.config import Config
 from common.db import db
+from common.ids import IdConverter
 from common.logs import clean_request_id, configure_logging, request_id_var, service_var
 from common.outbox import init_relay
 from common.problems import ProblemApi
@@ -31,6 +32,7 @@ def create_app(services: list[ServiceSpec], config: Config | None = None) -> Fla
     configure_logging(config.log_level, config.log_json)
     name = services[0].package if len(services) == 1 else "tts"
     app = Flask(name)
+    app.url_map.converters["id"] = IdConverter
     app.config.update(
         SECRET_KEY=config.secret_key,
         TTS_CONFIG=config,

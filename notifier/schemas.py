@@ -1,10 +1,12 @@
 from marshmallow import Schema, fields, validate
 
+from common.ids import IdField
+
 
 class NotificationListArgs(Schema):
     unread = fields.Bool(load_default=False)
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
-    before = fields.Int(validate=validate.Range(min=1))
+    before = IdField()
 
 
 class NotificationOut(Schema):

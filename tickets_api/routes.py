@@ -32,7 +32,7 @@ def list_(args):
     return {"items": items, "next_cursor": next_cursor}
 
 
-@blp.route("/<int:ticket_id>", methods=["GET"])
+@blp.route("/<id:ticket_id>", methods=["GET"])
 @blp.response(200, TicketOut)
 @blp.doc(security=BEARER)
 def get(ticket_id):
@@ -40,7 +40,7 @@ def get(ticket_id):
     return service.get_visible(principal, ticket_id)
 
 
-@blp.route("/<int:ticket_id>/approve", methods=["POST"])
+@blp.route("/<id:ticket_id>/approve", methods=["POST"])
 @blp.arguments(ApproveIn)
 @blp.response(200, TicketOut)
 @blp.doc(security=BEARER)

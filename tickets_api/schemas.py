@@ -1,5 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from common.ids import IdField
 from common.models.tickets import PRIORITIES, STATUSES
 from tickets_api.catalogue import CATEGORIES, DEPARTMENTS
 
@@ -62,7 +63,7 @@ class TicketOut(Schema):
 class TicketListArgs(Schema):
     status = fields.Str(validate=validate.OneOf(STATUSES))
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
-    before = fields.Int(validate=validate.Range(min=1), metadata={"description": "cursor: id"})
+    before = IdField(metadata={"description": "cursor: the last id of the previous page"})
 
 
 class TicketPage(Schema):

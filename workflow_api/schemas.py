@@ -1,5 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
+from common.ids import MAX_ID, IdField
+
 
 class AssigneeField(fields.Field):
     """``me`` or a user id."""
@@ -8,15 +10,18 @@ class AssigneeField(fields.Field):
         if value == "me":
             return "me"
         try:
-            return int(value)
+            user_id = int(value)
         except (TypeError, ValueError):
             raise ValidationError("must be 'me' or a user id") from None
+        if not 1 <= user_id <= MAX_ID:
+            raise ValidationError("must be 'me' or a user id")
+        return user_id
 
 
 class TaskListArgs(Schema):
     assignee = AssigneeField(load_default="me")
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
-    before = fields.Int(validate=validate.Range(min=1))
+    before = IdField()
 
 
 class TaskOut(Schema):

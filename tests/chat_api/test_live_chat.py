@@ -58,7 +58,9 @@ def tokens(live):
 @pytest.fixture(scope="module")
 def ticket(live, tokens):
     response = requests.post(
-        f"{live}/api/tickets", json=TICKET, headers={"Authorization": f"Bearer {tokens['employee']}"}
+        f"{live}/api/tickets",
+        json=TICKET,
+        headers={"Authorization": f"Bearer {tokens['employee']}"},
     )
     assert response.status_code == 201
     return response.json()
@@ -106,7 +108,9 @@ def test_internal_notes_never_reach_the_requester(live, tokens, ticket):
     employee = _socket(live, ticket["id"], tokens["employee"])
     coordinator = _socket(live, ticket["id"], tokens["coordinator"])
     try:
-        coordinator.send(json.dumps({"type": "message", "body": "check warranty", "internal": True}))
+        coordinator.send(
+            json.dumps({"type": "message", "body": "check warranty", "internal": True})
+        )
         assert _next(coordinator)["message"]["internal"] is True
         employee.send(json.dumps({"type": "ping"}))
         # The pong arrives and nothing before it: the note was not delivered.

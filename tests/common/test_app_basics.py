@@ -82,3 +82,24 @@ def test_every_subscriber_is_a_declared_actor_on_its_queue(app):
             assert actor.queue_name == subscriber.queue
             owner = subscriber.actor.split(".")[0]
             assert subscriber.queue in discover()[owner].queues
+
+
+def test_out_of_range_ids_are_404_or_422_not_500(client, seeded):
+    employee = client.as_user("employee@example.com")
+    for path in (
+        "/api/tickets/99999999999",
+        "/api/tickets/0",
+        "/api/chat/tickets/3000000000/messages",
+    ):
+        response = employee.get(path)
+        assert response.status_code == 404, path
+        assert response.mimetype == "application/problem+json"
+    for path in (
+        "/api/tickets?before=99999999999",
+        "/api/workflow/tasks?before=99999999999",
+        "/api/workflow/tasks?assignee=99999999999",
+        "/api/notifications?before=-1",
+    ):
+        response = employee.get(path)
+        assert response.status_code == 422, path
+        assert response.mimetype == "application/problem+json"
