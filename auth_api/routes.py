@@ -4,9 +4,10 @@ from flask_smorest import Blueprint
 from auth_api import service
 from auth_api.schemas import JwksOut, LoginIn, TokensOut, UserOut
 from common.db import db
-from common.security import authenticate
+from common.security import caller, require_auth
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Identity and tokens")
+require_auth(blp, public=("login", "jwks"))
 
 
 @blp.route("/login", methods=["POST"])
@@ -24,7 +25,7 @@ def login(body):
 @blp.response(200, UserOut)
 @blp.doc(security=[{"bearerAuth": []}])
 def me():
-    principal = authenticate()
+    principal = caller()
     return service.user_view(service.get_user(principal.id))
 
 

@@ -4,14 +4,15 @@ from flask_smorest import Blueprint
 from chat_api import access, service
 from chat_api.schemas import MessageIn, MessageListArgs, MessageOut, MessagePage
 from common.db import db
-from common.security import authenticate
+from common.security import caller, require_auth
 
 blp = Blueprint("chat", __name__, url_prefix="/api/chat", description="Ticket conversations")
+require_auth(blp)
 BEARER = [{"bearerAuth": []}]
 
 
 def _authorise(ticket_id: int):
-    principal = authenticate()
+    principal = caller()
     access.fetch_ticket(access.raw_token(), ticket_id)
     return principal
 

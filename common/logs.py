@@ -63,5 +63,6 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # pika logs every connection step at INFO; keep its warnings only.
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    # pika logs every connection step, and a failed connect as several ERRORs with a
+    # traceback; our callers (readiness, the outbox, Dramatiq) already report failures once.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, g, request
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
+from flask_smorest import Blueprint
 
 from common.config import Config
 from common.keys import key_paths, public_jwk
@@ -122,3 +123,25 @@ def authenticate(locations: list[str] | None = None) -> Principal:
     """Verify the request's access token (raising a 401 problem) and return the caller."""
     verify_jwt_in_request(locations=locations)
     return current_principal()
+
+
+def require_auth(blp: Blueprint, public: tuple[str, ...] = ()) -> None:
+    """Authenticate every request to ``blp`` before its body or query is even parsed.
+
+    An anonymous caller gets 401, never a 422 that describes the API to them. Views read
+    the caller with ``caller()``. ``public`` names the view functions that need no token.
+    """
+    open_endpoints = {f"{blp.name}.{name}" for name in public}
+
+    @blp.before_request
+    def _authenticate():
+        if request.method == "OPTIONS" or request.endpoint in open_endpoints:
+            return
+        g.principal = authenticate()
+
+
+def caller() -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        raise Unauthorized("Authentication required")
+    return principal

@@ -1,12 +1,13 @@
 from flask_smorest import Blueprint
 
-from common.security import authenticate
+from common.security import caller, require_auth
 from notifier import service
 from notifier.schemas import NotificationListArgs, NotificationPage
 
 blp = Blueprint(
     "notifications", __name__, url_prefix="/api/notifications", description="In-app notifications"
 )
+require_auth(blp)
 
 
 @blp.route("")
@@ -15,7 +16,7 @@ blp = Blueprint(
 @blp.doc(security=[{"bearerAuth": []}])
 def list_notifications(args):
     """The caller's own notifications, newest first."""
-    principal = authenticate()
+    principal = caller()
     items, next_cursor = service.list_for(
         principal.id, args["unread"], args["limit"], args.get("before")
     )

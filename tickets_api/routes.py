@@ -1,11 +1,12 @@
 from flask_smorest import Blueprint
 
 from common.db import db
-from common.security import authenticate
+from common.security import caller, require_auth
 from tickets_api import service
 from tickets_api.schemas import ApproveIn, TicketIn, TicketListArgs, TicketOut, TicketPage
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/tickets", description="Tickets")
+require_auth(blp)
 BEARER = [{"bearerAuth": []}]
 
 
@@ -14,7 +15,7 @@ BEARER = [{"bearerAuth": []}]
 @blp.response(201, TicketOut)
 @blp.doc(security=BEARER)
 def create(body):
-    principal = authenticate()
+    principal = caller()
     ticket = service.create_ticket(principal, body)
     db.session.commit()
     return ticket
@@ -25,7 +26,7 @@ def create(body):
 @blp.response(200, TicketPage)
 @blp.doc(security=BEARER)
 def list_(args):
-    principal = authenticate()
+    principal = caller()
     items, next_cursor = service.list_tickets(
         principal, args.get("status"), args["limit"], args.get("before")
     )
@@ -36,7 +37,7 @@ def list_(args):
 @blp.response(200, TicketOut)
 @blp.doc(security=BEARER)
 def get(ticket_id):
-    principal = authenticate()
+    principal = caller()
     return service.get_visible(principal, ticket_id)
 
 
@@ -45,7 +46,7 @@ def get(ticket_id):
 @blp.response(200, TicketOut)
 @blp.doc(security=BEARER)
 def approve(body, ticket_id):
-    principal = authenticate()
+    principal = caller()
     ticket = service.approve(principal, ticket_id, body["priority"], body.get("department"))
     db.session.commit()
     return ticket

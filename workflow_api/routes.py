@@ -1,11 +1,12 @@
 from flask_smorest import Blueprint
 
 from common.problems import Forbidden
-from common.security import authenticate
+from common.security import caller, require_auth
 from workflow_api import service
 from workflow_api.schemas import TaskListArgs, TaskPage
 
 blp = Blueprint("workflow", __name__, url_prefix="/api/workflow", description="Tasks")
+require_auth(blp)
 
 
 @blp.route("/tasks")
@@ -14,7 +15,7 @@ blp = Blueprint("workflow", __name__, url_prefix="/api/workflow", description="T
 @blp.doc(security=[{"bearerAuth": []}])
 def list_tasks(args):
     """An assignee's tasks, newest first (``assignee=me``; admins may name anyone)."""
-    principal = authenticate()
+    principal = caller()
     assignee = args["assignee"]
     if assignee == "me":
         assignee = principal.id

@@ -103,7 +103,21 @@ def test_list_pages_with_a_cursor(people):
     assert third["next_cursor"] is None
 
 
-def test_unauthenticated_is_401(client, seeded):
-    response = client.raw.post("/api/tickets", json=TICKET)
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        ("post", "/api/tickets", {}),
+        ("post", "/api/tickets", TICKET),
+        ("get", "/api/tickets?limit=bogus", None),
+        ("post", "/api/tickets/1/approve", {"priority": "nope"}),
+        ("get", "/api/workflow/tasks?assignee=bob", None),
+        ("get", "/api/notifications?before=x", None),
+        ("post", "/api/chat/tickets/1/messages", {}),
+        ("get", "/api/auth/me", None),
+    ],
+)
+def test_anonymous_callers_get_401_before_any_validation(client, method, path, body):
+    response = getattr(client.raw, method)(path, json=body)
     assert response.status_code == 401
     assert response.get_json()["title"] == "Unauthorized"
+    assert "errors" not in response.get_json()
