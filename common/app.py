@@ -47,7 +47,8 @@ def create_app(services: list[ServiceSpec], config: Config | None = None) -> Fla
             for spec in services
         },
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
-        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        # Whole-request cap: one upload plus room for the multipart envelope.
+        MAX_CONTENT_LENGTH=(config.max_upload_mb + 1) * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
     for spec in services:

@@ -39,6 +39,10 @@ class Config:
     secret_key: str = DEV_SECRET
     var_dir: Path = field(default_factory=lambda: project_root() / "var")
 
+    # Uploaded files (ticket attachments); a volume in production. Default: <var_dir>/media.
+    media_dir: Path | None = None
+    max_upload_mb: int = 25
+
     # PostgreSQL: one database per service, named <prefix><service> unless a URL is given.
     database_host: str = "127.0.0.1"
     database_port: int = 5432
@@ -104,6 +108,9 @@ class Config:
         }
         if get("VAR_DIR"):
             values["var_dir"] = Path(get("VAR_DIR")).resolve()
+        if get("MEDIA_DIR"):
+            values["media_dir"] = Path(get("MEDIA_DIR")).resolve()
+        values["max_upload_mb"] = int(get("MAX_UPLOAD_MB", "25"))
         for name in ("JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE"):
             if get(name):
                 values[name.lower()] = Path(get(name))
@@ -111,6 +118,10 @@ class Config:
         config = cls(**values)
         config.validate()
         return config
+
+    @property
+    def media_path(self) -> Path:
+        return self.media_dir or self.var_dir / "media"
 
     def replace(self, **changes) -> Config:
         return replace(self, **changes)
