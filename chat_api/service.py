@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from chat_api.access import is_staff
 from common.db import db
 from common.models.chat import Message
+from common.outbox import emit
 from common.problems import Forbidden
 from common.security import Principal
 
@@ -43,6 +44,15 @@ def post_message(principal: Principal, ticket_id: int, body: str, internal: bool
     db.session.add(message)
     db.session.flush()
     db.session.refresh(message, ["created_at"])
+    emit(
+        "chat.message_posted",
+        {
+            "message_id": message.id,
+            "ticket_id": ticket_id,
+            "author_id": principal.id,
+            "internal": internal,
+        },
+    )
     view = message_view(message)
     payload = json.dumps({"ticket_id": ticket_id, "internal": internal, "message": view})
     if len(payload.encode()) > MAX_INLINE_PAYLOAD:

@@ -142,6 +142,8 @@ def _mount_service_groups() -> None:
     for spec in discover().values():
         if spec.cli:
             main.add_command(load(spec.cli))
+        for dotted in spec.seed_commands:
+            seed.add_command(load(dotted))
 
 
 _mount_service_groups()

@@ -42,6 +42,8 @@ class Config:
     # Uploaded files (ticket attachments); a volume in production. Default: <var_dir>/media.
     media_dir: Path | None = None
     max_upload_mb: int = 25
+    # Resolved tickets close by themselves after this long (the scheduler does it).
+    auto_close_hours: float = 72.0
 
     # PostgreSQL: one database per service, named <prefix><service> unless a URL is given.
     database_host: str = "127.0.0.1"
@@ -111,6 +113,7 @@ class Config:
         if get("MEDIA_DIR"):
             values["media_dir"] = Path(get("MEDIA_DIR")).resolve()
         values["max_upload_mb"] = int(get("MAX_UPLOAD_MB", "25"))
+        values["auto_close_hours"] = float(get("AUTO_CLOSE_HOURS", "72"))
         for name in ("JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE"):
             if get(name):
                 values[name.lower()] = Path(get(name))

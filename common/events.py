@@ -66,6 +66,31 @@ class TicketOpened(Schema):
     requester_id = fields.Int(required=True)
 
 
+class TicketStatusChanged(Schema):
+    ticket_id = fields.Int(required=True)
+    number = fields.Int(required=True)
+    action = fields.Str(required=True)
+    from_status = fields.Str(required=True)
+    to_status = fields.Str(required=True)
+    reason = fields.Str(allow_none=True)
+    actor_id = fields.Int(allow_none=True)  # None: the workflow or the scheduler
+    requester_id = fields.Int(required=True)
+    assignee_id = fields.Int(allow_none=True)
+    subject = fields.Str(required=True)
+
+
+class TaskCompleted(Schema):
+    task_id = fields.Int(required=True)
+    ticket_id = fields.Int(required=True)
+
+
+class MessagePosted(Schema):
+    message_id = fields.Int(required=True)
+    ticket_id = fields.Int(required=True)
+    author_id = fields.Int(required=True)
+    internal = fields.Bool(required=True)
+
+
 class TaskAssigned(Schema):
     task_id = fields.Int(required=True)
     ticket_id = fields.Int(required=True)
@@ -89,6 +114,19 @@ CATALOGUE: dict[str, EventType] = {
             subscribers=(Subscriber("workflow.on_user_role_synced", "workflow"),),
         ),
         EventType("tickets.created", producer="tickets", schema=TicketCreated),
+        EventType("tickets.status_changed", producer="tickets", schema=TicketStatusChanged),
+        EventType(
+            "tasks.completed",
+            producer="workflow",
+            schema=TaskCompleted,
+            subscribers=(Subscriber("tickets.on_task_completed", "tickets"),),
+        ),
+        EventType(
+            "chat.message_posted",
+            producer="chat",
+            schema=MessagePosted,
+            subscribers=(Subscriber("tickets.on_message_posted", "tickets"),),
+        ),
         EventType(
             "tickets.opened",
             producer="tickets",

@@ -33,6 +33,7 @@ class ServiceSpec:
     queues: tuple[str, ...] = ()
     seeders: tuple[str, ...] = ()  # "module:function" run by `tts seed demo`, in order
     cli: str | None = None  # "module:click_group" mounted under `tts <name>`
+    seed_commands: tuple[str, ...] = ()  # "module:click_command"s mounted under `tts seed`
     periodic: tuple[str, ...] = ()  # "module:function" sweeps run by the scheduler
     on_app: str | None = None  # "module:function(app)" extra wiring at app creation
     extra: dict = field(default_factory=dict)

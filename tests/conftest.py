@@ -18,6 +18,8 @@ TEST_ENV = {
     "TTS_LOG_JSON": "0",
     "TTS_LOG_LEVEL": "WARNING",
     "TTS_DEMO_PASSWORD": "demo-password-1",
+    # Tests reuse one token per demo user for the whole session (see tests/support.py).
+    "TTS_ACCESS_TOKEN_MINUTES": "240",
     "TTS_VAR_DIR": os.path.join(tempfile.gettempdir(), "tts-test-var"),
 }
 os.environ.update(TEST_ENV)
@@ -73,6 +75,7 @@ def app(config):
         if spec.tasks:
             load(spec.tasks)
     use_app_for_actors(application)
+    seed_demo(application)
     # Every commit inside a test becomes a savepoint of the test's outer transaction.
     db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
     yield application
@@ -106,14 +109,19 @@ def client(app, tx) -> Client:
     return Client(app.test_client())
 
 
-@pytest.fixture
-def seeded(app, tx):
-    """The demo seed (systems, roles, accounts, default workflow), events delivered."""
-    with app.app_context():
+def seed_demo(application) -> None:
+    """The demo seed, committed once for the session (hashing passwords is slow on purpose,
+    so tests share it); its events are delivered, so workflow's replica has the holders."""
+    with application.app_context():
         for spec in discover().values():
             for dotted in spec.seeders:
                 load(dotted)()
     deliver()
+
+
+@pytest.fixture
+def seeded(app, tx):
+    """The demo data (committed at session start) inside this test's transaction."""
 
 
 def deliver(max_rounds: int = 20) -> int:

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 DEMO_PASSWORD = "demo-password-1"
 
 
+# Access tokens of the demo users, minted once per test session: each login is a
+# deliberately slow password hash, and the users are committed once (tests/conftest.py).
+_TOKENS: dict[str, str] = {}
+
+
 @dataclass
 class Client:
     """A Flask test client that logs in as demo users and sends their bearer token."""
@@ -19,7 +24,9 @@ class Client:
         return response.get_json()
 
     def as_user(self, email: str) -> UserClient:
-        return UserClient(self.raw, self.login(email)["access_token"])
+        if email not in _TOKENS:
+            _TOKENS[email] = self.login(email)["access_token"]
+        return UserClient(self.raw, _TOKENS[email])
 
 
 @dataclass
@@ -35,6 +42,12 @@ class UserClient:
 
     def post(self, path, **kw):
         return self.raw.post(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def patch(self, path, **kw):
+        return self.raw.patch(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, path, **kw):
+        return self.raw.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
 
 
 TICKET = {

@@ -1,4 +1,8 @@
-"""Who may see and act on a ticket: the one place every read path asks."""
+"""Who may see and act on a ticket: the one place every read path asks.
+
+get, list, search, history, attachment download and chat_api's access check (which calls
+GET /api/tickets/<id> with the caller's token) all go through ``can_view``/``visible``.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ from common.models.tickets import Ticket
 from common.security import Principal
 
 
+def is_admin(principal: Principal) -> bool:
+    return principal.has_role("hdts", "Admin") or principal.has_role("tts", "Admin")
+
+
 def is_triager(principal: Principal) -> bool:
     """Coordinators and admins see and triage every ticket."""
-    return principal.has_role("hdts", "Ticket Coordinator", "Admin") or principal.has_role(
-        "tts", "Admin"
-    )
+    return principal.has_role("hdts", "Ticket Coordinator") or is_admin(principal)
 
 
 def can_view(principal: Principal, ticket: Ticket) -> bool:

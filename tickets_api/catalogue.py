@@ -1,21 +1,132 @@
-"""The categories and departments a ticket may name (seeded; admin-managed later)."""
+"""The category catalogue: seeded defaults, admin edits, and validating a ticket against it."""
 
-DEPARTMENTS = ("IT", "Asset", "Budget")
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    "IT Support": (
-        "Technical Assistance",
-        "Software Installation/Update",
-        "Hardware Troubleshooting",
-        "Email/Account Access Issue",
-        "Network Connectivity",
-        "Printer/Scanner Issue",
-        "Data Backup/Restore",
-        "Security Incident",
-        "Access Request",
-        "Other IT Issue",
-    ),
-    "Asset Check In": (),
-    "Asset Check Out": (),
-    "New Budget Proposal": (),
-    "Others": (),
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from common.db import db
+from common.models.tickets import DEPARTMENTS, Category
+from common.problems import Conflict, NotFound
+from common.problems import DomainError as _DomainError
+
+DEFAULT_CATALOGUE: dict[str, dict] = {
+    "IT Support": {
+        "department": "IT",
+        "subcategories": (
+            "Technical Assistance",
+            "Software Installation/Update",
+            "Hardware Troubleshooting",
+            "Email/Account Access Issue",
+            "Network Connectivity",
+            "Printer/Scanner Issue",
+            "Data Backup/Restore",
+            "Security Incident",
+            "Access Request",
+            "Other IT Issue",
+        ),
+    },
+    "Asset Check In": {"department": "Asset", "details": "asset"},
+    "Asset Check Out": {"department": "Asset", "details": "asset"},
+    "New Budget Proposal": {"department": "Budget", "details": "budget"},
+    "Others": {},
 }
+
+
+class InvalidCategory(_DomainError):
+    status = 422
+    title = "Unprocessable Entity"
+
+
+def seed_catalogue() -> int:
+    """Create the default categories that are missing; returns how many were added."""
+    added = 0
+    for position, (name, spec) in enumerate(DEFAULT_CATALOGUE.items()):
+        parent = find(name)
+        if parent is None:
+            parent = Category(
+                name=name,
+                position=position,
+                details_kind=spec.get("details"),
+                default_department=spec.get("department"),
+            )
+            db.session.add(parent)
+            db.session.flush()
+            added += 1
+        for sub_position, sub in enumerate(spec.get("subcategories", ())):
+            if find(sub, parent.id) is None:
+                db.session.add(Category(name=sub, parent_id=parent.id, position=sub_position))
+                added += 1
+    db.session.flush()
+    return added
+
+
+def find(name: str, parent_id: int | None = None) -> Category | None:
+    query = select(Category).where(Category.name == name)
+    query = query.where(
+        Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
+    )
+    return db.session.scalar(query)
+
+
+def tree(include_inactive: bool = False) -> list[Category]:
+    query = select(Category).where(Category.parent_id.is_(None))
+    if not include_inactive:
+        query = query.where(Category.active.is_(True))
+    return db.session.scalars(query.order_by(Category.position, Category.name)).all()
+
+
+def resolve(category: str, subcategory: str | None) -> Category:
+    """The active category a ticket names, checking its subcategory (422 field errors)."""
+    parent = find(category)
+    if parent is None or not parent.active:
+        raise InvalidCategory(
+            "Unknown category", errors={"category": [f"{category!r} is not an active category"]}
+        )
+    active_subs = [sub.name for sub in parent.subcategories if sub.active]
+    if subcategory is None:
+        return parent
+    if subcategory not in active_subs:
+        hint = f"choose one of {active_subs}" if active_subs else "it has no subcategories"
+        raise InvalidCategory(
+            "Unknown subcategory",
+            errors={
+                "subcategory": [f"{subcategory!r} is not a subcategory of {category!r}; {hint}"]
+            },
+        )
+    return parent
+
+
+def create(data: dict) -> Category:
+    parent_id = data.get("parent_id")
+    if parent_id is not None and db.session.get(Category, parent_id) is None:
+        raise NotFound(f"Category {parent_id} not found")
+    if find(data["name"], parent_id) is not None:
+        raise Conflict(f"Category {data['name']!r} already exists here")
+    department = data.get("default_department")
+    if department is not None and department not in DEPARTMENTS:
+        raise InvalidCategory("Unknown department", errors={"default_department": [department]})
+    category = Category(
+        name=data["name"],
+        parent_id=parent_id,
+        details_kind=data.get("details_kind"),
+        default_department=department,
+        position=data.get("position", 0),
+        active=data.get("active", True),
+    )
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def update(category_id: int, changes: dict) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise NotFound(f"Category {category_id} not found")
+    renamed = "name" in changes and changes["name"] != category.name
+    if renamed and find(changes["name"], category.parent_id) is not None:
+        raise Conflict(f"Category {changes['name']!r} already exists here")
+    for field in ("name", "details_kind", "default_department", "position", "active"):
+        if field in changes:
+            setattr(category, field, changes[field])
+    db.session.flush()
+    return category

@@ -1,28 +1,45 @@
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate
+from webargs.fields import DelimitedList
 
-from common.ids import IdField
-from common.models.tickets import PRIORITIES, STATUSES
-from tickets_api.catalogue import CATEGORIES, DEPARTMENTS
+from common.ids import MAX_ID, IdField
+from common.models.tickets import DEPARTMENTS, PRIORITIES, STATUSES
+from tickets_api.search import SORTS
+
+
+class UserRef(fields.Field):
+    """``me`` or a user id (query filters)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "me":
+            return "me"
+        try:
+            user_id = int(value)
+        except (TypeError, ValueError):
+            raise ValidationError("must be 'me' or a user id") from None
+        if not 1 <= user_id <= MAX_ID:
+            raise ValidationError("must be 'me' or a user id")
+        return user_id
 
 
 class TicketIn(Schema):
     subject = fields.Str(required=True, validate=validate.Length(min=3, max=200))
     description = fields.Str(required=True, validate=validate.Length(min=1, max=20_000))
-    category = fields.Str(required=True, validate=validate.OneOf(list(CATEGORIES)))
-    subcategory = fields.Str(load_default=None, allow_none=True)
+    category = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    subcategory = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=100))
     department = fields.Str(required=True, validate=validate.OneOf(DEPARTMENTS))
+    details = fields.Dict(load_default=None, allow_none=True)
+    scheduled_date = fields.Date(load_default=None, allow_none=True)
 
-    @validates_schema
-    def subcategory_matches(self, data, **_):
-        allowed = CATEGORIES.get(data.get("category"), ())
-        sub = data.get("subcategory")
-        if sub is not None and sub not in allowed:
-            raise ValidationError(
-                f"not a subcategory of {data.get('category')!r}; choose one of {list(allowed)}"
-                if allowed
-                else f"{data.get('category')!r} has no subcategories",
-                field_name="subcategory",
-            )
+
+class TicketPatch(Schema):
+    subject = fields.Str(validate=validate.Length(min=3, max=200))
+    description = fields.Str(validate=validate.Length(min=1, max=20_000))
+    category = fields.Str(validate=validate.Length(min=1, max=100))
+    subcategory = fields.Str(allow_none=True, validate=validate.Length(max=100))
+    department = fields.Str(validate=validate.OneOf(DEPARTMENTS))
+    priority = fields.Str(validate=validate.OneOf(PRIORITIES))
+    details = fields.Dict(allow_none=True)
+    scheduled_date = fields.Date(allow_none=True)
 
 
 class ApproveIn(Schema):
@@ -30,9 +47,31 @@ class ApproveIn(Schema):
     department = fields.Str(validate=validate.OneOf(DEPARTMENTS))
 
 
+class ActionIn(Schema):
+    reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class CsatIn(Schema):
+    rating = fields.Int(required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.Str(load_default="", validate=validate.Length(max=2000))
+
+
+class CsatOut(Schema):
+    rating = fields.Int()
+    comment = fields.Str()
+    created_at = fields.DateTime()
+
+
+class PersonOut(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    email = fields.Str()
+
+
 class TicketOut(Schema):
     id = fields.Int()
     number = fields.Int()
+    version = fields.Int()
     subject = fields.Str()
     description = fields.Str()
     category = fields.Str()
@@ -40,32 +79,127 @@ class TicketOut(Schema):
     department = fields.Str()
     priority = fields.Str(allow_none=True)
     status = fields.Str(validate=validate.OneOf(STATUSES))
-    requester = fields.Method("get_requester")
-    assignee = fields.Method("get_assignee")
+    status_reason = fields.Str(allow_none=True)
+    details = fields.Dict()
+    scheduled_date = fields.Date(allow_none=True)
+    requester = fields.Function(
+        lambda t: {"id": t.requester_id, "name": t.requester_name, "email": t.requester_email}
+    )
+    assignee = fields.Function(
+        lambda t: None if t.assignee_id is None else {"id": t.assignee_id, "name": t.assignee_name}
+    )
     current_step = fields.Str(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     opened_at = fields.DateTime(allow_none=True)
+    first_response_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
 
-    def get_requester(self, ticket):
-        return {
-            "id": ticket.requester_id,
-            "name": ticket.requester_name,
-            "email": ticket.requester_email,
-        }
 
-    def get_assignee(self, ticket):
-        if ticket.assignee_id is None:
-            return None
-        return {"id": ticket.assignee_id, "name": ticket.assignee_name}
+class TicketDetailOut(TicketOut):
+    csat = fields.Nested(CsatOut, allow_none=True)
 
 
 class TicketListArgs(Schema):
-    status = fields.Str(validate=validate.OneOf(STATUSES))
+    status = DelimitedList(fields.Str(validate=validate.OneOf(STATUSES)))
+    priority = DelimitedList(fields.Str(validate=validate.OneOf(PRIORITIES)))
+    department = DelimitedList(fields.Str(validate=validate.OneOf(DEPARTMENTS)))
+    category = DelimitedList(fields.Str(validate=validate.Length(max=100)))
+    requester = UserRef()
+    assignee = UserRef()
+    created_from = fields.AwareDateTime()
+    created_to = fields.AwareDateTime()
+    updated_from = fields.AwareDateTime()
+    updated_to = fields.AwareDateTime()
+    q = fields.Str(validate=validate.Length(max=200), metadata={"description": "full-text search"})
+    sort = fields.Str(load_default="-created_at", validate=validate.OneOf(list(SORTS)))
+    cursor = fields.Str(validate=validate.Length(max=200))
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
-    before = IdField(metadata={"description": "cursor: the last id of the previous page"})
 
 
 class TicketPage(Schema):
     items = fields.List(fields.Nested(TicketOut))
-    next_cursor = fields.Int(allow_none=True)
+    next_cursor = fields.Str(allow_none=True)
+
+
+class ActionsOut(Schema):
+    status = fields.Str()
+    allowed_actions = fields.List(fields.Str())
+
+
+class HistoryOut(Schema):
+    id = fields.Int()
+    at = fields.DateTime()
+    actor = fields.Function(lambda h: {"id": h.actor_id, "name": h.actor_name})
+    action = fields.Str()
+    field = fields.Str(allow_none=True)
+    old_value = fields.Raw(allow_none=True)
+    new_value = fields.Raw(allow_none=True)
+
+
+class HistoryPage(Schema):
+    items = fields.List(fields.Nested(HistoryOut))
+
+
+class AttachmentOut(Schema):
+    id = fields.Int()
+    ticket_id = fields.Int()
+    filename = fields.Str()
+    content_type = fields.Str()
+    size = fields.Int()
+    sha256 = fields.Str()
+    uploaded_by = fields.Function(lambda a: {"id": a.uploaded_by, "name": a.uploaded_by_name})
+    created_at = fields.DateTime()
+
+
+class AttachmentList(Schema):
+    items = fields.List(fields.Nested(AttachmentOut))
+
+
+class CategoryIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    parent_id = IdField(load_default=None, allow_none=True)
+    details_kind = fields.Str(
+        load_default=None, allow_none=True, validate=validate.OneOf(["asset", "budget"])
+    )
+    default_department = fields.Str(
+        load_default=None, allow_none=True, validate=validate.OneOf(DEPARTMENTS)
+    )
+    position = fields.Int(load_default=0, validate=validate.Range(min=0, max=10_000))
+    active = fields.Bool(load_default=True)
+
+
+class CategoryPatch(Schema):
+    name = fields.Str(validate=validate.Length(min=1, max=100))
+    details_kind = fields.Str(allow_none=True, validate=validate.OneOf(["asset", "budget"]))
+    default_department = fields.Str(allow_none=True, validate=validate.OneOf(DEPARTMENTS))
+    position = fields.Int(validate=validate.Range(min=0, max=10_000))
+    active = fields.Bool()
+
+
+class SubcategoryOut(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    active = fields.Bool()
+    position = fields.Int()
+
+
+class CategoryOut(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    parent_id = fields.Int(allow_none=True)
+    details_kind = fields.Str(allow_none=True)
+    default_department = fields.Str(allow_none=True)
+    active = fields.Bool()
+    position = fields.Int()
+    subcategories = fields.List(fields.Nested(SubcategoryOut))
+
+
+class CategoryList(Schema):
+    items = fields.List(fields.Nested(CategoryOut))
+    departments = fields.List(fields.Str())
+
+
+class CategoryListArgs(Schema):
+    include_inactive = fields.Bool(load_default=False)

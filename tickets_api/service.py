@@ -1,24 +1,57 @@
-"""Ticket operations. Functions flush and emit events; the route or actor commits."""
+"""Ticket operations. Functions flush, record history and emit events; the caller commits."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from common.db import db, utcnow
-from common.models.tickets import Ticket
+from common.models.tickets import Csat, Ticket
 from common.outbox import emit
-from common.problems import Conflict, Forbidden, NotFound
+from common.problems import Conflict, DomainError, Forbidden, NotFound
 from common.security import Principal
-from tickets_api import access
+from tickets_api import access, catalogue, history, lifecycle
+from tickets_api.details import validate_details
+
+REQUESTER_EDITABLE = (
+    "subject",
+    "description",
+    "category",
+    "subcategory",
+    "details",
+    "scheduled_date",
+)
+TRIAGER_EDITABLE = (*REQUESTER_EDITABLE, "department", "priority")
+FINAL_STATUSES = ("closed", "rejected", "withdrawn")
+# Who is named in the history for moves no person made.
+SYSTEM_ACTORS = {"assign": "Workflow", "complete": "Workflow", "auto_close": "System"}
+
+
+class Invalid(DomainError):
+    status = 422
+    title = "Unprocessable Entity"
+
+
+def _checked_details(category: str, subcategory: str | None, details: dict | None) -> dict:
+    kind = catalogue.resolve(category, subcategory).details_kind
+    try:
+        return validate_details(kind, details)
+    except ValidationError as error:
+        raise Invalid("Invalid ticket details", errors=error.messages) from None
 
 
 def create_ticket(principal: Principal, data: dict) -> Ticket:
+    details = _checked_details(data["category"], data.get("subcategory"), data.get("details"))
     ticket = Ticket(
         subject=data["subject"].strip(),
         description=data["description"],
         category=data["category"],
         subcategory=data.get("subcategory"),
         department=data["department"],
+        details=details,
+        scheduled_date=data.get("scheduled_date"),
         status="new",
         requester_id=principal.id,
         requester_name=principal.name,
@@ -26,6 +59,7 @@ def create_ticket(principal: Principal, data: dict) -> Ticket:
     )
     db.session.add(ticket)
     db.session.flush()
+    history.record(ticket.id, principal, "create")
     emit(
         "tickets.created",
         {
@@ -49,58 +83,179 @@ def get_visible(principal: Principal, ticket_id: int, *, for_update: bool = Fals
     return ticket
 
 
-def approve(principal: Principal, ticket_id: int, priority: str, department: str | None) -> Ticket:
-    ticket = get_visible(principal, ticket_id, for_update=True)
-    if not access.is_triager(principal):
-        raise Forbidden("Only a ticket coordinator or an admin may approve tickets")
-    if ticket.status != "new":
-        raise Conflict(
-            f"Ticket is {ticket.status}; only a new ticket can be approved",
-            current_status=ticket.status,
+def edit(principal: Principal, ticket: Ticket, changes: dict) -> Ticket:
+    """Apply field edits (the row is locked and its ETag checked by the caller)."""
+    if ticket.status in FINAL_STATUSES:
+        raise Conflict(f"A {ticket.status} ticket can no longer be edited")
+    if access.is_triager(principal):
+        editable = TRIAGER_EDITABLE
+    elif ticket.requester_id == principal.id and ticket.status == "new":
+        editable = REQUESTER_EDITABLE
+    else:
+        raise Forbidden("You may not edit this ticket")
+    refused = sorted(set(changes) - set(editable))
+    if refused:
+        raise Forbidden(f"You may not change: {', '.join(refused)}")
+    if "priority" in changes and ticket.status == "new":
+        raise Conflict("Priority is set when the ticket is approved")
+    if changes.keys() & {"category", "subcategory", "details"}:
+        category = changes.get("category", ticket.category)
+        subcategory = changes.get(
+            "subcategory", ticket.subcategory if "category" not in changes else None
         )
-    ticket.priority = priority
-    if department:
-        ticket.department = department
-    ticket.status = "open"
-    ticket.opened_at = utcnow()
-    ticket.approved_by = principal.id
+        details = changes.get("details", ticket.details)
+        changes = {
+            **changes,
+            "category": category,
+            "subcategory": subcategory,
+            "details": _checked_details(category, subcategory, details),
+        }
+    diff = {
+        field: (getattr(ticket, field), value)
+        for field, value in changes.items()
+        if getattr(ticket, field) != value
+    }
+    if not diff:
+        return ticket
+    for field, (_old, new) in diff.items():
+        setattr(ticket, field, new)
+    ticket.version += 1
     db.session.flush()
-    emit(
-        "tickets.opened",
-        {
-            "ticket_id": ticket.id,
-            "number": ticket.number,
-            "subject": ticket.subject,
-            "category": ticket.category,
-            "subcategory": ticket.subcategory,
-            "department": ticket.department,
-            "priority": ticket.priority,
-            "requester_id": ticket.requester_id,
-        },
-    )
+    history.record(ticket.id, principal, "edit", diff)
     return ticket
 
 
-def list_tickets(principal: Principal, status: str | None, limit: int, before: int | None):
-    query = access.visible(principal, select(Ticket))
-    if status:
-        query = query.where(Ticket.status == status)
-    if before:
-        query = query.where(Ticket.id < before)
-    rows = db.session.scalars(query.order_by(Ticket.id.desc()).limit(limit + 1)).all()
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+def act(principal: Principal, ticket_id: int, action: str, body: dict) -> Ticket:
+    """A person's lifecycle action (approve, reject, withdraw, hold, resume, ...)."""
+    ticket = get_visible(principal, ticket_id, for_update=True)
+    old, new = lifecycle.apply(ticket, action, principal, body.get("reason"))
+    changes = {"status": (old, new)}
+    if action == "approve":
+        changes["priority"] = (ticket.priority, body["priority"])
+        ticket.priority = body["priority"]
+        ticket.approved_by = principal.id
+        if body.get("department") and body["department"] != ticket.department:
+            changes["department"] = (ticket.department, body["department"])
+            ticket.department = body["department"]
+    _after_move(ticket, principal, action, changes, body.get("reason"))
+    return ticket
+
+
+def _after_move(ticket, principal, action, changes, reason=None) -> None:
+    """Record a status move (and the fields that moved with it) and tell other services."""
+    ticket.version += 1
+    db.session.flush()
+    history.record(ticket.id, principal, action, changes, actor_name=SYSTEM_ACTORS.get(action))
+    old, new = changes["status"]
+    emit(
+        "tickets.status_changed",
+        {
+            "ticket_id": ticket.id,
+            "number": ticket.number,
+            "action": action,
+            "from_status": old,
+            "to_status": new,
+            "reason": reason,
+            "actor_id": principal.id if principal else None,
+            "requester_id": ticket.requester_id,
+            "assignee_id": ticket.assignee_id,
+            "subject": ticket.subject,
+        },
+    )
+    if action == "approve":
+        emit(
+            "tickets.opened",
+            {
+                "ticket_id": ticket.id,
+                "number": ticket.number,
+                "subject": ticket.subject,
+                "category": ticket.category,
+                "subcategory": ticket.subcategory,
+                "department": ticket.department,
+                "priority": ticket.priority,
+                "requester_id": ticket.requester_id,
+            },
+        )
+
+
+def rate(principal: Principal, ticket_id: int, rating: int, comment: str) -> Csat:
+    ticket = get_visible(principal, ticket_id, for_update=True)
+    if ticket.requester_id != principal.id:
+        raise Forbidden("Only the requester rates a ticket")
+    if ticket.status not in ("resolved", "closed"):
+        raise Conflict(
+            f"Only a resolved or closed ticket can be rated; this one is {ticket.status}",
+            current_status=ticket.status,
+        )
+    if db.session.get(Csat, ticket.id) is not None:
+        raise Conflict("This ticket has already been rated")
+    csat = Csat(ticket_id=ticket.id, rating=rating, comment=comment)
+    db.session.add(csat)
+    db.session.flush()
+    history.record(ticket.id, principal, "rate", {"csat": (None, rating)})
+    return csat
+
+
+# --- moves caused by other services' events and by the scheduler -------------------------
+
+
+def _locked(ticket_id: int) -> Ticket:
+    ticket = db.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    if ticket is None:
+        raise LookupError(f"ticket {ticket_id} does not exist")
+    return ticket
 
 
 def record_assignment(payload: dict) -> None:
-    """workflow_api assigned the ticket: it is now in progress with that assignee."""
-    ticket = db.session.scalar(
-        select(Ticket).where(Ticket.id == payload["ticket_id"]).with_for_update()
-    )
-    if ticket is None:
-        raise LookupError(f"ticket {payload['ticket_id']} does not exist")
-    ticket.assignee_id = payload["assignee_id"]
-    ticket.assignee_name = payload["assignee_name"]
-    ticket.current_step = payload["step"]
-    if ticket.status in ("open", "in_progress"):
-        ticket.status = "in_progress"
+    """workflow_api assigned the ticket: it is in progress with that assignee."""
+    ticket = _locked(payload["ticket_id"])
+    changes = {}
+    for field, value in (
+        ("assignee_id", payload["assignee_id"]),
+        ("assignee_name", payload["assignee_name"]),
+        ("current_step", payload["step"]),
+    ):
+        if getattr(ticket, field) != value:
+            changes[field] = (getattr(ticket, field), value)
+            setattr(ticket, field, value)
+    if ticket.status == "open":
+        changes["status"] = lifecycle.apply(ticket, "assign", None)
+        _after_move(ticket, None, "assign", changes)
+    elif changes:
+        ticket.version += 1
+        history.record(ticket.id, None, "assign", changes, actor_name="Workflow")
+
+
+def record_completion(payload: dict) -> None:
+    """workflow_api completed the ticket's task: the ticket is resolved."""
+    ticket = _locked(payload["ticket_id"])
+    if ticket.status not in lifecycle.TRANSITIONS["complete"].sources:
+        return  # already resolved, closed or withdrawn: nothing to do
+    _after_move(ticket, None, "complete", {"status": lifecycle.apply(ticket, "complete", None)})
+
+
+def record_first_response(payload: dict) -> None:
+    """The first staff reply in the conversation: when the requester first heard back."""
+    ticket = db.session.get(Ticket, payload["ticket_id"])
+    if ticket is None or ticket.first_response_at is not None:
+        return
+    if payload["author_id"] == ticket.requester_id or payload.get("internal"):
+        return
+    ticket.first_response_at = utcnow()
+
+
+def auto_close(after: timedelta, batch: int = 500) -> int:
+    """Close tickets resolved longer than ``after`` ago. Safe with several schedulers."""
+    cutoff = utcnow() - after
+    tickets = db.session.scalars(
+        select(Ticket)
+        .where(Ticket.status == "resolved", Ticket.resolved_at < cutoff)
+        .order_by(Ticket.resolved_at)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for ticket in tickets:
+        _after_move(
+            ticket, None, "auto_close", {"status": lifecycle.apply(ticket, "auto_close", None)}
+        )
+    return len(tickets)

@@ -7,3 +7,13 @@ from tickets_api import service
 @event_actor("tickets", "tickets", "tickets.on_task_assigned")
 def on_task_assigned(payload: dict, event_id) -> None:
     service.record_assignment(payload)
+
+
+@event_actor("tickets", "tickets", "tickets.on_task_completed")
+def on_task_completed(payload: dict, event_id) -> None:
+    service.record_completion(payload)
+
+
+@event_actor("tickets", "tickets", "tickets.on_message_posted")
+def on_message_posted(payload: dict, event_id) -> None:
+    service.record_first_response(payload)

@@ -9,7 +9,7 @@ from flask_jwt_extended import create_access_token
 from tests.support import DEMO_PASSWORD
 
 
-def test_login_returns_the_contract_shape(client, seeded):
+def test_login_returns_the_contract_shape(app, client, seeded):
     response = client.raw.post(
         "/api/auth/login", json={"email": "Admin@Example.com ", "password": DEMO_PASSWORD}
     )
@@ -17,7 +17,7 @@ def test_login_returns_the_contract_shape(client, seeded):
     assert response.status_code == 422
     body = client.login("ADMIN@example.com")
     assert body["token_type"] == "Bearer"
-    assert body["expires_in"] == 15 * 60
+    assert body["expires_in"] == app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()
     assert set(body) == {"access_token", "refresh_token", "token_type", "expires_in", "user"}
     user = body["user"]
     assert user["email"] == "admin@example.com"

@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from common.broker import get_broker
 from common.db import db
-from common.services import discover, load
+from tests.conftest import seed_demo
 from tests.support import DEMO_PASSWORD, TICKET
 
 
@@ -24,10 +24,6 @@ def live(app):
     original = app.config["TTS_CONFIG"]
     app.config["TTS_CONFIG"] = original.replace(tickets_api_url=base)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    with app.app_context():
-        for spec in discover().values():
-            for dotted in spec.seeders:
-                load(dotted)()
     try:
         yield base
     finally:
@@ -41,6 +37,7 @@ def live(app):
                 tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
                 with db.engines[bind].begin() as connection:
                     connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        seed_demo(app)  # the session's shared demo data, as the other tests expect it
 
 
 def _token(base, who):

@@ -95,7 +95,8 @@ def test_out_of_range_ids_are_404_or_422_not_500(client, seeded):
         assert response.status_code == 404, path
         assert response.mimetype == "application/problem+json"
     for path in (
-        "/api/tickets?before=99999999999",
+        "/api/tickets?requester=99999999999",
+        "/api/tickets?cursor=not-a-cursor-at-all",
         "/api/workflow/tasks?before=99999999999",
         "/api/workflow/tasks?assignee=99999999999",
         "/api/notifications?before=-1",

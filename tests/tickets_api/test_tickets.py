@@ -8,14 +8,6 @@ from common.models.tickets import TicketsOutbox
 from tests.support import TICKET
 
 
-@pytest.fixture
-def people(client, seeded):
-    return {
-        role: client.as_user(f"{role}@example.com")
-        for role in ("employee", "coordinator", "agent", "admin")
-    }
-
-
 def test_create_validates_with_a_field_map(people):
     response = people["employee"].post(
         "/api/tickets", json={"subject": "x", "category": "Nope", "department": "IT"}
@@ -23,7 +15,7 @@ def test_create_validates_with_a_field_map(people):
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     errors = response.get_json()["errors"]
-    assert set(errors) == {"subject", "description", "category"}
+    assert set(errors) == {"subject", "description"}
 
 
 def test_subcategory_must_belong_to_the_category(people):
@@ -91,16 +83,14 @@ def test_list_pages_with_a_cursor(people):
     created = [
         people["employee"].post("/api/tickets", json=TICKET).get_json()["id"] for _ in range(5)
     ]
-    first = people["employee"].get("/api/tickets?limit=2").get_json()
-    second = (
-        people["employee"].get(f"/api/tickets?limit=2&before={first['next_cursor']}").get_json()
-    )
-    third = (
-        people["employee"].get(f"/api/tickets?limit=2&before={second['next_cursor']}").get_json()
-    )
-    seen = [t["id"] for page in (first, second, third) for t in page["items"]]
+    seen, cursor = [], None
+    for _ in range(3):
+        query = "/api/tickets?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = people["employee"].get(query).get_json()
+        seen += [t["id"] for t in page["items"]]
+        cursor = page["next_cursor"]
     assert seen == sorted(created, reverse=True)
-    assert third["next_cursor"] is None
+    assert cursor is None
 
 
 @pytest.mark.parametrize(

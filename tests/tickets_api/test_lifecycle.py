@@ -1,0 +1,239 @@
+"""The whole transition table: every people action from every status, by the right and the
+wrong people; plus the workflow's and the scheduler's moves."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from common.db import db, utcnow
+from common.models.tickets import STATUSES, Ticket, TicketsOutbox
+from tests.conftest import deliver
+from tickets_api import service
+from tickets_api.lifecycle import PEOPLE_ACTIONS, TRANSITIONS
+
+# Who performs each action in the "allowed" case, and one capacity that may not.
+ACTOR = {
+    "approve": ("coordinator", "employee"),
+    "reject": ("coordinator", "employee"),
+    "withdraw": ("employee", "coordinator"),
+    "hold": ("agent", "employee"),
+    "resume": ("coordinator", "employee"),
+    "resolve": ("admin", "agent"),
+    "reopen": ("employee", "agent"),
+    "close": ("employee", "agent"),
+}
+BODY = {"approve": {"priority": "high"}}
+REASON = {"reason": "because"}
+
+
+def _state(status, user_ids):
+    # The agent is the assignee wherever one makes sense, so it can see and act.
+    fields = {"assignee_id": user_ids["agent"], "assignee_name": "Ava Agent"}
+    if status == "resolved":
+        fields["resolved_at"] = utcnow() - timedelta(days=1)
+    return fields
+
+
+CASES = [(action, status) for action in PEOPLE_ACTIONS for status in STATUSES]
+
+
+@pytest.mark.parametrize("action,status", CASES, ids=[f"{a}-from-{s}" for a, s in CASES])
+def test_people_actions_from_every_status(people, user_ids, make_ticket, action, status):
+    ticket_id = make_ticket(status, **_state(status, user_ids))
+    who, _ = ACTOR[action]
+    body = BODY.get(action, REASON)
+    response = people[who].post(f"/api/tickets/{ticket_id}/{action}", json=body)
+    transition = TRANSITIONS[action]
+    if status in transition.sources:
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["status"] == (
+            "in_progress" if action == "reopen" else transition.target
+        )
+    else:
+        assert response.status_code == 409, response.get_json()
+        problem = response.get_json()
+        assert problem["current_status"] == status
+        assert action not in problem["allowed_actions"]
+        assert status in problem["detail"]
+
+
+@pytest.mark.parametrize("action", PEOPLE_ACTIONS)
+def test_wrong_person_gets_403(people, user_ids, make_ticket, action):
+    status = sorted(TRANSITIONS[action].sources)[0]
+    ticket_id = make_ticket(status, **_state(status, user_ids))
+    _, outsider = ACTOR[action]
+    body = BODY.get(action, REASON)
+    response = people[outsider].post(f"/api/tickets/{ticket_id}/{action}", json=body)
+    assert response.status_code == 403, response.get_json()
+
+
+@pytest.mark.parametrize("action", ["reject", "withdraw", "hold"])
+def test_reason_is_required(people, user_ids, make_ticket, action):
+    status = sorted(TRANSITIONS[action].sources)[0]
+    ticket_id = make_ticket(status, **_state(status, user_ids))
+    who, _ = ACTOR[action]
+    for body in ({}, {"reason": "   "}):
+        response = people[who].post(f"/api/tickets/{ticket_id}/{action}", json=body)
+        assert response.status_code == 422
+        assert "reason" in response.get_json()["errors"]
+
+
+def test_reopen_window_is_seven_days_for_the_requester(people, user_ids, make_ticket):
+    old = make_ticket(
+        "resolved",
+        assignee_id=user_ids["agent"],
+        assignee_name="Ava Agent",
+        resolved_at=utcnow() - timedelta(days=8),
+    )
+    late = people["employee"].post(f"/api/tickets/{old}/reopen", json={})
+    assert late.status_code == 409
+    assert "reopen" not in late.get_json()["allowed_actions"]
+    staff = people["coordinator"].post(f"/api/tickets/{old}/reopen", json={})
+    assert staff.status_code == 200 and staff.get_json()["status"] == "in_progress"
+
+
+def test_reopen_without_assignee_returns_to_open(people, make_ticket):
+    ticket_id = make_ticket("resolved", resolved_at=utcnow())
+    reopened = people["employee"].post(f"/api/tickets/{ticket_id}/reopen", json={})
+    assert reopened.get_json()["status"] == "open"
+    assert reopened.get_json()["resolved_at"] is None
+
+
+def test_allowed_actions_depend_on_who_asks(people, user_ids, make_ticket):
+    ticket_id = make_ticket("new")
+    assert people["employee"].get(f"/api/tickets/{ticket_id}/actions").get_json() == {
+        "status": "new",
+        "allowed_actions": ["withdraw"],
+    }
+    assert people["coordinator"].get(f"/api/tickets/{ticket_id}/actions").get_json()[
+        "allowed_actions"
+    ] == ["approve", "reject"]
+
+
+def test_every_move_is_recorded_and_published(app, people, make_ticket):
+    ticket_id = make_ticket("new")
+    people["coordinator"].post(f"/api/tickets/{ticket_id}/approve", json={"priority": "low"})
+    people["employee"].post(f"/api/tickets/{ticket_id}/withdraw", json={"reason": "fixed itself"})
+    history = people["employee"].get(f"/api/tickets/{ticket_id}/history").get_json()["items"]
+    moves = [(h["action"], h["field"], h["old_value"], h["new_value"]) for h in history]
+    assert ("approve", "status", "new", "open") in moves
+    assert ("approve", "priority", None, "low") in moves
+    assert ("withdraw", "status", "open", "withdrawn") in moves
+    with app.app_context():
+        events = db.session.scalars(
+            select(TicketsOutbox.payload).where(TicketsOutbox.name == "tickets.status_changed")
+        ).all()
+    assert [(e["from_status"], e["to_status"], e["reason"]) for e in events] == [
+        ("new", "open", None),
+        ("open", "withdrawn", "fixed itself"),
+    ]
+
+
+def test_workflow_events_move_the_ticket_once(app, people, user_ids, make_ticket):
+    ticket_id = make_ticket("open", priority="high")
+    assigned = {
+        "task_id": 1,
+        "ticket_id": ticket_id,
+        "ticket_number": None,
+        "ticket_subject": "x",
+        "step": "Resolve",
+        "assignee_id": user_ids["agent"],
+        "assignee_name": "Ava Agent",
+    }
+    with app.app_context():
+        service.record_assignment(assigned)
+        service.record_assignment(assigned)  # a redelivery changes nothing more
+        db.session.commit()
+        ticket = db.session.get(Ticket, ticket_id)
+        assert (ticket.status, ticket.assignee_id) == ("in_progress", user_ids["agent"])
+        service.record_completion({"task_id": 1, "ticket_id": ticket_id})
+        service.record_completion({"task_id": 1, "ticket_id": ticket_id})
+        db.session.commit()
+        ticket = db.session.get(Ticket, ticket_id)
+        assert ticket.status == "resolved" and ticket.resolved_at is not None
+    history = people["agent"].get(f"/api/tickets/{ticket_id}/history").get_json()["items"]
+    statuses = [(h["old_value"], h["new_value"]) for h in history if h["field"] == "status"]
+    assert statuses == [("open", "in_progress"), ("in_progress", "resolved")]
+
+
+def test_resolved_tickets_close_after_72_hours(app, people, make_ticket):
+    from tickets_api.jobs import close_resolved
+
+    stale = make_ticket("resolved", resolved_at=utcnow() - timedelta(hours=73))
+    fresh = make_ticket("resolved", resolved_at=utcnow() - timedelta(hours=71))
+    with app.app_context():
+        assert close_resolved() == 1
+        assert close_resolved() == 0
+        assert db.session.get(Ticket, stale).status == "closed"
+        assert db.session.get(Ticket, fresh).status == "resolved"
+    history = people["employee"].get(f"/api/tickets/{stale}/history").get_json()["items"]
+    assert history[-1]["actor"] == {"id": None, "name": "System"}
+    assert history[-1]["action"] == "auto_close"
+
+
+def test_first_staff_reply_sets_first_response(app, people, user_ids, make_ticket):
+    ticket_id = make_ticket("in_progress")
+    people["employee"]
+    with app.app_context():
+        service.record_first_response(
+            {
+                "message_id": 1,
+                "ticket_id": ticket_id,
+                "author_id": user_ids["employee"],
+                "internal": False,
+            }
+        )
+        service.record_first_response(
+            {
+                "message_id": 2,
+                "ticket_id": ticket_id,
+                "author_id": user_ids["agent"],
+                "internal": True,
+            }
+        )
+        assert db.session.get(Ticket, ticket_id).first_response_at is None
+        service.record_first_response(
+            {
+                "message_id": 3,
+                "ticket_id": ticket_id,
+                "author_id": user_ids["agent"],
+                "internal": False,
+            }
+        )
+        first = db.session.get(Ticket, ticket_id).first_response_at
+        assert first is not None
+
+
+def test_csat_once_by_the_requester_after_resolution(people, make_ticket):
+    open_id = make_ticket("in_progress")
+    assert (
+        people["employee"].post(f"/api/tickets/{open_id}/csat", json={"rating": 5}).status_code
+        == 409
+    )
+    done = make_ticket("resolved", resolved_at=utcnow())
+    assert (
+        people["coordinator"].post(f"/api/tickets/{done}/csat", json={"rating": 5}).status_code
+        == 403
+    )
+    assert (
+        people["employee"].post(f"/api/tickets/{done}/csat", json={"rating": 6}).status_code == 422
+    )
+    first = people["employee"].post(
+        f"/api/tickets/{done}/csat", json={"rating": 4, "comment": "ok"}
+    )
+    assert first.status_code == 201 and first.get_json()["rating"] == 4
+    again = people["employee"].post(f"/api/tickets/{done}/csat", json={"rating": 1})
+    assert again.status_code == 409
+    assert people["employee"].get(f"/api/tickets/{done}").get_json()["csat"]["rating"] == 4
+
+
+def test_full_flow_through_events(people, user_ids):
+    """Employee → approval → workflow assignment → the ticket in progress (one app)."""
+    from tests.support import TICKET
+
+    ticket = people["employee"].post("/api/tickets", json=TICKET).get_json()
+    people["coordinator"].post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "medium"})
+    deliver()
+    now = people["agent"].get(f"/api/tickets/{ticket['id']}").get_json()
+    assert now["status"] == "in_progress" and now["assignee"]["id"] == user_ids["agent"]

@@ -1,0 +1,50 @@
+"""The audit trail of a ticket: every change, who made it, when, old → new."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from common.db import db
+from common.models.tickets import TicketHistory
+from common.security import Principal
+
+SYSTEM_NAMES = {"workflow": "Workflow", "system": "System"}
+
+
+def _jsonable(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def record(
+    ticket_id: int,
+    principal: Principal | None,
+    action: str,
+    changes: dict[str, tuple] | None = None,
+    actor_name: str | None = None,
+) -> None:
+    """One row per changed field, or a single row for an action that changes none."""
+    name = principal.name if principal else (actor_name or "System")
+    actor_id = principal.id if principal else None
+    rows = [
+        TicketHistory(
+            ticket_id=ticket_id,
+            actor_id=actor_id,
+            actor_name=name,
+            action=action,
+            field=field,
+            old_value=_jsonable(old),
+            new_value=_jsonable(new),
+        )
+        for field, (old, new) in (changes or {}).items()
+    ] or [TicketHistory(ticket_id=ticket_id, actor_id=actor_id, actor_name=name, action=action)]
+    db.session.add_all(rows)
+
+
+def entries(ticket_id: int) -> list[TicketHistory]:
+    return db.session.scalars(
+        select(TicketHistory).where(TicketHistory.ticket_id == ticket_id).order_by(TicketHistory.id)
+    ).all()

@@ -1,0 +1,75 @@
+"""Attachments of a ticket: upload (streamed, sniffed), list, download, remove."""
+
+from flask import send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import Schema
+
+from common.db import db
+from common.security import caller, require_auth
+from tickets_api import attachments, service
+from tickets_api.schemas import AttachmentList, AttachmentOut
+
+blp = Blueprint(
+    "ticket-attachments", __name__, url_prefix="/api/tickets", description="Ticket attachments"
+)
+require_auth(blp)
+BEARER = [{"bearerAuth": []}]
+
+
+class UploadIn(Schema):
+    file = Upload(required=True)
+
+
+@blp.route("/<id:ticket_id>/attachments")
+class TicketAttachments(MethodView):
+    @blp.arguments(UploadIn, location="files")
+    @blp.response(201, AttachmentOut)
+    @blp.alt_response(413, description="Larger than the upload limit")
+    @blp.alt_response(415, description="A file type that is not accepted")
+    @blp.doc(security=BEARER)
+    def post(self, files, ticket_id):
+        """Attach a file (multipart field ``file``)."""
+        principal = caller()
+        ticket = service.get_visible(principal, ticket_id)
+        attachment = attachments.store(principal, ticket, files["file"])
+        db.session.commit()
+        return attachment
+
+    @blp.response(200, AttachmentList)
+    @blp.doc(security=BEARER)
+    def get(self, ticket_id):
+        ticket = service.get_visible(caller(), ticket_id)
+        return {"items": attachments.listed(ticket.id)}
+
+
+@blp.route("/<id:ticket_id>/attachments/<id:attachment_id>")
+class TicketAttachment(MethodView):
+    @blp.response(200, description="The file, as an attachment download")
+    @blp.doc(security=BEARER)
+    def get(self, ticket_id, attachment_id):
+        ticket = service.get_visible(caller(), ticket_id)
+        attachment = attachments.get(ticket.id, attachment_id)
+        response = send_file(
+            attachments.path_of(attachment),
+            mimetype=attachment.content_type,
+            as_attachment=True,
+            download_name=attachment.filename,
+            etag=attachment.sha256,
+            conditional=True,
+            max_age=0,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+
+    @blp.response(204)
+    @blp.doc(security=BEARER)
+    def delete(self, ticket_id, attachment_id):
+        """Remove an attachment (its uploader or an admin)."""
+        principal = caller()
+        ticket = service.get_visible(principal, ticket_id)
+        path = attachments.remove(principal, ticket, attachment_id)
+        db.session.commit()
+        path.unlink(missing_ok=True)
