@@ -91,6 +91,23 @@ class MessagePosted(Schema):
     internal = fields.Bool(required=True)
 
 
+class TaskSla(Schema):
+    task_id = fields.Int(required=True)
+    ticket_id = fields.Int(required=True)
+    ticket_number = fields.Int(allow_none=True)
+    ticket_subject = fields.Str(required=True)
+    step = fields.Str(required=True)
+    assignee_id = fields.Int(allow_none=True)
+    due_at = fields.Str(allow_none=True)
+
+
+class TicketUnrouted(Schema):
+    ticket_id = fields.Int(required=True)
+    number = fields.Int(allow_none=True)
+    subject = fields.Str(required=True)
+    recipient_ids = fields.List(fields.Int(), required=True)
+
+
 class TaskAssigned(Schema):
     task_id = fields.Int(required=True)
     ticket_id = fields.Int(required=True)
@@ -99,6 +116,7 @@ class TaskAssigned(Schema):
     step = fields.Str(required=True)
     assignee_id = fields.Int(required=True)
     assignee_name = fields.Str(required=True)
+    origin = fields.Str(load_default="system")  # system | transfer | escalation | manual
 
 
 CATALOGUE: dict[str, EventType] = {
@@ -114,7 +132,30 @@ CATALOGUE: dict[str, EventType] = {
             subscribers=(Subscriber("workflow.on_user_role_synced", "workflow"),),
         ),
         EventType("tickets.created", producer="tickets", schema=TicketCreated),
-        EventType("tickets.status_changed", producer="tickets", schema=TicketStatusChanged),
+        EventType(
+            "tickets.status_changed",
+            producer="tickets",
+            schema=TicketStatusChanged,
+            subscribers=(Subscriber("workflow.on_ticket_status_changed", "workflow"),),
+        ),
+        EventType(
+            "tasks.sla_warning",
+            producer="workflow",
+            schema=TaskSla,
+            subscribers=(Subscriber("notify.on_sla_warning", "notify"),),
+        ),
+        EventType(
+            "tasks.sla_breached",
+            producer="workflow",
+            schema=TaskSla,
+            subscribers=(Subscriber("notify.on_sla_breached", "notify"),),
+        ),
+        EventType(
+            "workflow.ticket_unrouted",
+            producer="workflow",
+            schema=TicketUnrouted,
+            subscribers=(Subscriber("notify.on_ticket_unrouted", "notify"),),
+        ),
         EventType(
             "tasks.completed",
             producer="workflow",
@@ -125,7 +166,10 @@ CATALOGUE: dict[str, EventType] = {
             "chat.message_posted",
             producer="chat",
             schema=MessagePosted,
-            subscribers=(Subscriber("tickets.on_message_posted", "tickets"),),
+            subscribers=(
+                Subscriber("tickets.on_message_posted", "tickets"),
+                Subscriber("workflow.on_message_posted", "workflow"),
+            ),
         ),
         EventType(
             "tickets.opened",

@@ -55,3 +55,42 @@ def unread_count(user_id: int) -> int:
         .select_from(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
     )
+
+
+def _ticket_label(payload: dict) -> str:
+    number = payload.get("ticket_number") or payload.get("number")
+    return f"#{number}" if number else f"ticket {payload['ticket_id']}"
+
+
+def sla_event(payload: dict, event_id, breached: bool) -> None:
+    if payload.get("assignee_id") is None:
+        return
+    label = _ticket_label(payload)
+    if breached:
+        subject = f"SLA breached: {label} {payload['ticket_subject']}"
+        body = f"The {payload['step']} step of {label} is past its due time."
+    else:
+        subject = f"SLA warning: {label} {payload['ticket_subject']}"
+        body = f"The {payload['step']} step of {label} is due at {payload.get('due_at')}."
+    notify(
+        payload["assignee_id"],
+        "sla_breach" if breached else "sla_warning",
+        subject,
+        body,
+        {"task_id": payload["task_id"], "ticket_id": payload["ticket_id"]},
+        event_id,
+    )
+
+
+def ticket_unrouted(payload: dict, event_id) -> None:
+    """Every coordinator hears of a ticket no workflow matched (one row per person)."""
+    label = _ticket_label(payload)
+    for user_id in payload["recipient_ids"]:
+        notify(
+            user_id,
+            "ticket_unrouted",
+            f"Needs routing: {label} {payload['subject']}",
+            f"No workflow matched {label}; route it from the unrouted list.",
+            {"ticket_id": payload["ticket_id"]},
+            f"{event_id}:{user_id}",
+        )

@@ -1,25 +1,93 @@
+"""Tasks: the caller's list, a task's detail and history, and acting on it."""
+
 from flask_smorest import Blueprint
 
+from common.db import db
 from common.problems import Forbidden
 from common.security import caller, require_auth
-from workflow_api import service
-from workflow_api.schemas import TaskListArgs, TaskPage
+from workflow_api import engine, service
+from workflow_api.schemas import (
+    ActIn,
+    EscalateIn,
+    TaskDetailOut,
+    TaskHistoryOut,
+    TaskListArgs,
+    TaskOut,
+    TaskPage,
+    TransferIn,
+)
 
 blp = Blueprint("workflow", __name__, url_prefix="/api/workflow", description="Tasks")
 require_auth(blp)
+BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("/tasks")
 @blp.arguments(TaskListArgs, location="query")
 @blp.response(200, TaskPage)
-@blp.doc(security=[{"bearerAuth": []}])
+@blp.doc(security=BEARER)
 def list_tasks(args):
-    """An assignee's tasks, newest first (``assignee=me``; admins may name anyone)."""
+    """Tasks, newest first: ``assignee=me`` (default); coordinators and admins may name
+    anyone or ``any``."""
     principal = caller()
     assignee = args["assignee"]
     if assignee == "me":
         assignee = principal.id
-    elif assignee != principal.id and not principal.has_role("tts", "Admin"):
-        raise Forbidden("Only a TTS admin may list another person's tasks")
-    items, next_cursor = service.list_tasks(assignee, args["limit"], args.get("before"))
+    elif assignee != principal.id and not engine.is_triager(principal):
+        raise Forbidden("Only a coordinator or an admin may list other people's tasks")
+    items, next_cursor = service.list_tasks(
+        None if assignee == "any" else assignee,
+        args.get("status"),
+        args["limit"],
+        args.get("before"),
+    )
     return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/tasks/<id:task_id>")
+@blp.response(200, TaskDetailOut)
+@blp.doc(security=BEARER)
+def task_detail(task_id):
+    """The task, its step's instructions, the actions available now and its SLA."""
+    return service.detail(engine.visible(caller(), task_id))
+
+
+@blp.route("/tasks/<id:task_id>/history")
+@blp.response(200, TaskHistoryOut)
+@blp.doc(security=BEARER)
+def task_history(task_id):
+    task = engine.visible(caller(), task_id)
+    return service.history(task.id)
+
+
+@blp.route("/tasks/<id:task_id>/act", methods=["POST"])
+@blp.arguments(ActIn)
+@blp.response(200, TaskOut)
+@blp.doc(security=BEARER)
+def act(body, task_id):
+    """The assignee takes a transition, with notes (409 if the task moved on)."""
+    task = engine.act(caller(), task_id, body["transition"], body["notes"], body["revision"])
+    db.session.commit()
+    return task
+
+
+@blp.route("/tasks/<id:task_id>/transfer", methods=["POST"])
+@blp.arguments(TransferIn)
+@blp.response(200, TaskOut)
+@blp.doc(security=BEARER)
+def transfer(body, task_id):
+    """Give the task to another holder of its step's role (coordinators, admins)."""
+    task = engine.transfer(caller(), task_id, body["user_id"], body["notes"], body["revision"])
+    db.session.commit()
+    return task
+
+
+@blp.route("/tasks/<id:task_id>/escalate", methods=["POST"])
+@blp.arguments(EscalateIn)
+@blp.response(200, TaskOut)
+@blp.doc(security=BEARER)
+def escalate(body, task_id):
+    """Hand the task to the step's escalation role."""
+    task = engine.escalate(caller(), task_id, body["reason"], body["revision"])
+    db.session.commit()
+    return task

@@ -1,4 +1,9 @@
-"""Demo seed: the default workflow every unmatched ticket falls back to."""
+"""`tts seed workflows` (also part of `tts seed demo`): sensible defaults, published.
+
+Roles are checked against the replica when people publish; seeding runs right after
+auth_api seeded those roles, before their events may have reached this service, so the
+seeded definitions (which name only the seeded roles) are published without that check.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +11,159 @@ import click
 from sqlalchemy import select
 
 from common.db import db
-from common.models.workflow import Step, Workflow
+from common.models.workflow import Workflow
+from workflow_api import definitions
 
-DEFAULT_NAME = "General support"
+AGENT = {"system": "tts", "name": "Agent"}
+ADMIN = {"system": "tts", "name": "Admin"}
+ASSETS = {"system": "tts", "name": "Asset Manager"}
+BUDGET = {"system": "tts", "name": "Budget Manager"}
+SLA = {"critical": 4, "high": 8, "medium": 24, "low": 40}
+
+
+def _step(key, name, role=None, *, start=False, end=False, weight=1, policy="round_robin", **extra):
+    return {
+        "key": key,
+        "name": name,
+        "role": role,
+        "start": start,
+        "end": end,
+        "weight": weight,
+        "policy": policy,
+        **extra,
+    }
+
+
+def _go(key, name, source, target):
+    return {"key": key, "name": name, "from": source, "to": target}
+
+
+DEFAULTS = [
+    {
+        "name": "General support",
+        "description": "Any ticket no other workflow matches: an agent resolves it.",
+        "is_default": True,
+        "definition": {
+            "steps": [
+                _step(
+                    "resolve",
+                    "Resolve",
+                    AGENT,
+                    start=True,
+                    escalation_role=ADMIN,
+                    instructions="Work the ticket with the requester until it is resolved.",
+                ),
+                _step("done", "Resolved", end=True),
+            ],
+            "transitions": [_go("resolve", "Resolve", "resolve", "done")],
+            "sla_hours": SLA,
+        },
+    },
+    {
+        "name": "IT support",
+        "description": "Triage, then resolution by the least loaded agent.",
+        "category": "IT Support",
+        "definition": {
+            "steps": [
+                _step(
+                    "triage",
+                    "Triage",
+                    AGENT,
+                    start=True,
+                    weight=1,
+                    instructions="Confirm the problem, gather details, set expectations.",
+                ),
+                _step(
+                    "resolve",
+                    "Resolve",
+                    AGENT,
+                    weight=3,
+                    policy="least_loaded",
+                    escalation_role=ADMIN,
+                    escalate_on_breach=True,
+                    instructions="Fix the problem and confirm with the requester.",
+                ),
+                _step("done", "Resolved", end=True),
+            ],
+            "transitions": [
+                _go("start_work", "Start work", "triage", "resolve"),
+                _go("resolve", "Resolve", "resolve", "done"),
+                _go("back_to_triage", "Back to triage", "resolve", "triage"),
+            ],
+            "sla_hours": SLA,
+        },
+    },
+    {
+        "name": "Asset check-in",
+        "category": "Asset Check In",
+        "definition": {
+            "steps": [
+                _step(
+                    "inspect",
+                    "Inspect the asset",
+                    ASSETS,
+                    start=True,
+                    instructions="Check the returned asset's condition and serial number.",
+                ),
+                _step("done", "Checked in", end=True),
+            ],
+            "transitions": [_go("check_in", "Check in", "inspect", "done")],
+            "sla_hours": SLA,
+        },
+    },
+    {
+        "name": "Asset check-out",
+        "category": "Asset Check Out",
+        "definition": {
+            "steps": [
+                _step("prepare", "Prepare the asset", ASSETS, start=True),
+                _step("handover", "Hand over", ASSETS, policy="least_loaded"),
+                _step("done", "Checked out", end=True),
+            ],
+            "transitions": [
+                _go("ready", "Ready for handover", "prepare", "handover"),
+                _go("handed_over", "Handed over", "handover", "done"),
+            ],
+            "sla_hours": SLA,
+        },
+    },
+    {
+        "name": "Budget proposal",
+        "category": "New Budget Proposal",
+        "definition": {
+            "steps": [
+                _step("review", "Review the proposal", BUDGET, start=True, escalation_role=ADMIN),
+                _step("approved", "Approved", end=True),
+                _step("rejected", "Rejected", end=True),
+            ],
+            "transitions": [
+                _go("approve", "Approve", "review", "approved"),
+                _go("reject", "Reject", "review", "rejected"),
+            ],
+            "sla_hours": {"critical": 8, "high": 16, "medium": 40, "low": 80},
+        },
+    },
+]
+
+
+def seed_workflows() -> list[str]:
+    created = []
+    for spec in DEFAULTS:
+        if db.session.scalar(select(Workflow.id).where(Workflow.name == spec["name"])):
+            continue
+        workflow = definitions.create(None, spec)
+        definitions.publish(None, workflow.id, check_roles=False)
+        created.append(spec["name"])
+    db.session.commit()
+    return created
 
 
 def seed_demo() -> None:
-    if db.session.scalar(select(Workflow).where(Workflow.name == DEFAULT_NAME)):
-        click.echo("default workflow already exists")
-        return
-    workflow = Workflow(
-        name=DEFAULT_NAME,
-        description="Any ticket no other workflow matches: an agent resolves it.",
-        is_default=True,
-    )
-    workflow.steps = [
-        Step(
-            name="Resolve",
-            position=0,
-            role_system="tts",
-            role_name="Agent",
-            instructions="Work the ticket with the requester until it is resolved.",
-            is_start=True,
-        ),
-        Step(name="Resolved", position=1, role_system="tts", role_name="Agent", is_end=True),
-    ]
-    db.session.add(workflow)
-    db.session.commit()
-    click.echo(f"default workflow created: {DEFAULT_NAME}")
+    created = seed_workflows()
+    click.echo(f"workflows created: {', '.join(created)}" if created else "workflows exist")
+
+
+@click.command("workflows")
+def seed_workflows_command() -> None:
+    """Default workflows for the seeded categories (idempotent)."""
+    seed_demo()

@@ -1,12 +1,22 @@
 """workflow_api's event consumers (queue ``workflow``)."""
 
 from common.actors import event_actor
-from workflow_api import replica, service
+from workflow_api import engine, replica
 
 
 @event_actor("workflow", "workflow", "workflow.on_ticket_opened")
 def on_ticket_opened(payload: dict, event_id) -> None:
-    service.open_task_for_ticket(payload)
+    engine.open_task_for_ticket(payload)
+
+
+@event_actor("workflow", "workflow", "workflow.on_ticket_status_changed")
+def on_ticket_status_changed(payload: dict, event_id) -> None:
+    engine.on_ticket_status_changed(payload)
+
+
+@event_actor("workflow", "workflow", "workflow.on_message_posted")
+def on_message_posted(payload: dict, event_id) -> None:
+    engine.record_first_response(payload)
 
 
 @event_actor("workflow", "workflow", "workflow.on_user_role_synced")

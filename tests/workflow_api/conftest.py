@@ -1,0 +1,88 @@
+import pytest
+
+from common.db import db
+from workflow_api import definitions, replica
+
+SLA = {"critical": 4, "high": 8, "medium": 24, "low": 40}
+AGENT = {"system": "tts", "name": "Agent"}
+ADMIN = {"system": "tts", "name": "Admin"}
+
+
+def grant(user_id, version=1, system="tts", role="Agent", **changes):
+    payload = {
+        "grant_id": user_id * 10 + len(role),
+        "user_id": user_id,
+        "user_name": f"User {user_id}",
+        "user_email": f"user{user_id}@example.com",
+        "system": system,
+        "role": role,
+        "is_active": True,
+        "deployed": True,
+        "version": version,
+    }
+    payload.update(changes)
+    return payload
+
+
+def ticket(ticket_id, **changes):
+    payload = {
+        "ticket_id": ticket_id,
+        "number": 1000 + ticket_id,
+        "subject": f"Ticket {ticket_id}",
+        "category": "Others",
+        "subcategory": None,
+        "department": "IT",
+        "priority": "medium",
+        "requester_id": 1,
+    }
+    payload.update(changes)
+    return payload
+
+
+def two_step(policy="round_robin", **step_extra):
+    """work (Agent) → check (Agent) → done, plus a way back from check to work."""
+    return {
+        "steps": [
+            {
+                "key": "work",
+                "role": AGENT,
+                "start": True,
+                "policy": policy,
+                "weight": 1,
+                **step_extra,
+            },
+            {"key": "check", "role": AGENT, "policy": policy, "weight": 3},
+            {"key": "done", "end": True},
+        ],
+        "transitions": [
+            {"key": "submit", "from": "work", "to": "check"},
+            {"key": "approve", "from": "check", "to": "done"},
+            {"key": "send_back", "from": "check", "to": "work"},
+        ],
+        "sla_hours": SLA,
+    }
+
+
+@pytest.fixture
+def agents(app, seeded):
+    """Three more active agents besides the demo agent."""
+    with app.app_context():
+        for user_id in (101, 102, 103):
+            replica.apply_grant(grant(user_id))
+        db.session.commit()
+    return (101, 102, 103)
+
+
+@pytest.fixture
+def make_workflow(app, seeded):
+    def make(name="Test flow", definition=None, **match):
+        with app.app_context():
+            match.setdefault("category", "Others")
+            workflow = definitions.create(
+                None, {"name": name, "definition": definition or two_step(), **match}
+            )
+            definitions.publish(None, workflow.id)
+            db.session.commit()
+            return workflow.id
+
+    return make

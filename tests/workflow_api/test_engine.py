@@ -1,0 +1,295 @@
+"""Task engine: matching, policies, acting, transfer, escalation, duplicates, concurrency."""
+
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from common.db import db
+from common.models.workflow import Task, TaskAssignment, UnroutedTicket, Workflow, WorkflowOutbox
+from common.security import Principal
+from tests.workflow_api.conftest import ADMIN, SLA, grant, ticket, two_step
+from workflow_api import engine, replica
+
+
+def agent(user_id):
+    return Principal(user_id, f"u{user_id}@example.com", f"User {user_id}", {"tts": ["Agent"]})
+
+
+COORDINATOR = Principal(999_001, "c@example.com", "Coord", {"hdts": ["Ticket Coordinator"]})
+
+
+def _outbox(name):
+    return db.session.scalars(
+        select(WorkflowOutbox.payload).where(WorkflowOutbox.name == name)
+    ).all()
+
+
+def test_matching_prefers_the_most_specific_workflow(app, seeded, make_workflow):
+    specific = make_workflow(
+        "Printers", department="IT", category="IT Support", subcategory="Printer/Scanner Issue"
+    )
+    with app.app_context():
+        printer = engine.open_task_for_ticket(
+            ticket(1, category="IT Support", subcategory="Printer/Scanner Issue")
+        )
+        it = engine.open_task_for_ticket(
+            ticket(2, category="IT Support", subcategory="Network Connectivity")
+        )
+        other = engine.open_task_for_ticket(ticket(3, category="Facilities"))
+        names = {t.id: db.session.get(Workflow, t.workflow_id).name for t in (printer, it, other)}
+    assert printer.workflow_id == specific
+    assert names[it.id] == "IT support"  # category match (seeded)
+    assert names[other.id] == "General support"  # the default
+
+
+def test_unmatched_ticket_is_parked_and_coordinators_told(app, seeded):
+    with app.app_context():
+        db.session.execute(db.update(Workflow).values(is_default=False))
+        assert engine.open_task_for_ticket(ticket(5, category="Facilities")) is None
+        assert engine.open_task_for_ticket(ticket(5, category="Facilities")) is None  # redelivery
+        parked = db.session.scalars(select(UnroutedTicket)).all()
+        told = _outbox("workflow.ticket_unrouted")
+    assert [p.ticket_id for p in parked] == [5]
+    assert len(told) == 1 and told[0]["recipient_ids"]  # the demo coordinator
+
+
+def test_route_an_unrouted_ticket(client, app, seeded, make_workflow):
+    workflow_id = make_workflow("Facilities", category="Facilities")
+    with app.app_context():
+        # Nothing matches "Facilities" now: no default, and the new one matches no category.
+        db.session.execute(db.update(Workflow).values(is_default=False))
+        db.session.execute(
+            db.update(Workflow).values(category=None).where(Workflow.id == workflow_id)
+        )
+        engine.open_task_for_ticket(ticket(6, category="Facilities"))
+        db.session.commit()
+    coordinator = client.as_user("coordinator@example.com")
+    assert [
+        u["ticket_id"] for u in coordinator.get("/api/workflow/unrouted").get_json()["items"]
+    ] == [6]
+    routed = coordinator.post("/api/workflow/unrouted/6/route", json={"workflow_id": workflow_id})
+    assert routed.status_code == 201 and routed.get_json()["ticket_id"] == 6
+    assert coordinator.get("/api/workflow/unrouted").get_json()["items"] == []
+    assert client.as_user("agent@example.com").get("/api/workflow/unrouted").status_code == 403
+
+
+def test_round_robin_is_fair_and_skips_inactive_holders(app, seeded, agents, make_workflow):
+    make_workflow()
+    with app.app_context():
+        replica.apply_grant(grant(104, is_active=False))
+        replica.apply_grant(grant(105, deployed=False))
+        tasks = [engine.open_task_for_ticket(ticket(i)) for i in range(1, 41)]
+        counts = Counter(t.assignee_id for t in tasks)
+    assert 104 not in counts and 105 not in counts
+    assert len(counts) == 4  # three agents and the demo agent
+    assert max(counts.values()) - min(counts.values()) <= 1
+
+
+def test_least_loaded_picks_the_emptiest_queue(app, seeded, agents, make_workflow):
+    make_workflow(definition=two_step(policy="least_loaded"))
+    with app.app_context():
+        first = [engine.open_task_for_ticket(ticket(i)).assignee_id for i in range(1, 5)]
+        assert len(set(first)) == 4  # everyone had zero: one each
+        busiest = first[0]
+        for i in range(5, 8):  # give one agent more open work by hand
+            task = engine.open_task_for_ticket(ticket(i))
+            task.assignee_id = busiest
+        db.session.flush()
+        nxt = [engine.open_task_for_ticket(ticket(i)).assignee_id for i in range(8, 11)]
+    assert busiest not in nxt
+
+
+def test_manual_policy_waits_for_a_coordinator(app, seeded, agents, make_workflow):
+    make_workflow(definition=two_step(policy="manual"))
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        assert (task.status, task.assignee_id) == ("unassigned", None)
+        engine.transfer(COORDINATOR, task.id, 102, "you take it", None)
+        assert (task.status, task.assignee_id) == ("assigned", 102)
+        assigned = _outbox("tasks.assigned")
+    assert assigned[-1]["origin"] == "manual"
+
+
+def test_same_ticket_twice_creates_one_task(app, seeded, agents):
+    with app.app_context():
+        first = engine.open_task_for_ticket(ticket(7))
+        again = engine.open_task_for_ticket(ticket(7))
+        assert first.id == again.id
+        assert db.session.scalar(select(func.count()).select_from(Task)) == 1
+        assert len(_outbox("tasks.assigned")) == 1
+
+
+def test_acting_moves_step_by_step_and_completes(app, seeded, agents, make_workflow):
+    make_workflow()
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        worker = task.assignee_id
+        engine.act(agent(worker), task.id, "submit", "done my part", task.revision)
+        assert task.step_key == "check" and task.status == "assigned"
+        engine.act(agent(task.assignee_id), task.id, "approve", "looks good", task.revision)
+        assert task.status == "completed" and task.completed_at is not None
+        assert _outbox("tasks.completed") == [{"task_id": task.id, "ticket_id": 1}]
+
+
+def test_the_same_person_can_hold_two_steps_without_getting_stuck(app, seeded, make_workflow):
+    make_workflow()
+    with app.app_context():
+        # Only the demo agent holds the role: it gets every step, again and again.
+        task = engine.open_task_for_ticket(ticket(1))
+        only = task.assignee_id
+        for key in ("submit", "send_back", "submit", "approve"):
+            engine.act(agent(only), task.id, key, "", None)
+            if key != "approve":
+                assert task.assignee_id == only and task.status == "assigned"
+        assert task.status == "completed"
+        rows = db.session.scalars(
+            select(TaskAssignment).where(TaskAssignment.task_id == task.id)
+        ).all()
+    assert len(rows) == 4 and {r.user_id for r in rows} == {only}
+    assert all(r.ended_at is not None for r in rows)
+
+
+def test_act_rules(client, app, seeded, agents, make_workflow):
+    make_workflow()
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        db.session.commit()
+        task_id, worker, revision = task.id, task.assignee_id, task.revision
+    other = next(a for a in (101, 102, 103) if a != worker)
+    import pytest
+
+    from common.problems import Conflict, Forbidden, NotFound
+
+    with app.app_context():
+        with pytest.raises(NotFound):
+            engine.act(agent(other), task_id, "submit", "", None)
+        with pytest.raises(Forbidden):
+            engine.act(COORDINATOR, task_id, "submit", "", None)
+        with pytest.raises(Conflict) as unavailable:
+            engine.act(agent(worker), task_id, "approve", "", None)
+        assert unavailable.value.extra["available"] == ["submit"]
+        engine.act(agent(worker), task_id, "submit", "", revision)
+        with pytest.raises(Conflict):  # the second of two concurrent clicks: stale revision
+            engine.act(agent(worker), task_id, "submit", "", revision)
+
+
+def test_task_detail_shows_actions_and_sla(client, app, seeded, make_workflow):
+    make_workflow()
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1, priority="high"))
+        db.session.commit()
+        task_id = task.id
+    detail = client.as_user("agent@example.com").get(f"/api/workflow/tasks/{task_id}")
+    assert detail.status_code == 200, detail.get_json()
+    body = detail.get_json()
+    assert [a["key"] for a in body["actions"]] == ["submit"]
+    sla = body["sla"]
+    assert sla["target_hours"] == SLA["high"]
+    assert sla["step_weight"] == 1 and sla["weights_total"] == 4
+    assert sla["step_budget_hours"] == SLA["high"] / 4
+    assert sla["step_due_at"] and sla["due_at"]
+    assert (
+        client.as_user("employee@example.com").get(f"/api/workflow/tasks/{task_id}").status_code
+        == 404
+    )
+
+
+def test_act_through_the_api(client, app, seeded, make_workflow):
+    make_workflow()
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        db.session.commit()
+        task_id, revision = task.id, task.revision
+    agent_client = client.as_user("agent@example.com")
+    moved = agent_client.post(
+        f"/api/workflow/tasks/{task_id}/act",
+        json={"transition": "submit", "notes": "ok", "revision": revision},
+    )
+    assert moved.status_code == 200 and moved.get_json()["step"] == "check"
+    stale = agent_client.post(
+        f"/api/workflow/tasks/{task_id}/act", json={"transition": "approve", "revision": revision}
+    )
+    assert stale.status_code == 409
+    history = agent_client.get(f"/api/workflow/tasks/{task_id}/history").get_json()
+    assert [e["action"] for e in history["events"]] == ["create", "act"]
+    assert history["events"][1]["notes"] == "ok"
+
+
+def test_transfer_and_escalate(app, seeded, agents, make_workflow):
+    with app.app_context():
+        replica.apply_grant(grant(201, role="Admin"))
+        db.session.commit()
+    make_workflow(definition=two_step(escalation_role=ADMIN))
+    import pytest
+
+    from common.problems import Conflict, Forbidden
+
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        worker = task.assignee_id
+        with pytest.raises(Forbidden):
+            engine.transfer(agent(worker), task.id, 102, "", None)
+        with pytest.raises(Conflict):  # not a holder of the step's role
+            engine.transfer(COORDINATOR, task.id, 201, "", None)
+        target = next(a for a in (101, 102, 103) if a != worker)
+        engine.transfer(COORDINATOR, task.id, target, "rebalancing", None)
+        assert task.assignee_id == target and task.transfers == 1
+        engine.escalate(agent(target), task.id, "needs an admin", None)
+        assert task.assignee_id in (201,) or task.assignee_id in _admins()
+        assert task.escalations == 1
+        origins = [p["origin"] for p in _outbox("tasks.assigned")]
+    assert origins == ["system", "transfer", "escalation"]
+
+
+def _admins():
+    from common.models.workflow import RoleHolder
+
+    return set(
+        db.session.scalars(select(RoleHolder.user_id).where(RoleHolder.role == "Admin")).all()
+    )
+
+
+def test_ticket_end_cancels_the_task(app, seeded, make_workflow):
+    make_workflow()
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        engine.on_ticket_status_changed(
+            {"ticket_id": 1, "action": "withdraw", "to_status": "withdrawn", "reason": "fixed"}
+        )
+        assert task.status == "cancelled"
+
+
+def test_first_response_is_the_first_public_staff_reply(app, seeded, make_workflow):
+    make_workflow()
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        engine.record_first_response(
+            {"ticket_id": 1, "author_id": 1, "internal": False, "message_id": 1}
+        )
+        engine.record_first_response(
+            {"ticket_id": 1, "author_id": 55, "internal": True, "message_id": 2}
+        )
+        assert task.first_response_at is None
+        engine.record_first_response(
+            {"ticket_id": 1, "author_id": 55, "internal": False, "message_id": 3}
+        )
+        assert task.first_response_at is not None
+
+
+def test_list_is_the_callers_own_unless_staff(client, app, seeded, agents, make_workflow):
+    make_workflow()
+    with app.app_context():
+        for i in range(1, 9):
+            engine.open_task_for_ticket(ticket(i))
+        db.session.commit()
+    agent_client = client.as_user("agent@example.com")
+    agent_id = client.login("agent@example.com")["user"]["id"]
+    mine = agent_client.get("/api/workflow/tasks?assignee=me").get_json()["items"]
+    assert mine and all(t["assignee_id"] == agent_id for t in mine)
+    assert agent_client.get("/api/workflow/tasks?assignee=101").status_code == 403
+    assert agent_client.get("/api/workflow/tasks?assignee=any").status_code == 403
+    coordinator = client.as_user("coordinator@example.com")
+    everyone = coordinator.get("/api/workflow/tasks?assignee=any&status=assigned").get_json()[
+        "items"
+    ]
+    assert len(everyone) == 8

@@ -1,0 +1,384 @@
+"""Running tasks: creation from ``tickets.opened``, actions, transfer, escalation, SLA events.
+
+Every operation locks the task row, checks who may do it and that the task is still where
+the caller saw it (``revision``), changes it, records a TaskEvent, and emits events through
+the outbox. Each (re)assignment is a new TaskAssignment row, so the same person may be
+picked again at a later step without anything getting stuck.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from common.db import db, utcnow
+from common.models.workflow import (
+    RoleHolder,
+    SlaTimer,
+    Task,
+    TaskAssignment,
+    TaskEvent,
+    UnroutedTicket,
+    Workflow,
+)
+from common.outbox import emit
+from common.problems import Conflict, Forbidden, NotFound
+from common.security import Principal
+from workflow_api import assignment, definitions, sla
+
+log = logging.getLogger(__name__)
+ACTIVE = ("unassigned", "assigned", "on_hold")
+
+
+def is_triager(principal: Principal) -> bool:
+    return principal.has_role("hdts", "Ticket Coordinator", "Admin") or principal.has_role(
+        "tts", "Admin"
+    )
+
+
+# --- creation -----------------------------------------------------------------------------
+
+
+def open_task_for_ticket(ticket: dict, workflow: Workflow | None = None) -> Task | None:
+    """Create the ticket's task at its workflow's start step and assign it (idempotent)."""
+    workflow = workflow or assignment.match_workflow(
+        ticket["department"], ticket["category"], ticket.get("subcategory")
+    )
+    if workflow is None:
+        _park_unrouted(ticket)
+        return None
+    version = definitions.current_version(workflow)
+    start = definitions.start_step(version.definition)
+    task_id = db.session.execute(
+        insert(Task)
+        .values(
+            ticket_id=ticket["ticket_id"],
+            ticket_number=ticket.get("number"),
+            ticket_subject=ticket["subject"][:200],
+            requester_id=ticket.get("requester_id"),
+            priority=ticket["priority"],
+            workflow_id=workflow.id,
+            version_id=version.id,
+            step_key=start["key"],
+            status="unassigned",
+        )
+        .on_conflict_do_nothing(index_elements=[Task.ticket_id])
+        .returning(Task.id)
+    ).scalar()
+    if task_id is None:  # a redelivery: the task exists already
+        return db.session.scalar(select(Task).where(Task.ticket_id == ticket["ticket_id"]))
+    task = db.session.get(Task, task_id)
+    now = utcnow()
+    sla.start_ticket_clock(task, version.definition, now)
+    _event(task, None, "create", to_step=start["key"], data={"workflow_version": version.number})
+    _enter(task, start, now, origin="system")
+    return task
+
+
+def _park_unrouted(ticket: dict) -> None:
+    inserted = db.session.execute(
+        insert(UnroutedTicket)
+        .values(ticket_id=ticket["ticket_id"], ticket=ticket)
+        .on_conflict_do_nothing()
+        .returning(UnroutedTicket.ticket_id)
+    ).scalar()
+    if inserted is None:
+        return
+    log.warning("no workflow matches ticket %s", ticket["ticket_id"])
+    coordinators = sorted(
+        {
+            h.user_id
+            for h in assignment.eligible_holders({"system": "hdts", "name": "Ticket Coordinator"})
+        }
+    )
+    emit(
+        "workflow.ticket_unrouted",
+        {
+            "ticket_id": ticket["ticket_id"],
+            "number": ticket.get("number"),
+            "subject": ticket["subject"],
+            "recipient_ids": coordinators,
+        },
+    )
+
+
+def route_unrouted(principal: Principal, ticket_id: int, workflow_id: int) -> Task:
+    if not is_triager(principal):
+        raise Forbidden("Only a coordinator or an admin routes tickets")
+    parked = db.session.scalar(
+        select(UnroutedTicket).where(UnroutedTicket.ticket_id == ticket_id).with_for_update()
+    )
+    if parked is None or parked.routed_at is not None:
+        raise NotFound(f"Ticket {ticket_id} is not waiting to be routed")
+    workflow = definitions.get(workflow_id)
+    if workflow.current_version is None or workflow.archived:
+        raise Conflict("That workflow has no published version")
+    task = open_task_for_ticket(parked.ticket, workflow)
+    parked.routed_at = utcnow()
+    _event(task, principal, "route", data={"workflow_id": workflow_id})
+    return task
+
+
+# --- entering steps and assigning -----------------------------------------------------------
+
+
+def _enter(task: Task, step: dict, now: datetime, origin: str) -> None:
+    """Put the task at ``step``: complete it at an end step, else start the clock and assign."""
+    task.step_key = step["key"]
+    if step["end"]:
+        _complete(task, now)
+        return
+    sla.enter_step(task, task.version.definition, now)
+    chosen = assignment.pick(task.workflow_id, step["key"], step["role"], step["policy"])
+    if chosen is None:
+        _unassign(task)
+        return
+    _assign(task, chosen, origin, now)
+
+
+def _unassign(task: Task) -> None:
+    task.status = "unassigned"
+    task.assignee_id = None
+    task.assignee_name = None
+
+
+def _assign(task: Task, chosen: RoleHolder, origin: str, now: datetime) -> None:
+    _end_assignment(task, now, outcome=None)
+    task.status = "assigned" if task.paused_at is None else "on_hold"
+    task.assignee_id = chosen.user_id
+    task.assignee_name = chosen.user_name
+    task.first_assigned_at = task.first_assigned_at or now
+    db.session.add(
+        TaskAssignment(
+            task_id=task.id,
+            step_key=task.step_key,
+            user_id=chosen.user_id,
+            user_name=chosen.user_name,
+            origin=origin,
+            assigned_at=now,
+        )
+    )
+    db.session.flush()
+    emit(
+        "tasks.assigned",
+        {
+            "task_id": task.id,
+            "ticket_id": task.ticket_id,
+            "ticket_number": task.ticket_number,
+            "ticket_subject": task.ticket_subject,
+            "step": definitions.step_of(task.version.definition, task.step_key)["name"],
+            "assignee_id": chosen.user_id,
+            "assignee_name": chosen.user_name,
+            "origin": origin,
+        },
+    )
+
+
+def _end_assignment(task: Task, now: datetime, outcome: str | None) -> None:
+    db.session.execute(
+        update(TaskAssignment)
+        .where(TaskAssignment.task_id == task.id, TaskAssignment.ended_at.is_(None))
+        .values(ended_at=now, outcome=outcome or "reassigned")
+    )
+
+
+def _complete(task: Task, now: datetime) -> None:
+    _end_assignment(task, now, outcome="completed")
+    sla.cancel_timers(task.id, now)
+    task.status = "completed"
+    task.completed_at = now
+    task.step_due_at = None
+    db.session.flush()
+    emit("tasks.completed", {"task_id": task.id, "ticket_id": task.ticket_id})
+
+
+# --- people's actions ---------------------------------------------------------------------
+
+
+def locked(task_id: int) -> Task:
+    task = db.session.scalar(select(Task).where(Task.id == task_id).with_for_update(of=Task))
+    if task is None:
+        raise NotFound(f"Task {task_id} not found")
+    return task
+
+
+def visible(principal: Principal, task_id: int) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None or not (task.assignee_id == principal.id or is_triager(principal)):
+        raise NotFound(f"Task {task_id} not found")
+    return task
+
+
+def _guard(task: Task, principal: Principal, revision: int | None, *, staff_ok: bool) -> None:
+    if task.assignee_id != principal.id and not (staff_ok and is_triager(principal)):
+        if not is_triager(principal):
+            raise NotFound(f"Task {task.id} not found")
+        raise Forbidden("Only the assignee may do this")
+    if revision is not None and revision != task.revision:
+        raise Conflict(
+            "The task changed since you loaded it; reload and try again",
+            current_revision=task.revision,
+        )
+
+
+def act(principal: Principal, task_id: int, key: str, notes: str, revision: int | None) -> Task:
+    """The assignee takes one of the current step's transitions."""
+    task = locked(task_id)
+    _guard(task, principal, revision, staff_ok=False)
+    if task.status != "assigned":
+        raise Conflict(f"The task is {task.status}", current_status=task.status)
+    definition = task.version.definition
+    options = definitions.transitions_from(definition, task.step_key)
+    transition = next((t for t in options if t["key"] == key), None)
+    if transition is None:
+        raise Conflict(
+            f"{key!r} is not available at step {task.step_key!r}",
+            available=[t["key"] for t in options],
+        )
+    now = utcnow()
+    _end_assignment(task, now, outcome="acted")
+    target = definitions.step_of(definition, transition["to"])
+    _event(task, principal, "act", task.step_key, target["key"], notes, {"transition": key})
+    task.revision += 1
+    _enter(task, target, now, origin="system")
+    return task
+
+
+def transfer(principal: Principal, task_id: int, user_id: int, notes: str, revision) -> Task:
+    """A coordinator or admin gives the task to another holder of the step's role."""
+    if not is_triager(principal):
+        raise Forbidden("Only a coordinator or an admin transfers tasks")
+    task = locked(task_id)
+    _guard(task, principal, revision, staff_ok=True)
+    if task.status not in ACTIVE:
+        raise Conflict(f"The task is {task.status}", current_status=task.status)
+    step = definitions.step_of(task.version.definition, task.step_key)
+    chosen = assignment.holder(step["role"], user_id)
+    if chosen is None:
+        raise Conflict(
+            f"User {user_id} does not actively hold {step['role']['system']}:{step['role']['name']}"
+        )
+    now = utcnow()
+    _end_assignment(task, now, outcome="transferred")
+    _event(
+        task,
+        principal,
+        "transfer",
+        notes=notes,
+        data={"to_user": user_id, "from_user": task.assignee_id},
+    )
+    task.transfers += 1
+    task.revision += 1
+    _assign(task, chosen, "transfer" if task.assignee_id else "manual", now)
+    return task
+
+
+def escalate(principal: Principal | None, task_id: int, reason: str, revision=None) -> Task:
+    """To the step's escalation role (by the assignee, staff, or a breach that says so)."""
+    task = locked(task_id)
+    if principal is not None:
+        _guard(task, principal, revision, staff_ok=True)
+    if task.status not in ACTIVE:
+        raise Conflict(f"The task is {task.status}", current_status=task.status)
+    step = definitions.step_of(task.version.definition, task.step_key)
+    if not step.get("escalation_role"):
+        raise Conflict(f"Step {step['key']!r} has no escalation role")
+    chosen = assignment.pick(
+        task.workflow_id, f"{step['key']}:escalation", step["escalation_role"], "round_robin"
+    )
+    if chosen is None:
+        raise Conflict("Nobody holds the escalation role")
+    now = utcnow()
+    _end_assignment(task, now, outcome="escalated")
+    _event(task, principal, "escalate", notes=reason, data={"to_user": chosen.user_id})
+    task.escalations += 1
+    task.revision += 1
+    _assign(task, chosen, "escalation", now)
+    return task
+
+
+# --- following the ticket, and the clocks ---------------------------------------------------
+
+
+def on_ticket_status_changed(payload: dict) -> None:
+    """Holding pauses the clocks; resuming restarts them; ending the ticket ends the task."""
+    task = db.session.scalar(
+        select(Task).where(Task.ticket_id == payload["ticket_id"]).with_for_update(of=Task)
+    )
+    if task is None:
+        return
+    now = utcnow()
+    definition = task.version.definition
+    action, target = payload["action"], payload["to_status"]
+    if target == "on_hold" and task.status == "assigned":
+        sla.pause(task, definition, now)
+        task.status = "on_hold"
+        _event(task, None, "hold", notes=payload.get("reason") or "")
+    elif action == "resume" and task.status == "on_hold":
+        sla.resume(task, definition, now)
+        task.status = "assigned" if task.assignee_id else "unassigned"
+        _event(task, None, "resume")
+    elif target in ("withdrawn", "rejected", "closed", "resolved") and task.status in ACTIVE:
+        _end_assignment(task, now, outcome="cancelled")
+        sla.cancel_timers(task.id, now)
+        task.status = "cancelled"
+        task.completed_at = now
+        _event(task, None, "cancel", data={"ticket_action": action})
+    else:
+        return
+    task.revision += 1
+
+
+def fire(timer: SlaTimer, now: datetime) -> None:
+    """A due warning or breach: tell people once, and escalate when the step says so."""
+    timer.fired_at = now
+    task = db.session.get(Task, timer.task_id)
+    if task.status not in ("assigned", "unassigned") or task.step_key != timer.step_key:
+        return
+    payload = {
+        "task_id": task.id,
+        "ticket_id": task.ticket_id,
+        "ticket_number": task.ticket_number,
+        "ticket_subject": task.ticket_subject,
+        "step": task.step_key,
+        "assignee_id": task.assignee_id,
+        "due_at": task.step_due_at.isoformat() if task.step_due_at else None,
+    }
+    _event(task, None, f"sla_{timer.kind}")
+    if timer.kind == "warning":
+        emit("tasks.sla_warning", payload)
+        return
+    task.breached = True
+    emit("tasks.sla_breached", payload)
+    step = definitions.step_of(task.version.definition, task.step_key)
+    if step.get("escalate_on_breach") and step.get("escalation_role"):
+        try:
+            escalate(None, task.id, "SLA breached")
+        except Conflict as error:
+            log.warning("automatic escalation of task %s failed: %s", task.id, error.detail)
+
+
+def record_first_response(payload: dict) -> None:
+    task = db.session.scalar(select(Task).where(Task.ticket_id == payload["ticket_id"]))
+    if task is None or task.first_response_at is not None or payload.get("internal"):
+        return
+    if payload["author_id"] != task.requester_id:
+        task.first_response_at = utcnow()
+
+
+def _event(task, principal, action, from_step=None, to_step=None, notes="", data=None) -> None:
+    db.session.add(
+        TaskEvent(
+            task_id=task.id,
+            actor_id=principal.id if principal else None,
+            actor_name=principal.name if principal else "System",
+            action=action,
+            from_step=from_step,
+            to_step=to_step,
+            notes=notes or "",
+            data=data or {},
+        )
+    )

@@ -1,0 +1,161 @@
+"""SLA clocks in business hours: the ticket's target, each step's share, the timers.
+
+A workflow version has a target per priority (business hours, on its calendar). Each step
+gets ``target × weight / Σ weights`` of the non-end steps. Entering a step starts its
+clock and schedules two timer rows, a warning at 75 % and a breach at 100 %; the scheduler
+sweeps due rows with ``FOR UPDATE SKIP LOCKED`` so each fires once however many schedulers
+run. Holding a task stops its clocks (the timers are cancelled and the business time left
+is kept); resuming restarts them from where they stood.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from common.db import db, utcnow
+from common.models.workflow import SlaTimer, Task
+from workflow_api.business_hours import BusinessCalendar
+
+WARNING_AT = 0.75
+
+
+def calendar_of(definition: dict) -> BusinessCalendar:
+    return BusinessCalendar.from_dict(definition.get("calendar") or {})
+
+
+def target_hours(definition: dict, priority: str) -> float:
+    return float(definition["sla_hours"][priority])
+
+
+def step_budget(definition: dict, step_key: str, priority: str) -> float:
+    working = [step for step in definition["steps"] if not step["end"]]
+    total_weight = sum(float(step["weight"]) for step in working)
+    weight = next(float(s["weight"]) for s in working if s["key"] == step_key)
+    return target_hours(definition, priority) * weight / total_weight
+
+
+def start_ticket_clock(task: Task, definition: dict, now: datetime) -> None:
+    task.due_at = calendar_of(definition).add(now, target_hours(definition, task.priority))
+
+
+def enter_step(task: Task, definition: dict, now: datetime) -> None:
+    """Start the clock of the task's current step and schedule its timers."""
+    cancel_timers(task.id, now)
+    budget = step_budget(definition, task.step_key, task.priority)
+    task.step_started_at = now
+    task.step_budget_hours = budget
+    task.step_spent_hours = 0.0
+    task.paused_at = None
+    _schedule(task, definition, now)
+
+
+def _schedule(task: Task, definition: dict, now: datetime) -> None:
+    calendar = calendar_of(definition)
+    left = max(task.step_budget_hours - task.step_spent_hours, 0.0)
+    task.step_due_at = calendar.add(now, left)
+    warning_left = task.step_budget_hours * WARNING_AT - task.step_spent_hours
+    timers = [("breach", task.step_due_at)]
+    if warning_left > 0:
+        timers.append(("warning", calendar.add(now, warning_left)))
+    for kind, due in timers:
+        db.session.add(SlaTimer(task_id=task.id, kind=kind, step_key=task.step_key, due_at=due))
+
+
+def cancel_timers(task_id: int, now: datetime) -> None:
+    db.session.execute(
+        update(SlaTimer)
+        .where(
+            SlaTimer.task_id == task_id,
+            SlaTimer.fired_at.is_(None),
+            SlaTimer.cancelled_at.is_(None),
+        )
+        .values(cancelled_at=now)
+    )
+
+
+def pause(task: Task, definition: dict, now: datetime) -> None:
+    if task.paused_at is not None or task.step_started_at is None:
+        return
+    calendar = calendar_of(definition)
+    task.step_spent_hours += calendar.elapsed(task.step_started_at, now)
+    task.due_remaining_hours = calendar.elapsed(now, task.due_at) if task.due_at else None
+    task.paused_at = now
+    cancel_timers(task.id, now)
+
+
+def resume(task: Task, definition: dict, now: datetime) -> None:
+    if task.paused_at is None:
+        return
+    calendar = calendar_of(definition)
+    if task.due_remaining_hours is not None:
+        task.due_at = calendar.add(now, task.due_remaining_hours)
+    task.paused_at = None
+    task.due_remaining_hours = None
+    task.step_started_at = now
+    _fired_warning = _already_fired(task.id, task.step_key, "warning")
+    _schedule(task, definition, now)
+    if _fired_warning:  # a warning that already went out is not sent twice
+        db.session.execute(
+            update(SlaTimer)
+            .where(
+                SlaTimer.task_id == task.id,
+                SlaTimer.kind == "warning",
+                SlaTimer.fired_at.is_(None),
+                SlaTimer.cancelled_at.is_(None),
+            )
+            .values(cancelled_at=now)
+        )
+
+
+def _already_fired(task_id: int, step_key: str, kind: str) -> bool:
+    return (
+        db.session.scalar(
+            select(SlaTimer.id).where(
+                SlaTimer.task_id == task_id,
+                SlaTimer.step_key == step_key,
+                SlaTimer.kind == kind,
+                SlaTimer.fired_at.is_not(None),
+            )
+        )
+        is not None
+    )
+
+
+def explain(task: Task) -> dict:
+    """How the task's due times were computed (shown by the API)."""
+    definition = task.version.definition
+    working = [s for s in definition["steps"] if not s["end"]]
+    step = next((s for s in working if s["key"] == task.step_key), None)
+    return {
+        "priority": task.priority,
+        "target_hours": target_hours(definition, task.priority),
+        "due_at": task.due_at,
+        "step": task.step_key,
+        "step_weight": float(step["weight"]) if step else None,
+        "weights_total": sum(float(s["weight"]) for s in working),
+        "step_budget_hours": task.step_budget_hours,
+        "step_started_at": task.step_started_at,
+        "step_spent_hours": task.step_spent_hours,
+        "step_due_at": task.step_due_at,
+        "paused_at": task.paused_at,
+        "breached": task.breached,
+        "calendar": definition.get("calendar"),
+        "warning_at_fraction": WARNING_AT,
+    }
+
+
+def due_timers(now: datetime | None = None, batch: int = 200) -> list[SlaTimer]:
+    """Claim due timers (rows stay locked until the caller's transaction ends)."""
+    return db.session.scalars(
+        select(SlaTimer)
+        .where(
+            SlaTimer.fired_at.is_(None),
+            SlaTimer.cancelled_at.is_(None),
+            SlaTimer.due_at <= (now or utcnow()),
+        )
+        .order_by(SlaTimer.due_at)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    ).all()
