@@ -26,7 +26,14 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
+# expire_on_commit=False: a route commits, then serialises what it changed; expiring would
+# make every response re-read its rows. Values the database computes are fetched at flush
+# (eager_defaults on the models that have them).
+db = SQLAlchemy(
+    model_class=Base,
+    engine_options={"pool_pre_ping": True},
+    session_options={"expire_on_commit": False},
+)
 
 
 def utcnow() -> datetime:

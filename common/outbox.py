@@ -37,35 +37,43 @@ class PayloadError(ValueError):
     """An event's payload does not match its schema: a bug in the producer."""
 
 
-def emit(name: str, payload: dict) -> uuid.UUID:
-    """Record an event in the producer's outbox, in the caller's transaction."""
+def emit(name: str, payload: dict) -> uuid.UUID | None:
+    """Record an event in the producer's outbox, in the caller's transaction.
+
+    An event nobody subscribes to is validated and dropped: there is nothing to deliver.
+    """
     kind = event_type(name)
     errors = kind.schema().validate(payload)
     if errors:
         raise PayloadError(f"{name}: {errors}")
-    model = OUTBOX_MODELS[kind.producer]
+    if not kind.subscribers:
+        return None
     event_id = uuid.uuid4()
-    db.session.add(model(id=event_id, name=name, payload=payload, request_id=request_id_var.get()))
-    db.session.info.setdefault(PENDING_KEY, []).append((kind.producer, event_id))
+    request_id = request_id_var.get()
+    db.session.add(
+        OUTBOX_MODELS[kind.producer](id=event_id, name=name, payload=payload, request_id=request_id)
+    )
+    # The relay publishes from this copy after commit: no need to read the row back.
+    body = _envelope(event_id, name, payload, request_id, datetime.now(UTC))
+    db.session.info.setdefault(PENDING_KEY, []).append((kind.producer, body))
     return event_id
 
 
-def envelope(row) -> dict:
+def _envelope(event_id, name, payload, request_id, occurred_at) -> dict:
     return {
-        "id": str(row.id),
-        "name": row.name,
-        "payload": row.payload,
-        "request_id": row.request_id,
-        "occurred_at": row.created_at.isoformat() if row.created_at else None,
+        "id": str(event_id),
+        "name": name,
+        "payload": payload,
+        "request_id": request_id,
+        "occurred_at": occurred_at.isoformat() if occurred_at else None,
     }
 
 
-def _publish_rows(rows) -> None:
+def _send(envelopes: list[dict]) -> None:
+    """One Dramatiq message per subscriber of each event, each confirmed by the broker."""
     broker = get_broker()
-    for row in rows:
-        kind = event_type(row.name)
-        body = envelope(row)
-        for subscriber in kind.subscribers:
+    for body in envelopes:
+        for subscriber in event_type(body["name"]).subscribers:
             broker.declare_queue(subscriber.queue)
             broker.enqueue(
                 Message(
@@ -73,43 +81,51 @@ def _publish_rows(rows) -> None:
                     actor_name=subscriber.actor,
                     args=(body,),
                     kwargs={},
-                    options={"event_id": body["id"], "request_id": row.request_id},
+                    options={"event_id": body["id"], "request_id": body["request_id"]},
                 )
             )
 
 
-def publish(bind: str, event_ids: list[uuid.UUID] | None = None, older_than: float = 0) -> int:
-    """Publish unpublished rows of one service's outbox: the given ids, or the oldest.
+def _mark(bind: str, ids: list, published: bool) -> None:
+    model = OUTBOX_MODELS[bind]
+    values = {"attempts": model.attempts + 1}
+    if published:
+        values["published_at"] = datetime.now(UTC)
+    # create_savepoint: when the bind is a connection already in a transaction (tests),
+    # this must not end the caller's work; on an engine it changes nothing.
+    with Session(db.engines[bind], join_transaction_mode="create_savepoint") as session:
+        session.execute(
+            update(model).where(model.id.in_(ids), model.published_at.is_(None)).values(**values)
+        )
+        session.commit()
 
-    Runs in its own transaction on the bind's engine, so it never mixes with a caller's
-    unit of work. Returns how many events were published.
+
+def publish(bind: str, older_than: float = 0) -> int:
+    """Publish the oldest unpublished rows of one service's outbox (the sweeper's pass).
+
+    Rows are claimed with ``FOR UPDATE SKIP LOCKED``, so concurrent sweepers never send the
+    same row at the same time. Returns how many events were published.
     """
     model = OUTBOX_MODELS[bind]
     query = select(model).where(model.published_at.is_(None))
-    if event_ids is not None:
-        query = query.where(model.id.in_(event_ids))
     if older_than:
         cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
         query = query.where(model.created_at < cutoff)
     query = query.order_by(model.created_at).limit(BATCH).with_for_update(skip_locked=True)
-    # create_savepoint: when the bind is a connection already in a transaction (tests),
-    # our rollback must not undo the caller's work; on an engine it changes nothing.
     with Session(db.engines[bind], join_transaction_mode="create_savepoint") as session:
         rows = session.scalars(query).all()
         if not rows:
             session.rollback()
             return 0
         ids = [row.id for row in rows]
+        bodies = [
+            _envelope(row.id, row.name, row.payload, row.request_id, row.created_at) for row in rows
+        ]
         try:
-            _publish_rows(rows)
+            _send(bodies)
         except Exception:
-            # Leave them unpublished for the sweeper; count the attempt for operators.
             session.rollback()
-            with Session(db.engines[bind], join_transaction_mode="create_savepoint") as counter:
-                counter.execute(
-                    update(model).where(model.id.in_(ids)).values(attempts=model.attempts + 1)
-                )
-                counter.commit()
+            _mark(bind, ids, published=False)
             log.exception("outbox publish failed", extra={"bind": bind, "count": len(rows)})
             return 0
         session.execute(
@@ -145,19 +161,27 @@ class Relay:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, pending: list[tuple[str, uuid.UUID]]) -> None:
+    def submit(self, pending: list[tuple[str, dict]]) -> None:
         if self.mode == "sync":
             self._publish(pending)
             return
         self._ensure_thread()
         self._queue.put(pending)
 
-    def _publish(self, pending: list[tuple[str, uuid.UUID]]) -> None:
-        by_bind: dict[str, list[uuid.UUID]] = {}
-        for bind, event_id in pending:
-            by_bind.setdefault(bind, []).append(event_id)
-        for bind, ids in by_bind.items():
-            publish(bind, ids)
+    def _publish(self, pending: list[tuple[str, dict]]) -> None:
+        by_bind: dict[str, list[dict]] = {}
+        for bind, body in pending:
+            by_bind.setdefault(bind, []).append(body)
+        for bind, bodies in by_bind.items():
+            ids = [uuid.UUID(body["id"]) for body in bodies]
+            try:
+                _send(bodies)
+            except Exception:
+                # Left unpublished: the sweeper sends them once the broker answers again.
+                log.exception("outbox relay could not publish", extra={"bind": bind})
+                _mark(bind, ids, published=False)
+                continue
+            _mark(bind, ids, published=True)
 
     def _ensure_thread(self) -> None:
         # Started lazily: gunicorn forks after the app is made, and threads do not survive.

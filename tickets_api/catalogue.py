@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from common.db import db
@@ -30,6 +34,45 @@ DEFAULT_CATALOGUE: dict[str, dict] = {
     "New Budget Proposal": {"department": "Budget", "details": "budget"},
     "Others": {},
 }
+
+
+# Every ticket written validates against the catalogue, which changes rarely: each process
+# keeps a copy for a few seconds (an admin's edit is seen everywhere within that time).
+CACHE_SECONDS = 5.0
+_cache: tuple[float, dict] | None = None
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    details_kind: str | None
+    subcategories: tuple[str, ...]
+
+
+def _active_entries() -> dict[str, Entry]:
+    global _cache
+    now = time.monotonic()
+    with _cache_lock:
+        if _cache is not None and now - _cache[0] < CACHE_SECONDS:
+            return _cache[1]
+    entries = {
+        parent.name: Entry(
+            parent.name,
+            parent.details_kind,
+            tuple(sub.name for sub in parent.subcategories if sub.active),
+        )
+        for parent in tree()
+    }
+    with _cache_lock:
+        _cache = (now, entries)
+    return entries
+
+
+def forget_cache() -> None:
+    global _cache
+    with _cache_lock:
+        _cache = None
 
 
 class InvalidCategory(_DomainError):
@@ -75,14 +118,14 @@ def tree(include_inactive: bool = False) -> list[Category]:
     return db.session.scalars(query.order_by(Category.position, Category.name)).all()
 
 
-def resolve(category: str, subcategory: str | None) -> Category:
+def resolve(category: str, subcategory: str | None) -> Entry:
     """The active category a ticket names, checking its subcategory (422 field errors)."""
-    parent = find(category)
-    if parent is None or not parent.active:
+    parent = _active_entries().get(category)
+    if parent is None:
         raise InvalidCategory(
             "Unknown category", errors={"category": [f"{category!r} is not an active category"]}
         )
-    active_subs = [sub.name for sub in parent.subcategories if sub.active]
+    active_subs = list(parent.subcategories)
     if subcategory is None:
         return parent
     if subcategory not in active_subs:
@@ -115,6 +158,7 @@ def create(data: dict) -> Category:
     )
     db.session.add(category)
     db.session.flush()
+    forget_cache()
     return category
 
 
@@ -129,4 +173,5 @@ def update(category_id: int, changes: dict) -> Category:
         if field in changes:
             setattr(category, field, changes[field])
     db.session.flush()
+    forget_cache()
     return category

@@ -44,7 +44,17 @@ def record(
     db.session.add_all(rows)
 
 
-def entries(ticket_id: int) -> list[TicketHistory]:
-    return db.session.scalars(
-        select(TicketHistory).where(TicketHistory.ticket_id == ticket_id).order_by(TicketHistory.id)
+def entries(ticket) -> list:
+    """The recorded changes, after the ticket's creation (read from the ticket itself)."""
+    created = TicketHistory(
+        id=0,
+        ticket_id=ticket.id,
+        at=ticket.created_at,
+        actor_id=ticket.requester_id,
+        actor_name=ticket.requester_name,
+        action="create",
+    )
+    rows = db.session.scalars(
+        select(TicketHistory).where(TicketHistory.ticket_id == ticket.id).order_by(TicketHistory.id)
     ).all()
+    return [created, *rows]

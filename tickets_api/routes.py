@@ -117,7 +117,7 @@ def allowed_actions(ticket_id):
 def ticket_history(ticket_id):
     """Every change: who, when, field, old → new."""
     ticket = service.get_visible(caller(), ticket_id)
-    return {"items": history.entries(ticket.id)}
+    return {"items": history.entries(ticket)}
 
 
 @blp.route("/<id:ticket_id>/csat", methods=["POST"])

@@ -59,7 +59,6 @@ def create_ticket(principal: Principal, data: dict) -> Ticket:
     )
     db.session.add(ticket)
     db.session.flush()
-    history.record(ticket.id, principal, "create")
     emit(
         "tickets.created",
         {

@@ -69,6 +69,8 @@ class Category(db.Model):
 class Ticket(db.Model):
     __bind_key__ = BIND
     __tablename__ = "tickets"
+    # number, timestamps come back in the INSERT/UPDATE's RETURNING: no second read.
+    __mapper_args__ = {"eager_defaults": True}
     __table_args__ = (
         # Keyset pages, newest first, for each common filter; id breaks ties.
         Index("ix_tickets_created", text("created_at DESC"), text("id DESC")),
@@ -121,7 +123,10 @@ class Ticket(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True))
+    # Only ever used in WHERE clauses: never loaded.
+    search: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True), deferred=True
+    )
 
     csat: Mapped[Csat | None] = relationship(lazy="select", uselist=False)
 

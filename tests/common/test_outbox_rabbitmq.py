@@ -101,3 +101,16 @@ def test_events_left_by_an_outage_are_swept_later(app, tx, rabbit_queue):
 def test_payloads_are_checked_against_the_catalogue(app, tx):
     with app.app_context(), pytest.raises(outbox.PayloadError):
         outbox.emit("tickets.opened", {"ticket_id": "not a number"})
+
+
+def test_an_event_nobody_consumes_is_checked_but_not_stored(app, tx):
+    from common.events import CATALOGUE
+
+    assert not CATALOGUE["tickets.created"].subscribers
+    payload = {"ticket_id": 1, "number": 1000, "requester_id": 1, "subject": "x"}
+    with app.app_context():
+        assert outbox.emit("tickets.created", payload) is None
+        db.session.commit()
+        assert db.session.scalars(select(TicketsOutbox)).all() == []
+        with pytest.raises(outbox.PayloadError):
+            outbox.emit("tickets.created", {"ticket_id": "one"})
