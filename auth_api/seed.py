@@ -7,7 +7,7 @@ import secrets
 import click
 from flask import current_app
 
-from auth_api import service
+from auth_api import accounts, roles
 from common.db import db
 
 SYSTEMS = {
@@ -30,28 +30,31 @@ DEMO_ACCOUNTS = [
 ]
 
 
+def seed_systems() -> dict:
+    return {slug: roles.ensure_system(slug, name) for slug, name in SYSTEMS.items()}
+
+
 def seed_systems_and_roles() -> dict:
-    roles = {}
-    for slug, name in SYSTEMS.items():
-        system = service.ensure_system(slug, name)
+    found = {}
+    for slug, system in seed_systems().items():
         for role_name in ROLES[slug]:
-            roles[(slug, role_name)] = service.ensure_role(system, role_name)
-    return roles
+            found[(slug, role_name)] = roles.ensure_role(system, role_name)
+    return found
 
 
 def seed_demo() -> None:
-    roles = seed_systems_and_roles()
+    found = seed_systems_and_roles()
     password = current_app.config["TTS_CONFIG"].demo_password
     generated = password is None
     if generated:
         password = secrets.token_urlsafe(12)
     created = []
     for email, name, grants in DEMO_ACCOUNTS:
-        user, is_new = service.ensure_user(email, name, password)
+        user, is_new = accounts.ensure_user(email, name, password)
         if is_new:
             created.append(email)
         for system, role in grants:
-            service.grant_role(user, roles[(system, role)])
+            roles.grant_role(user, found[(system, role)])
     db.session.commit()
     if created:
         click.echo(f"demo accounts created: {', '.join(created)}")

@@ -7,4 +7,6 @@ SERVICE = ServiceSpec(
     prefixes=("/api/chat", "/ws/chat"),
     blueprints=("chat_api.routes:blp",),
     sock_routes="chat_api.ws:register",
+    tasks="chat_api.tasks",
+    queues=("chat",),
 )

@@ -66,6 +66,8 @@ def event_actor(service: str, queue: str, name: str, **options) -> Callable:
                             return
                         fn(envelope["payload"], event_id)
                         db.session.commit()
+                        # One line per handled event, carrying the causing request's id.
+                        log.info("event handled", extra={"actor": name, "event_id": str(event_id)})
                     except Exception:
                         db.session.rollback()
                         raise

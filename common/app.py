@@ -18,6 +18,7 @@ from common.config import Config
 from common.db import db
 from common.ids import IdConverter
 from common.logs import clean_request_id, configure_logging, request_id_var, service_var
+from common.metrics import init_metrics
 from common.outbox import init_relay
 from common.problems import ProblemApi
 from common.security import configure_jwt
@@ -60,6 +61,7 @@ def create_app(services: list[ServiceSpec], config: Config | None = None) -> Fla
     sock.init_app(app)
     init_relay(app, config.outbox_relay)
     _install_request_context(app, services)
+    init_metrics(app, services)
 
     from common.health import health_blueprint
 

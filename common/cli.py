@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import threading
+from pathlib import Path
 
 import click
 
@@ -75,18 +76,19 @@ def db_revision(service, message):
 
 
 @main.group()
-def seed() -> None:
+@click.pass_context
+def seed(ctx: click.Context) -> None:
     """Seed data (every seeder is idempotent)."""
+    # Every seed command, ours and the services', runs inside one app holding all databases.
+    ctx.with_resource(cli_app().app_context())
 
 
 @seed.command("demo")
 def seed_demo():
-    """Systems, roles, default workflow and the four demo accounts."""
-    app = cli_app()
-    with app.app_context():
-        for spec in discover().values():
-            for dotted in spec.seeders:
-                load(dotted)()
+    """Systems, roles, default workflows and the four demo accounts."""
+    for spec in discover().values():
+        for dotted in spec.seeders:
+            load(dotted)()
 
 
 @main.command()
@@ -101,6 +103,11 @@ def worker(services, processes, threads):
         os.path.dirname(sys.executable), "dramatiq"
     )
     os.environ["TTS_WORKER_SERVICES"] = ",".join(s.name for s in specs)
+    config = Config.from_env()
+    if config.worker_metrics_port:
+        from common.metrics import worker_metrics_env
+
+        os.environ.update(worker_metrics_env(config.worker_metrics_port, config.var_dir))
     args = [dramatiq_bin, "common.worker", "--processes", str(processes), "--threads", str(threads)]
     args += ["--queues", *queues]
     os.execv(dramatiq_bin, args)
@@ -129,6 +136,45 @@ def scheduler(once):
 
 
 @main.command()
+@click.argument("services", nargs=-1)
+@click.option(
+    "--dir",
+    "backup_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where backups go (default TTS_BACKUP_DIR or var/backups).",
+)
+@click.option(
+    "--keep",
+    type=int,
+    default=None,
+    help="How many backups to keep (default TTS_BACKUP_KEEP or 7).",
+)
+def backup(services, backup_dir, keep):
+    """Dump every service database and archive the attachments into a timestamped folder."""
+    from common.backup import BackupError
+    from common.backup import backup as run_backup
+
+    try:
+        run_backup(Config.from_env(), [s.name for s in _select(services)], backup_dir, keep)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore(folder):
+    """Restore a backup FOLDER into empty databases, verifying checksums and row counts."""
+    from common.backup import BackupError
+    from common.backup import restore as run_restore
+
+    try:
+        run_restore(Config.from_env(), folder)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@main.command()
 @click.option("--port", type=int, default=None, help="Port (default TTS_PORT or 8000).")
 @click.option("--no-seed", is_flag=True)
 def dev(port, no_seed):
@@ -141,7 +187,10 @@ def dev(port, no_seed):
 def _mount_service_groups() -> None:
     for spec in discover().values():
         if spec.cli:
-            main.add_command(load(spec.cli))
+            # One group, or a list of them (auth_api mounts `tts users` and `tts keys`).
+            loaded = load(spec.cli)
+            for command in loaded if isinstance(loaded, list | tuple) else (loaded,):
+                main.add_command(command)
         for dotted in spec.seed_commands:
             seed.add_command(load(dotted))
 

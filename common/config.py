@@ -39,8 +39,7 @@ class Config:
     secret_key: str = DEV_SECRET
     var_dir: Path = field(default_factory=lambda: project_root() / "var")
 
-    # Uploaded files (ticket attachments); a volume in production. Default: <var_dir>/media.
-    media_dir: Path | None = None
+    # Largest attachment accepted (the whole request may be 1 MB more for the envelope).
     max_upload_mb: int = 25
     # Resolved tickets close by themselves after this long (the scheduler does it).
     auto_close_hours: float = 72.0
@@ -62,6 +61,8 @@ class Config:
 
     jwt_private_key_file: Path | None = None
     jwt_public_key_file: Path | None = None
+    # The key retired by the last rotation: tokens it signed stay valid until they expire.
+    jwt_previous_public_key_file: Path | None = None
     jwt_issuer: str = "tts-auth"
     jwt_audience: str = "tts"
     access_token_minutes: int = 15
@@ -73,6 +74,40 @@ class Config:
     log_level: str = "INFO"
     demo_password: str | None = None
     sweep_interval_seconds: float = 5.0
+
+    # Identity (auth_api). X-Real-IP is believed only from these proxy addresses (nginx).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+    # Employee self-registration: "open" (active at once), "approval" (an hdts admin
+    # approves), "closed".
+    registration_mode: str = "approval"
+    # Where people open the web UI: links in invitation and reset emails point here.
+    public_url: str = "http://127.0.0.1:8000"
+    invitation_hours: int = 72
+    reset_minutes: int = 30
+    # How long a service trusts its in-process copy of the revocation table.
+    revocation_cache_seconds: float = 2.0
+
+    # Outgoing email (notifier's email worker).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "TTS <no-reply@localhost>"
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    # Uploaded attachments (TTS_MEDIA_DIR); `tts backup` archives this directory.
+    media_dir: Path | None = None
+    # Backups: where `tts backup` writes, and how many of them it keeps.
+    backup_dir: Path | None = None
+    backup_keep: int = 7
+    # A worker's Prometheus exposition port (Dramatiq's middleware); 0 leaves it off.
+    worker_metrics_port: int = 0
+
+    def __post_init__(self) -> None:
+        if self.media_dir is None:
+            object.__setattr__(self, "media_dir", self.var_dir / "media")
+        if self.backup_dir is None:
+            object.__setattr__(self, "backup_dir", self.var_dir / "backups")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Config:
@@ -107,14 +142,37 @@ class Config:
             "log_level": get("LOG_LEVEL", "INFO").upper(),
             "demo_password": get("DEMO_PASSWORD"),
             "sweep_interval_seconds": float(get("SWEEP_INTERVAL_SECONDS", "5")),
+            "backup_keep": int(get("BACKUP_KEEP", "7")),
+            "worker_metrics_port": int(get("WORKER_METRICS_PORT", "0")),
+            "trusted_proxies": tuple(
+                p.strip() for p in get("TRUSTED_PROXIES", "127.0.0.1").split(",") if p.strip()
+            ),
+            "registration_mode": get("REGISTRATION_MODE", "approval"),
+            "public_url": get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            "invitation_hours": int(get("INVITATION_HOURS", "72")),
+            "reset_minutes": int(get("RESET_MINUTES", "30")),
+            "revocation_cache_seconds": float(get("REVOCATION_CACHE_SECONDS", "2")),
+            "smtp_host": get("SMTP_HOST", "127.0.0.1"),
+            "smtp_port": int(get("SMTP_PORT", "25")),
+            "smtp_user": get("SMTP_USER") or None,
+            "smtp_password": get("SMTP_PASSWORD") or None,
+            "smtp_from": get("SMTP_FROM", "TTS <no-reply@localhost>"),
+            "smtp_starttls": _bool(get("SMTP_STARTTLS", "0")),
+            "smtp_timeout_seconds": float(get("SMTP_TIMEOUT_SECONDS", "10")),
         }
+        if get("BACKUP_DIR"):
+            values["backup_dir"] = Path(get("BACKUP_DIR")).resolve()
         if get("VAR_DIR"):
             values["var_dir"] = Path(get("VAR_DIR")).resolve()
         if get("MEDIA_DIR"):
             values["media_dir"] = Path(get("MEDIA_DIR")).resolve()
         values["max_upload_mb"] = int(get("MAX_UPLOAD_MB", "25"))
         values["auto_close_hours"] = float(get("AUTO_CLOSE_HOURS", "72"))
-        for name in ("JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE"):
+        for name in (
+            "JWT_PRIVATE_KEY_FILE",
+            "JWT_PUBLIC_KEY_FILE",
+            "JWT_PREVIOUS_PUBLIC_KEY_FILE",
+        ):
             if get(name):
                 values[name.lower()] = Path(get(name))
         values.update(overrides)
@@ -124,7 +182,7 @@ class Config:
 
     @property
     def media_path(self) -> Path:
-        return self.media_dir or self.var_dir / "media"
+        return self.media_dir
 
     def replace(self, **changes) -> Config:
         return replace(self, **changes)
@@ -138,6 +196,8 @@ class Config:
             raise ConfigError(f"TTS_ENV must be one of {ENVIRONMENTS}, not {self.env!r}")
         if self.outbox_relay not in ("thread", "sync"):
             raise ConfigError("TTS_OUTBOX_RELAY must be 'thread' or 'sync'")
+        if self.registration_mode not in ("open", "approval", "closed"):
+            raise ConfigError("TTS_REGISTRATION_MODE must be 'open', 'approval' or 'closed'")
         if not self.is_production:
             return
         missing = []

@@ -31,6 +31,30 @@ class RoleSynced(Schema):
     system = fields.Str(required=True)
     name = fields.Str(required=True)
     deleted = fields.Bool(load_default=False)
+    # Bumped on every change of the role: a replica keeps the highest version it saw.
+    version = fields.Int(load_default=0)
+
+
+class SessionsRevoked(Schema):
+    """Tokens of a session (``session_id``) or of a user below an epoch are revoked."""
+
+    user_id = fields.Int(required=True)
+    session_id = fields.Str(allow_none=True, load_default=None)
+    min_epoch = fields.Int(allow_none=True, load_default=None)
+    # When the last token this revokes has expired anyway (the row can go then).
+    expires_at = fields.Str(required=True)
+
+
+class EmailRequested(Schema):
+    """An email for notifier to render and send. ``sealed`` values (links holding a
+    one-time token) are encrypted with the shared secret: never readable in the outbox,
+    the broker or a log."""
+
+    to = fields.Email(required=True)
+    template = fields.Str(required=True)
+    context = fields.Dict(required=True)
+    sealed = fields.Dict(keys=fields.Str(), values=fields.Str(), load_default=dict)
+    user_id = fields.Int(allow_none=True, load_default=None)
 
 
 class UserRoleSynced(Schema):
@@ -40,6 +64,7 @@ class UserRoleSynced(Schema):
     user_email = fields.Str(required=True)
     system = fields.Str(required=True)
     role = fields.Str(required=True)
+    role_id = fields.Int(allow_none=True, load_default=None)
     is_active = fields.Bool(required=True)
     deployed = fields.Bool(required=True)
     version = fields.Int(required=True)
@@ -122,9 +147,29 @@ class TaskAssigned(Schema):
 CATALOGUE: dict[str, EventType] = {
     event.name: event
     for event in (
-        # Role holders are replicated by name (system, role); the role rows themselves
-        # gain a consumer with workflow definitions that reference roles.
-        EventType("roles.sync", producer="auth", schema=RoleSynced),
+        EventType(
+            "roles.sync",
+            producer="auth",
+            schema=RoleSynced,
+            subscribers=(Subscriber("workflow.on_role_synced", "workflow"),),
+        ),
+        EventType(
+            "auth.sessions_revoked",
+            producer="auth",
+            schema=SessionsRevoked,
+            subscribers=(
+                Subscriber("tickets.on_sessions_revoked", "tickets"),
+                Subscriber("workflow.on_sessions_revoked", "workflow"),
+                Subscriber("chat.on_sessions_revoked", "chat"),
+                Subscriber("notify.on_sessions_revoked", "notify"),
+            ),
+        ),
+        EventType(
+            "auth.email_requested",
+            producer="auth",
+            schema=EmailRequested,
+            subscribers=(Subscriber("notify.send_email", "email"),),
+        ),
         EventType(
             "user_roles.sync",
             producer="auth",

@@ -1,4 +1,12 @@
-"""RS256 signing keys: loading, development generation, and the JWKS document."""
+"""RS256 signing keys: loading, development generation, rotation and the JWKS document.
+
+A key set is the current pair (auth_api signs with its private half) plus the public key
+retired by the last rotation. Verifiers pick the key by the token's ``kid``, so tokens
+signed before a rotation stay valid until they expire: nobody is logged out.
+Outside production the files live in ``var/keys``; in production their paths come from
+``TTS_JWT_PRIVATE_KEY_FILE``, ``TTS_JWT_PUBLIC_KEY_FILE`` and
+``TTS_JWT_PREVIOUS_PUBLIC_KEY_FILE``.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +28,21 @@ from common.config import Config, ConfigError
 class KeyPaths:
     private: Path | None
     public: Path
+    previous: Path | None = None
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """The verification keys by kid, and the key (with its kid) that signs."""
+
+    private_pem: bytes | None
+    current_kid: str
+    public_pems: dict[str, bytes]  # kid -> PEM, the current key first
+    jwks: tuple[dict, ...]
+    # Parsed once: PyJWT given a PEM parses it on every call, and loading an RSA private
+    # key (with its consistency check) costs ~50 ms, which doubled the cost of a login.
+    private_key: object | None = None
+    public_keys: dict[str, object] | None = None
 
 
 def _b64(number: int) -> str:
@@ -56,18 +79,77 @@ def generate_keypair(private_path: Path, public_path: Path) -> None:
         os.replace(tmp, path)
 
 
+def load_keyset(paths: KeyPaths) -> KeySet:
+    current = paths.public.read_bytes()
+    pems = [current]
+    if paths.previous is not None and paths.previous.exists():
+        pems.append(paths.previous.read_bytes())
+    jwks: list[dict] = []
+    by_kid: dict[str, bytes] = {}
+    for pem in pems:
+        jwk = public_jwk(pem)
+        if jwk["kid"] not in by_kid:
+            by_kid[jwk["kid"]] = pem
+            jwks.append(jwk)
+    private = paths.private.read_bytes() if paths.private and paths.private.exists() else None
+    return KeySet(
+        private,
+        jwks[0]["kid"],
+        by_kid,
+        tuple(jwks),
+        serialization.load_pem_private_key(private, password=None) if private else None,
+        {kid: serialization.load_pem_public_key(pem) for kid, pem in by_kid.items()},
+    )
+
+
+def rotate_keys(config: Config) -> KeySet:
+    """Make a new current pair; the old public key becomes the previous one.
+
+    Restart auth_api afterwards so it signs with the new key; the other services learn the
+    new kid by themselves (an unknown kid makes them re-read the key files).
+    """
+    paths = key_paths(config)
+    if paths.private is None or paths.previous is None:
+        raise ConfigError(
+            "rotation needs TTS_JWT_PRIVATE_KEY_FILE and TTS_JWT_PREVIOUS_PUBLIC_KEY_FILE"
+        )
+    with _lock(paths.public.parent):
+        old_public = paths.public.read_bytes()
+        tmp = paths.previous.with_suffix(".tmp")
+        tmp.write_bytes(old_public)
+        os.replace(tmp, paths.previous)
+        generate_keypair(paths.private, paths.public)
+    return load_keyset(paths)
+
+
+class _lock:
+    def __init__(self, directory: Path):
+        self.path = directory / ".lock"
+
+    def __enter__(self):
+        self.handle = open(self.path, "w")  # closed in __exit__
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+
 def key_paths(config: Config) -> KeyPaths:
     """The key files to use; outside production a key pair is made under var/keys once."""
     if config.jwt_public_key_file is not None:
-        return KeyPaths(config.jwt_private_key_file, config.jwt_public_key_file)
+        return KeyPaths(
+            config.jwt_private_key_file,
+            config.jwt_public_key_file,
+            config.jwt_previous_public_key_file,
+        )
     if config.is_production:
         raise ConfigError("TTS_JWT_PUBLIC_KEY_FILE is required in production")
     keys_dir = config.var_dir / "keys"
     private, public = keys_dir / "jwt-private.pem", keys_dir / "jwt-public.pem"
     keys_dir.mkdir(parents=True, exist_ok=True)
     # Several processes may start at once (gunicorn, workers): one makes the pair.
-    with open(keys_dir / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _lock(keys_dir):
         if not (private.exists() and public.exists()):
             generate_keypair(private, public)
-    return KeyPaths(private, public)
+    return KeyPaths(private, public, keys_dir / "jwt-previous-public.pem")

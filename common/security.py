@@ -1,25 +1,43 @@
 """Verifying access tokens in every service, and who the caller is.
 
 auth_api signs RS256 tokens with its private key; every service verifies them with the
-public key through flask-jwt-extended, which already rejects refresh tokens where an
-access token is required, wrong issuer or audience, expired tokens and any algorithm but
-RS256. Its failures are answered here as RFC 7807 problems.
+public keys through flask-jwt-extended, which rejects refresh tokens where an access
+token is required, wrong issuer or audience, expired tokens and any algorithm but RS256
+(so neither ``alg: none`` nor an HS256 token "signed" with the public key passes). The
+key is chosen by the token's ``kid`` among the current and the previous key; an unknown
+kid makes the process re-read the key files once (a rotation happened). Revoked tokens
+(logout, deactivation) are rejected through ``common.revocation``. Every failure is
+answered as an RFC 7807 problem.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import ipaddress
+import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, g, request
+from cryptography.fernet import Fernet, InvalidToken
+from flask import Flask, current_app, g, request
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
+from jwt import InvalidTokenError
 
 from common.config import Config
-from common.keys import key_paths, public_jwk
+from common.keys import KeySet, key_paths, load_keyset
 from common.problems import Unauthorized, problem
 
 jwt = JWTManager()
+log = logging.getLogger(__name__)
+KEYSET = "tts_keyset"
+# An unknown kid re-reads the key files at most this often (a flood of forged kids
+# must not turn into a flood of file reads).
+KEY_RELOAD_SECONDS = 10.0
+_reload_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -42,12 +60,13 @@ class Principal:
 
 def configure_jwt(app: Flask, config: Config) -> None:
     paths = key_paths(config)
-    public_pem = paths.public.read_bytes()
+    keyset = load_keyset(paths)
+    app.extensions[KEYSET] = {"keys": keyset, "paths": paths, "loaded": time.monotonic()}
     app.config.update(
         JWT_ALGORITHM="RS256",
         JWT_DECODE_ALGORITHMS=["RS256"],
-        JWT_PUBLIC_KEY=public_pem,
-        JWT_PRIVATE_KEY=paths.private.read_bytes() if paths.private else None,
+        JWT_PUBLIC_KEY=keyset.public_pems[keyset.current_kid],
+        JWT_PRIVATE_KEY=keyset.private_pem,
         JWT_ENCODE_ISSUER=config.jwt_issuer,
         JWT_DECODE_ISSUER=config.jwt_issuer,
         JWT_ENCODE_AUDIENCE=config.jwt_audience,
@@ -56,13 +75,82 @@ def configure_jwt(app: Flask, config: Config) -> None:
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=config.refresh_token_days),
         JWT_TOKEN_LOCATION=["headers", "cookies"],
         JWT_QUERY_STRING_NAME="access_token",
+        # Web login: HttpOnly token cookies, a readable CSRF cookie echoed in X-CSRF-TOKEN
+        # (double submit). The refresh cookie only ever travels to auth's web endpoints.
         JWT_COOKIE_SECURE=config.is_production,
         JWT_COOKIE_CSRF_PROTECT=True,
         JWT_COOKIE_SAMESITE="Lax",
+        JWT_ACCESS_COOKIE_PATH="/",
+        JWT_REFRESH_COOKIE_PATH="/api/auth/web",
+        JWT_ACCESS_CSRF_COOKIE_PATH="/",
+        JWT_REFRESH_CSRF_COOKIE_PATH="/",
         JWT_ERROR_MESSAGE_KEY="detail",
-        TTS_JWK=public_jwk(public_pem),
+        TTS_JWK=keyset.jwks[0],
     )
     jwt.init_app(app)
+
+
+def keyset() -> KeySet:
+    return current_app.extensions[KEYSET]["keys"]
+
+
+def _reload_keys() -> KeySet:
+    state = current_app.extensions[KEYSET]
+    with _reload_lock:
+        if time.monotonic() - state["loaded"] >= KEY_RELOAD_SECONDS:
+            state["loaded"] = time.monotonic()
+            try:
+                state["keys"] = load_keyset(state["paths"])
+            except OSError:
+                log.exception("re-reading the JWT key files failed")
+    return state["keys"]
+
+
+@jwt.decode_key_loader
+def _verification_key(header: dict, _payload: dict) -> bytes:
+    kid = header.get("kid")
+    if not isinstance(kid, str):
+        raise InvalidTokenError("token has no key id")
+    keys = keyset()
+    if kid not in keys.public_keys:
+        keys = _reload_keys()
+    if kid not in keys.public_keys:
+        raise InvalidTokenError("unknown key id")
+    return keys.public_keys[kid]
+
+
+@jwt.encode_key_loader
+def _signing_key(_identity):
+    return keyset().private_key
+
+
+@jwt.additional_headers_loader
+def _signing_headers(_identity) -> dict:
+    return {"kid": keyset().current_kid}
+
+
+@jwt.token_in_blocklist_loader
+def _is_revoked(_header: dict, payload: dict) -> bool:
+    from common.revocation import is_revoked
+
+    return is_revoked(payload)
+
+
+def client_ip() -> str:
+    """The caller's address: X-Real-IP only when the request came from a trusted proxy.
+
+    Anyone can send an X-Real-IP header; believing it from everyone would let an attacker
+    pick a fresh address for every guess and walk around per-client lockout.
+    """
+    remote = request.remote_addr or ""
+    config: Config = current_app.config["TTS_CONFIG"]
+    forwarded = request.headers.get("X-Real-IP", "").strip()
+    if forwarded and remote in config.trusted_proxies:
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            return remote
+    return remote
 
 
 def _unauthorized(detail: str):
@@ -145,3 +233,21 @@ def caller() -> Principal:
     if principal is None:
         raise Unauthorized("Authentication required")
     return principal
+
+
+def _fernet(config: Config) -> Fernet:
+    digest = hashlib.sha256(b"tts-seal:" + config.secret_key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def seal(text: str, config: Config) -> str:
+    """Encrypt a secret (a link with a one-time token, a TOTP seed) with TTS_SECRET_KEY, so
+    the outbox, the broker and the database hold only ciphertext."""
+    return _fernet(config).encrypt(text.encode()).decode()
+
+
+def unseal(token: str, config: Config) -> str:
+    try:
+        return _fernet(config).decrypt(token.encode()).decode()
+    except InvalidToken as error:
+        raise ValueError("sealed value does not open with this secret key") from error

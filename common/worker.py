@@ -8,11 +8,13 @@ import os
 from common.broker import get_broker
 from common.config import Config
 from common.logs import configure_logging
+from common.metrics import enable_worker_metrics
 from common.services import discover, load
 
 config = Config.from_env()
 configure_logging(config.log_level, config.log_json)
 broker = get_broker(config)
+enable_worker_metrics(broker, config.worker_metrics_port)
 
 _names = [n for n in os.environ.get("TTS_WORKER_SERVICES", "").split(",") if n] or list(discover())
 for _name in _names:

@@ -7,5 +7,5 @@ SERVICE = ServiceSpec(
     prefixes=("/api/notifications", "/ws/notifications"),
     blueprints=("notifier.routes:blp",),
     tasks="notifier.tasks",
-    queues=("notify",),
+    queues=("notify", "email"),
 )

@@ -1,12 +1,26 @@
-"""notifier's event consumers (queue ``notify``)."""
+"""notifier's event consumers: in-app notifications (queue ``notify``) and email
+(queue ``email``, its own worker threads so a slow mail server never delays the rest)."""
 
 from common.actors import event_actor
-from notifier import service
+from common.revocation import revocation_actor
+from notifier import email, service
 
 
 @event_actor("notify", "notify", "notify.on_task_assigned")
 def on_task_assigned(payload: dict, event_id) -> None:
     service.task_assigned(payload, event_id)
+
+
+# Retries back off from 5 s to 10 min: a mail server that is down for a while is the
+# common failure, and the last retry lands in the dead-letter queue for the dashboard.
+@event_actor(
+    "notify", "email", "notify.send_email", max_retries=12, min_backoff=5_000, max_backoff=600_000
+)
+def send_email(payload: dict, event_id) -> None:
+    email.send_requested(payload, event_id)
+
+
+on_sessions_revoked = revocation_actor("notify", "notify")
 
 
 @event_actor("notify", "notify", "notify.on_sla_warning")

@@ -1,6 +1,7 @@
 """tickets_api's event consumers (queue ``tickets``)."""
 
 from common.actors import event_actor
+from common.revocation import revocation_actor
 from tickets_api import service
 
 
@@ -17,3 +18,6 @@ def on_task_completed(payload: dict, event_id) -> None:
 @event_actor("tickets", "tickets", "tickets.on_message_posted")
 def on_message_posted(payload: dict, event_id) -> None:
     service.record_first_response(payload)
+
+
+on_sessions_revoked = revocation_actor("tickets", "tickets")

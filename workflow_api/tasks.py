@@ -1,6 +1,7 @@
 """workflow_api's event consumers (queue ``workflow``)."""
 
 from common.actors import event_actor
+from common.revocation import revocation_actor
 from workflow_api import engine, replica
 
 
@@ -22,3 +23,11 @@ def on_message_posted(payload: dict, event_id) -> None:
 @event_actor("workflow", "workflow", "workflow.on_user_role_synced")
 def on_user_role_synced(payload: dict, event_id) -> None:
     replica.apply_grant(payload)
+
+
+@event_actor("workflow", "workflow", "workflow.on_role_synced")
+def on_role_synced(payload: dict, event_id) -> None:
+    replica.apply_role(payload)
+
+
+on_sessions_revoked = revocation_actor("workflow", "workflow")

@@ -1,7 +1,9 @@
-"""auth_api's tables (database ``tts_auth``): users, systems, roles and who holds them."""
+"""auth_api's tables (database ``tts_auth``): users, systems, roles and who holds them,
+sessions (refresh-token families), one-time tokens, login throttles and 2FA codes."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import (
@@ -13,11 +15,11 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common.db import db
-from common.models.mixins import OutboxMixin
+from common.models.mixins import OutboxMixin, RevocationMixin
 
 BIND = "auth"
 
@@ -34,6 +36,17 @@ class User(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Self-registration: "pending" until an hdts admin approves, "rejected" after; NULL
+    # for everyone else. Pending and rejected users are inactive.
+    registration: Mapped[str | None] = mapped_column(String(20))
+    # Raised to revoke every session at once; tokens carry it as ``sev``.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # TOTP: the secret sealed with the server secret; enabled once a first code verified.
+    mfa_secret: Mapped[str | None] = mapped_column(String(500))
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last time step accepted: a code cannot be replayed within its window.
+    mfa_last_step: Mapped[int | None] = mapped_column(Integer)
 
     role_grants: Mapped[list[UserRole]] = relationship(back_populates="user", lazy="selectin")
 
@@ -64,6 +77,8 @@ class Role(db.Model):
     system_id: Mapped[int] = mapped_column(ForeignKey("systems.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Bumped on every change so replicas keep the newest state whatever the delivery order.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     system: Mapped[System] = relationship(lazy="joined")
 
@@ -90,5 +105,67 @@ class UserRole(db.Model):
     role: Mapped[Role] = relationship(lazy="joined")
 
 
+class Session(db.Model):
+    """A login: one refresh-token family. Only its newest refresh token (``current_jti``)
+    is accepted; presenting an older one means it was stolen, and the family is revoked."""
+
+    __bind_key__ = BIND
+    __tablename__ = "sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    current_jti: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class OneTimeToken(db.Model):
+    """An invitation or password-reset token. Only its keyed hash is stored."""
+
+    __bind_key__ = BIND
+    __tablename__ = "one_time_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per key (an account, a client address, or the pair) and the lock."""
+
+    __bind_key__ = BIND
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecoveryCode(db.Model):
+    __bind_key__ = BIND
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class AuthOutbox(OutboxMixin, db.Model):
     __bind_key__ = BIND
+
+
+class AuthRevocation(RevocationMixin, db.Model):
+    __bind_key__ = BIND
+    cache_seconds = 0  # auth reads its own table: a logout is final at once

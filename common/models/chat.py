@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import db
-from common.models.mixins import OutboxMixin, ProcessedEventMixin
+from common.models.mixins import OutboxMixin, ProcessedEventMixin, RevocationMixin
 
 BIND = "chat"
 
@@ -33,4 +33,8 @@ class ChatOutbox(OutboxMixin, db.Model):
 
 
 class ChatProcessedEvent(ProcessedEventMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class ChatRevocation(RevocationMixin, db.Model):
     __bind_key__ = BIND

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import DateTime, Index, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -61,3 +62,29 @@ class ProcessedEventMixin:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         PROCESSED_EVENT_MODELS[cls.__bind_key__] = cls
+
+
+REVOCATION_MODELS: dict[str, type] = {}
+
+
+class RevocationMixin:
+    """Revoked sessions, as each service knows them (auth writes its own, the others
+    replicate ``auth.sessions_revoked``). Checked on every token verification.
+
+    ``subject`` is ``"sid:<session id>"`` (that session's tokens are revoked) or
+    ``"user:<id>"`` (the user's tokens whose session epoch ``sev`` is below ``min_epoch``
+    are revoked: deactivation, password reset). Rows outlive the longest access token,
+    then ``expires_at`` lets them be pruned. ``cache_seconds`` overrides how long a
+    process may answer from its in-memory copy (auth sets 0: it reads its own table).
+    """
+
+    __tablename__ = "revocations"
+    cache_seconds: ClassVar[float | None] = None
+
+    subject: Mapped[str] = mapped_column(String(80), primary_key=True)
+    min_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        REVOCATION_MODELS[cls.__bind_key__] = cls

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import db
-from common.models.mixins import OutboxMixin, ProcessedEventMixin
+from common.models.mixins import OutboxMixin, ProcessedEventMixin, RevocationMixin
 
 BIND = "notify"
 
@@ -39,4 +39,28 @@ class NotifyOutbox(OutboxMixin, db.Model):
 
 
 class NotifyProcessedEvent(ProcessedEventMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class EmailLog(db.Model):
+    """Every email notifier was asked to send, and what became of it. Never the body of
+    a mail that carried a link with a one-time token: only its template and recipient."""
+
+    __bind_key__ = BIND
+    __tablename__ = "email_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The causing event: a redelivered event sends at most once.
+    source_event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    to: Mapped[str] = mapped_column(String(254))
+    template: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NotifyRevocation(RevocationMixin, db.Model):
     __bind_key__ = BIND

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common.db import db
-from common.models.mixins import OutboxMixin, ProcessedEventMixin
+from common.models.mixins import OutboxMixin, ProcessedEventMixin, RevocationMixin
 
 BIND = "tickets"
 
@@ -186,4 +186,8 @@ class TicketsOutbox(OutboxMixin, db.Model):
 
 
 class TicketsProcessedEvent(ProcessedEventMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class TicketsRevocation(RevocationMixin, db.Model):
     __bind_key__ = BIND

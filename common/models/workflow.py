@@ -27,19 +27,38 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common.db import db
-from common.models.mixins import OutboxMixin, ProcessedEventMixin
+from common.models.mixins import OutboxMixin, ProcessedEventMixin, RevocationMixin
 
 BIND = "workflow"
 
 
+class ReplicaRole(db.Model):
+    """auth_api's roles, as the last ``roles.sync`` of each said (deleted ones kept as
+    tombstones, so a late older event cannot bring them back)."""
+
+    __bind_key__ = BIND
+    __tablename__ = "replica_roles"
+
+    role_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    system: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class RoleHolder(db.Model):
+    """One auth_api grant (``grant_id``). Its role's system and name come from the newest
+    role event when one arrived, else from the grant event: a holder that arrives before
+    its role is kept, and takes the role's name when the role arrives."""
+
     __bind_key__ = BIND
     __tablename__ = "role_holders"
-    __table_args__ = (
-        UniqueConstraint("system", "role", "user_id", name="uq_role_holders_system_role_user"),
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grant_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    role_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The grant itself is revoked or deleted (kept as a tombstone for ordering).
+    grant_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     system: Mapped[str] = mapped_column(String(20))
     role: Mapped[str] = mapped_column(String(100))
     user_id: Mapped[int] = mapped_column(Integer, index=True)
@@ -259,4 +278,8 @@ class WorkflowOutbox(OutboxMixin, db.Model):
 
 
 class WorkflowProcessedEvent(ProcessedEventMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class WorkflowRevocation(RevocationMixin, db.Model):
     __bind_key__ = BIND

