@@ -16,6 +16,12 @@ from marshmallow import Schema, fields, validate
 class Subscriber:
     actor: str
     queue: str
+    # Deliver only events whose payload has one of these values per field (None: all).
+    # Filtering at the relay spares a consumer the messages it would only discard.
+    only: tuple[tuple[str, tuple], ...] | None = None
+
+    def wants(self, payload: dict) -> bool:
+        return self.only is None or all(payload.get(f) in values for f, values in self.only)
 
 
 @dataclass(frozen=True)
@@ -181,7 +187,21 @@ CATALOGUE: dict[str, EventType] = {
             "tickets.status_changed",
             producer="tickets",
             schema=TicketStatusChanged,
-            subscribers=(Subscriber("workflow.on_ticket_status_changed", "workflow"),),
+            subscribers=(
+                # The workflow follows people's moves; it made "assign"/"complete" itself,
+                # and "approve" reaches it as tickets.opened.
+                Subscriber(
+                    "workflow.on_ticket_status_changed",
+                    "workflow",
+                    only=(
+                        (
+                            "action",
+                            ("hold", "resume", "withdraw", "reject", "resolve", "reopen")
+                            + ("close", "auto_close"),
+                        ),
+                    ),
+                ),
+            ),
         ),
         EventType(
             "tasks.sla_warning",

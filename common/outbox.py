@@ -74,6 +74,8 @@ def _send(envelopes: list[dict]) -> None:
     broker = get_broker()
     for body in envelopes:
         for subscriber in event_type(body["name"]).subscribers:
+            if not subscriber.wants(body["payload"]):
+                continue
             broker.declare_queue(subscriber.queue)
             broker.enqueue(
                 Message(

@@ -102,6 +102,7 @@ def tx(app):
                 connection.close()
             engines.update(originals)
             get_broker().flush_all()
+            forget_process_caches()
 
 
 @pytest.fixture
@@ -122,6 +123,15 @@ def seed_demo(application) -> None:
 @pytest.fixture
 def seeded(app, tx):
     """The demo data (committed at session start) inside this test's transaction."""
+
+
+def forget_process_caches() -> None:
+    """Caches of rows a rolled-back test wrote must not outlive it."""
+    from tickets_api.catalogue import forget_cache
+    from workflow_api.assignment import forget_routes
+
+    forget_cache()
+    forget_routes()
 
 
 def deliver(max_rounds: int = 20) -> int:

@@ -3,19 +3,69 @@
 Only active, deployed holders of the step's role count. Round robin keeps one pointer per
 step (the user last given work there); least loaded picks the holder with the fewest open
 tasks, ties broken in round-robin order from the same pointer; manual leaves the task for
-a coordinator. The pointer row is locked while it moves, so concurrent workers hand out
+a coordinator. The pointer moves in one atomic statement, so concurrent workers hand out
 consecutive holders and never the same slot twice.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select, text
 
 from common.db import db
-from common.models.workflow import RoleHolder, StepPointer, Task, Workflow
+from common.models.workflow import BIND, RoleHolder, Task, Workflow, WorkflowVersion
 
 OPEN_STATUSES = ("assigned", "on_hold")
+
+
+# Routing is read for every ticket opened and changes when an admin publishes: each process
+# keeps its answers for a few seconds (a new version starts taking tickets within that time;
+# tasks already running keep theirs regardless).
+ROUTE_SECONDS = 5.0
+_routes: dict[tuple, tuple[float, Route | None]] = {}
+_routes_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Route:
+    workflow_id: int
+    version_id: int
+    version_number: int
+    definition: dict
+
+
+def route_for(department: str, category: str, subcategory: str | None) -> Route | None:
+    key = (department, category, subcategory)
+    now = time.monotonic()
+    with _routes_lock:
+        hit = _routes.get(key)
+        if hit and now - hit[0] < ROUTE_SECONDS:
+            return hit[1]
+    workflow = match_workflow(department, category, subcategory)
+    route = current_route(workflow) if workflow else None
+    with _routes_lock:
+        _routes[key] = (now, route)
+    return route
+
+
+def current_route(workflow: Workflow) -> Route | None:
+    version = db.session.scalar(
+        select(WorkflowVersion).where(
+            WorkflowVersion.workflow_id == workflow.id,
+            WorkflowVersion.number == workflow.current_version,
+        )
+    )
+    if version is None:
+        return None
+    return Route(workflow.id, version.id, version.number, version.definition)
+
+
+def forget_routes() -> None:
+    with _routes_lock:
+        _routes.clear()
 
 
 def match_workflow(department: str, category: str, subcategory: str | None) -> Workflow | None:
@@ -55,25 +105,36 @@ def holder(role: dict, user_id: int) -> RoleHolder | None:
     return next((h for h in eligible_holders(role) if h.user_id == user_id), None)
 
 
-def _locked_pointer(workflow_id: int, key: str) -> StepPointer:
-    db.session.execute(
-        insert(StepPointer)
-        .values(workflow_id=workflow_id, step_key=key)
-        .on_conflict_do_nothing(index_elements=[StepPointer.workflow_id, StepPointer.step_key])
+# Moves the pointer to the next candidate after it (or back to the first) in one atomic
+# statement: concurrent pickers each get a different slot, and the row is locked only for
+# this statement, not for the whole assignment transaction.
+ADVANCE = text(
+    """
+    INSERT INTO step_pointers (workflow_id, step_key, last_user_id)
+    VALUES (:workflow_id, :key, (SELECT min(u) FROM unnest(CAST(:ids AS integer[])) AS u))
+    ON CONFLICT (workflow_id, step_key) DO UPDATE SET last_user_id = (
+        SELECT coalesce(min(u) FILTER (WHERE u > step_pointers.last_user_id), min(u))
+        FROM unnest(CAST(:ids AS integer[])) AS u
     )
-    return db.session.scalar(
-        select(StepPointer)
-        .where(StepPointer.workflow_id == workflow_id, StepPointer.step_key == key)
-        .with_for_update()
-    )
+    RETURNING last_user_id
+    """
+)
 
 
-def _after_pointer(holders: list[RoleHolder], pointer: int | None) -> list[RoleHolder]:
-    """Holders in round-robin order: those after the pointer first, then from the top."""
-    if pointer is None:
-        return holders
-    later = [h for h in holders if h.user_id > pointer]
-    return later + [h for h in holders if h.user_id <= pointer]
+def _advance(workflow_id: int, key: str, candidate_ids: list[int]) -> int:
+    """Take the next slot in its own short transaction (autocommit).
+
+    If the assignment then fails, that holder's turn is skipped once: fairness bends a
+    little on failures, but no slot is ever handed out twice and workers do not queue
+    behind each other's transactions.
+    """
+    params = {"workflow_id": workflow_id, "key": key, "ids": sorted(candidate_ids)}
+    bind = db.engines[BIND]
+    if isinstance(bind, Engine):
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            return connection.execute(ADVANCE, params).scalar()
+    # A test's connection, already inside the test's transaction.
+    return bind.execute(ADVANCE, params).scalar()
 
 
 def _open_load(user_ids: list[int]) -> dict[int, int]:
@@ -86,18 +147,19 @@ def _open_load(user_ids: list[int]) -> dict[int, int]:
 
 
 def pick(workflow_id: int, pointer_key: str, role: dict, policy: str) -> RoleHolder | None:
-    """The holder who gets the work, moving the pointer; None if nobody can (or manual)."""
+    """The holder who gets the work, moving the pointer; None if nobody can (or manual).
+
+    Least loaded narrows the candidates to the holders with the fewest open tasks; the
+    pointer then breaks the tie in round-robin order.
+    """
     if policy == "manual":
         return None
-    pointer = _locked_pointer(workflow_id, pointer_key)
-    holders = _after_pointer(eligible_holders(role), pointer.last_user_id)
+    holders = eligible_holders(role)
     if not holders:
         return None
     if policy == "least_loaded":
         load = _open_load([h.user_id for h in holders])
         fewest = min(load.get(h.user_id, 0) for h in holders)
-        chosen = next(h for h in holders if load.get(h.user_id, 0) == fewest)
-    else:
-        chosen = holders[0]
-    pointer.last_user_id = chosen.user_id
-    return chosen
+        holders = [h for h in holders if load.get(h.user_id, 0) == fewest]
+    chosen = _advance(workflow_id, pointer_key, [h.user_id for h in holders])
+    return next(h for h in holders if h.user_id == chosen)

@@ -24,6 +24,7 @@ from common.db import db
 from common.models.workflow import RoleHolder, Workflow, WorkflowAudit, WorkflowVersion
 from common.problems import Conflict, DomainError, NotFound
 from common.security import Principal
+from workflow_api.assignment import forget_routes
 from workflow_api.business_hours import BusinessCalendar
 
 POLICIES = ("round_robin", "least_loaded", "manual")
@@ -292,6 +293,7 @@ def publish(principal: Principal | None, workflow_id: int, *, check_roles: bool 
     workflow.draft = definition
     db.session.flush()
     audit(workflow.id, principal, "publish", {"version": number})
+    forget_routes()  # this process routes to the new version at once; others within seconds
     return version
 
 

@@ -44,15 +44,17 @@ def is_triager(principal: Principal) -> bool:
 
 def open_task_for_ticket(ticket: dict, workflow: Workflow | None = None) -> Task | None:
     """Create the ticket's task at its workflow's start step and assign it (idempotent)."""
-    workflow = workflow or assignment.match_workflow(
-        ticket["department"], ticket["category"], ticket.get("subcategory")
-    )
-    if workflow is None:
+    if workflow is not None:
+        route = assignment.current_route(workflow)
+    else:
+        route = assignment.route_for(
+            ticket["department"], ticket["category"], ticket.get("subcategory")
+        )
+    if route is None:
         _park_unrouted(ticket)
         return None
-    version = definitions.current_version(workflow)
-    start = definitions.start_step(version.definition)
-    task_id = db.session.execute(
+    start = definitions.start_step(route.definition)
+    task = db.session.scalars(
         insert(Task)
         .values(
             ticket_id=ticket["ticket_id"],
@@ -60,21 +62,22 @@ def open_task_for_ticket(ticket: dict, workflow: Workflow | None = None) -> Task
             ticket_subject=ticket["subject"][:200],
             requester_id=ticket.get("requester_id"),
             priority=ticket["priority"],
-            workflow_id=workflow.id,
-            version_id=version.id,
+            workflow_id=route.workflow_id,
+            version_id=route.version_id,
             step_key=start["key"],
             status="unassigned",
         )
         .on_conflict_do_nothing(index_elements=[Task.ticket_id])
-        .returning(Task.id)
-    ).scalar()
-    if task_id is None:  # a redelivery: the task exists already
+        .returning(Task)
+    ).first()
+    if task is None:  # a redelivery: the task exists already
         return db.session.scalar(select(Task).where(Task.ticket_id == ticket["ticket_id"]))
-    task = db.session.get(Task, task_id)
     now = utcnow()
-    sla.start_ticket_clock(task, version.definition, now)
-    _event(task, None, "create", to_step=start["key"], data={"workflow_version": version.number})
-    _enter(task, start, now, origin="system")
+    sla.start_ticket_clock(task, route.definition, now)
+    _event(
+        task, None, "create", to_step=start["key"], data={"workflow_version": route.version_number}
+    )
+    _enter(task, route.definition, start, now, origin="system", fresh=True)
     return task
 
 
@@ -125,18 +128,24 @@ def route_unrouted(principal: Principal, ticket_id: int, workflow_id: int) -> Ta
 # --- entering steps and assigning -----------------------------------------------------------
 
 
-def _enter(task: Task, step: dict, now: datetime, origin: str) -> None:
-    """Put the task at ``step``: complete it at an end step, else start the clock and assign."""
+def _enter(task: Task, definition: dict, step: dict, now, origin: str, fresh=False) -> None:
+    """Put the task at ``step``: complete it at an end step, else start the clock and assign.
+
+    ``fresh``: a task just created has no timers or assignments to end. The step's pointer
+    is locked last, so the lock is held only for the assignment itself and the commit.
+    """
     task.step_key = step["key"]
     if step["end"]:
         _complete(task, now)
         return
-    sla.enter_step(task, task.version.definition, now)
+    sla.enter_step(task, definition, now, fresh=fresh)
+    if not fresh:
+        _end_assignment(task, now, outcome=None)
     chosen = assignment.pick(task.workflow_id, step["key"], step["role"], step["policy"])
     if chosen is None:
         _unassign(task)
         return
-    _assign(task, chosen, origin, now)
+    _assign(task, chosen, origin, now, definition)
 
 
 def _unassign(task: Task) -> None:
@@ -145,8 +154,7 @@ def _unassign(task: Task) -> None:
     task.assignee_name = None
 
 
-def _assign(task: Task, chosen: RoleHolder, origin: str, now: datetime) -> None:
-    _end_assignment(task, now, outcome=None)
+def _assign(task: Task, chosen: RoleHolder, origin: str, now: datetime, definition: dict) -> None:
     task.status = "assigned" if task.paused_at is None else "on_hold"
     task.assignee_id = chosen.user_id
     task.assignee_name = chosen.user_name
@@ -169,7 +177,7 @@ def _assign(task: Task, chosen: RoleHolder, origin: str, now: datetime) -> None:
             "ticket_id": task.ticket_id,
             "ticket_number": task.ticket_number,
             "ticket_subject": task.ticket_subject,
-            "step": definitions.step_of(task.version.definition, task.step_key)["name"],
+            "step": definitions.step_of(definition, task.step_key)["name"],
             "assignee_id": chosen.user_id,
             "assignee_name": chosen.user_name,
             "origin": origin,
@@ -243,7 +251,7 @@ def act(principal: Principal, task_id: int, key: str, notes: str, revision: int 
     target = definitions.step_of(definition, transition["to"])
     _event(task, principal, "act", task.step_key, target["key"], notes, {"transition": key})
     task.revision += 1
-    _enter(task, target, now, origin="system")
+    _enter(task, definition, target, now, origin="system")
     return task
 
 
@@ -272,7 +280,8 @@ def transfer(principal: Principal, task_id: int, user_id: int, notes: str, revis
     )
     task.transfers += 1
     task.revision += 1
-    _assign(task, chosen, "transfer" if task.assignee_id else "manual", now)
+    origin = "transfer" if task.assignee_id else "manual"
+    _assign(task, chosen, origin, now, task.version.definition)
     return task
 
 
@@ -296,7 +305,7 @@ def escalate(principal: Principal | None, task_id: int, reason: str, revision=No
     _event(task, principal, "escalate", notes=reason, data={"to_user": chosen.user_id})
     task.escalations += 1
     task.revision += 1
-    _assign(task, chosen, "escalation", now)
+    _assign(task, chosen, "escalation", now, task.version.definition)
     return task
 
 

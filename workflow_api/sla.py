@@ -40,9 +40,11 @@ def start_ticket_clock(task: Task, definition: dict, now: datetime) -> None:
     task.due_at = calendar_of(definition).add(now, target_hours(definition, task.priority))
 
 
-def enter_step(task: Task, definition: dict, now: datetime) -> None:
-    """Start the clock of the task's current step and schedule its timers."""
-    cancel_timers(task.id, now)
+def enter_step(task: Task, definition: dict, now: datetime, fresh: bool = False) -> None:
+    """Start the clock of the task's current step and schedule its timers (``fresh``: a new
+    task, with no earlier timers to cancel)."""
+    if not fresh:
+        cancel_timers(task.id, now)
     budget = step_budget(definition, task.step_key, task.priority)
     task.step_started_at = now
     task.step_budget_hours = budget

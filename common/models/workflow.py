@@ -180,7 +180,8 @@ class Task(db.Model):
     escalations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     transfers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    version: Mapped[WorkflowVersion] = relationship(lazy="joined")
+    # Loaded when a task is worked on, never for lists (definitions are large).
+    version: Mapped[WorkflowVersion] = relationship(lazy="select")
 
 
 class TaskAssignment(db.Model):

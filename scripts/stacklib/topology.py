@@ -193,7 +193,7 @@ def worker_processes(settings: Settings) -> list[Process]:
         service = name.removeprefix("worker-")
         for replica in range(1, settings.replicas(name) + 1):
             metrics_port += 1
-            argv = (str(BIN / "tts"), "worker", service, "--processes", "1", "--threads", "8")
+            argv = (str(BIN / "tts"), "worker", service, "--processes", "2", "--threads", "8")
             procs.append(
                 Process(
                     name=f"{name}-{replica}",

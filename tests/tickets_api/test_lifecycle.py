@@ -237,3 +237,21 @@ def test_full_flow_through_events(people, user_ids):
     deliver()
     now = people["agent"].get(f"/api/tickets/{ticket['id']}").get_json()
     assert now["status"] == "in_progress" and now["assignee"]["id"] == user_ids["agent"]
+
+
+def test_the_relay_sends_each_consumer_only_the_moves_it_follows(people, make_ticket):
+    from dramatiq import Message
+
+    from common.broker import get_broker
+
+    broker = get_broker()
+    broker.flush_all()
+    ticket_id = make_ticket("new")
+    people["coordinator"].post(f"/api/tickets/{ticket_id}/approve", json={"priority": "low"})
+    queue = broker.queues["workflow"]
+    actors = [Message.decode(queue.get_nowait()).actor_name for _ in range(queue.qsize())]
+    # "approve" reaches the workflow as tickets.opened only, not also as a status change.
+    assert actors == ["workflow.on_ticket_opened"]
+    people["employee"].post(f"/api/tickets/{ticket_id}/withdraw", json={"reason": "solved"})
+    actors = [Message.decode(queue.get_nowait()).actor_name for _ in range(queue.qsize())]
+    assert actors == ["workflow.on_ticket_status_changed"]

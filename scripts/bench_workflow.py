@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""workflow_api benchmarks on a running stack (scripts/stack up + tts seed demo).
+
+latency  tickets approved at RATE/s for DURATION s through nginx; for each, the time
+         from the approval's commit (tickets.opened_at) to the task's assignment
+         (tasks.first_assigned_at), both stamped by PostgreSQL: p50/p95/max
+burst    N tickets approved as fast as C clients can; the workflow worker's sustained
+         assignment rate over the middle 80 % of the run (tasks per second)
+list     GET /api/workflow/tasks?assignee=me p95 for the demo agent with N tasks in
+         the database (inserted with COPY: --tasks 100000)
+
+TTS_DEMO_PASSWORD=... .venv/bin/python scripts/bench_workflow.py latency --rate 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import requests
+
+TICKET = {
+    "subject": "Benchmark: VPN drops",
+    "description": "The VPN disconnects every few minutes.",
+    "category": "Others",
+    "department": "IT",
+}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+class Stack:
+    def __init__(self, args, password: str):
+        self.base = args.base
+        self.args = args
+        self.local = threading.local()
+        self.tokens = {
+            who: self._login(f"{who}@example.com", password)
+            for who in ("employee", "coordinator", "agent")
+        }
+
+    def _login(self, email: str, password: str) -> str:
+        response = requests.post(
+            f"{self.base}/api/auth/login", json={"email": email, "password": password}
+        )
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def call(self, who: str, method: str, path: str, **kwargs) -> requests.Response:
+        if not hasattr(self.local, "session"):
+            self.local.session = requests.Session()
+        headers = {"Authorization": f"Bearer {self.tokens[who]}"}
+        response = self.local.session.request(
+            method, f"{self.base}{path}", headers=headers, **kwargs
+        )
+        response.raise_for_status()
+        return response
+
+    def create(self) -> int:
+        return self.call("employee", "POST", "/api/tickets", json=TICKET).json()["id"]
+
+    def approve(self, ticket_id: int) -> None:
+        self.call(
+            "coordinator", "POST", f"/api/tickets/{ticket_id}/approve", json={"priority": "medium"}
+        )
+
+    def sql(self, service: str, query: str) -> list[list[str]]:
+        out = subprocess.run(
+            [
+                "psql",
+                "-h",
+                self.args.db_host,
+                "-U",
+                "postgres",
+                "-d",
+                f"{self.args.db_prefix}{service}",
+                "-tA",
+                "-F",
+                "|",
+                "-c",
+                query,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return [line.split("|") for line in out.splitlines() if line]
+
+
+def _create_many(stack: Stack, count: int, clients: int) -> list[int]:
+    with ThreadPoolExecutor(clients) as pool:
+        return list(pool.map(lambda _: stack.create(), range(count)))
+
+
+def _wait_assigned(stack: Stack, ids: list[int], timeout: float) -> dict[int, tuple[float, float]]:
+    """ticket id -> (opened_at, first_assigned_at) as epoch seconds, once all are assigned."""
+    id_list = ",".join(map(str, ids))
+    deadline = time.monotonic() + timeout
+    while True:
+        tasks = dict(
+            (int(t), float(a))
+            for t, a in stack.sql(
+                "workflow",
+                f"SELECT ticket_id, extract(epoch FROM first_assigned_at) FROM tasks "
+                f"WHERE ticket_id IN ({id_list}) AND first_assigned_at IS NOT NULL",
+            )
+        )
+        if len(tasks) == len(ids) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    opened = dict(
+        (int(t), float(o))
+        for t, o in stack.sql(
+            "tickets",
+            f"SELECT id, extract(epoch FROM opened_at) FROM tickets WHERE id IN ({id_list})",
+        )
+    )
+    missing = len(ids) - len(tasks)
+    if missing:
+        print(f"  {missing} tickets were not assigned within {timeout}s", file=sys.stderr)
+    return {tid: (opened[tid], tasks[tid]) for tid in tasks}
+
+
+def bench_latency(stack: Stack, args) -> int:
+    count = int(args.rate * args.duration)
+    print(f"creating {count} tickets...")
+    ids = _create_many(stack, count, args.clients)
+    print(f"approving {args.rate}/s for {args.duration}s...")
+    started = time.monotonic()
+    late = 0
+    with ThreadPoolExecutor(args.clients) as pool:
+        futures = []
+        for index, ticket_id in enumerate(ids):
+            due = started + index / args.rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            elif delay < -0.05:
+                late += 1
+            futures.append(pool.submit(stack.approve, ticket_id))
+        for future in futures:
+            future.result()
+    elapsed = time.monotonic() - started
+    pairs = _wait_assigned(stack, ids, timeout=60)
+    latencies = [(assigned - opened) * 1000 for opened, assigned in pairs.values()]
+    print(
+        f"tickets.opened -> task assigned, {len(latencies)} tickets at "
+        f"{count / elapsed:.1f}/s for {elapsed:.0f}s ({late} approvals sent late)"
+    )
+    print(
+        f"  p50 {statistics.median(latencies):.1f} ms   p95 {percentile(latencies, 0.95):.1f} ms"
+        f"   p99 {percentile(latencies, 0.99):.1f} ms   max {max(latencies):.1f} ms"
+    )
+    return 0 if len(latencies) == count else 1
+
+
+def bench_burst(stack: Stack, args) -> int:
+    print(f"creating {args.tickets} tickets...")
+    ids = _create_many(stack, args.tickets, args.clients)
+    started = time.monotonic()
+    with ThreadPoolExecutor(args.clients) as pool:
+        list(pool.map(stack.approve, ids))
+    approve_seconds = time.monotonic() - started
+    pairs = _wait_assigned(stack, ids, timeout=300)
+    assigned = sorted(a for _, a in pairs.values())
+    cut = len(assigned) // 10
+    middle = assigned[cut : len(assigned) - cut]
+    rate = (len(middle) - 1) / (middle[-1] - middle[0])
+    print(
+        f"{len(ids)} approvals in {approve_seconds:.1f}s ({len(ids) / approve_seconds:.0f}/s "
+        f"through nginx, {args.clients} clients)"
+    )
+    print(f"  sustained assignment rate (middle 80 %): {rate:.0f} tasks/s")
+    return 0
+
+
+def bench_list(stack: Stack, args) -> int:
+    agent_id = stack.call("agent", "GET", "/api/auth/me").json()["id"]
+    have = int(
+        stack.sql("workflow", f"SELECT count(*) FROM tasks WHERE assignee_id = {agent_id}")[0][0]
+    )
+    if have < args.tasks:
+        _insert_tasks(stack, agent_id, args.tasks - have)
+    total = stack.sql("workflow", "SELECT count(*) FROM tasks")[0][0]
+    timings = []
+    for _ in range(args.requests):
+        began = time.perf_counter()
+        page = stack.call("agent", "GET", "/api/workflow/tasks?assignee=me&limit=50").json()
+        timings.append((time.perf_counter() - began) * 1000)
+    print(f"GET /api/workflow/tasks?assignee=me with {total} tasks ({len(page['items'])} per page)")
+    print(f"  p50 {statistics.median(timings):.1f} ms   p95 {percentile(timings, 0.95):.1f} ms")
+    return 0
+
+
+def _insert_tasks(stack: Stack, agent_id: int, count: int) -> None:
+    """COPY synthetic tasks on the default workflow's current version (far ticket ids)."""
+    version_id, workflow_id = stack.sql(
+        "workflow",
+        "SELECT v.id, v.workflow_id FROM workflow_versions v JOIN workflows w "
+        "ON w.id = v.workflow_id WHERE w.is_default AND v.number = w.current_version LIMIT 1",
+    )[0]
+    first = 10_000_000 + int(stack.sql("workflow", "SELECT coalesce(max(id), 0) FROM tasks")[0][0])
+    now = datetime.now().astimezone().isoformat()
+    rows = io.StringIO()
+    for ticket_id in range(first, first + count):
+        rows.write(
+            f"{ticket_id}\tSynthetic {ticket_id}\tmedium\t{workflow_id}\t{version_id}\t"
+            f"resolve\tassigned\t{agent_id}\tAva Agent\t{now}\n"
+        )
+    copy = (
+        "COPY tasks (ticket_id, ticket_subject, priority, workflow_id, version_id, step_key, "
+        "status, assignee_id, assignee_name, first_assigned_at) FROM STDIN"
+    )
+    database = f"{stack.args.db_prefix}workflow"
+    psql = ["psql", "-h", stack.args.db_host, "-U", "postgres", "-d", database]
+    subprocess.run([*psql, "-c", copy], input=rows.getvalue(), text=True, check=True)
+    subprocess.run([*psql, "-c", "ANALYZE tasks"], check=True, capture_output=True)
+    print(f"inserted {count} tasks for the agent")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=("latency", "burst", "list"))
+    parser.add_argument("--base", default=os.environ.get("TTS_BASE_URL", "http://127.0.0.1:8080"))
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--tickets", type=int, default=2000)
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--db-host", default=os.environ.get("TTS_DATABASE_HOST", "127.0.0.1"))
+    parser.add_argument("--db-prefix", default=os.environ.get("TTS_DATABASE_PREFIX", "tts_"))
+    args = parser.parse_args()
+    password = os.environ.get("TTS_DEMO_PASSWORD")
+    if not password:
+        print("set TTS_DEMO_PASSWORD to the demo accounts' password", file=sys.stderr)
+        return 2
+    stack = Stack(args, password)
+    return {"latency": bench_latency, "burst": bench_burst, "list": bench_list}[args.mode](
+        stack, args
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
