@@ -336,9 +336,37 @@ def on_ticket_status_changed(payload: dict) -> None:
         task.status = "cancelled"
         task.completed_at = now
         _event(task, None, "cancel", data={"ticket_action": action})
+    elif action == "reopen" and task.status in ("completed", "cancelled"):
+        _reopen(task, definition, now)
     else:
         return
     task.revision += 1
+
+
+def _reopen(task: Task, definition: dict, now: datetime) -> None:
+    """Back to the last step someone worked on, to the same person when they still hold
+    its role (otherwise the step's policy picks again)."""
+    last = db.session.scalar(
+        select(TaskAssignment)
+        .where(TaskAssignment.task_id == task.id)
+        .order_by(TaskAssignment.id.desc())
+        .limit(1)
+    )
+    key = last.step_key if last else definitions.start_step(definition)["key"]
+    step = definitions.step_of(definition, key)
+    task.completed_at = None
+    task.step_key = key
+    sla.enter_step(task, definition, now)
+    _event(task, None, "reopen", to_step=key)
+    previous = assignment.holder(step["role"], last.user_id) if last else None
+    if previous is not None:
+        _assign(task, previous, "reopen", now, definition)
+        return
+    chosen = assignment.pick(task.workflow_id, key, step["role"], step["policy"])
+    if chosen is None:
+        _unassign(task)
+        return
+    _assign(task, chosen, "reopen", now, definition)
 
 
 def fire(timer: SlaTimer, now: datetime) -> None:

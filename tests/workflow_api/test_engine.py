@@ -293,3 +293,19 @@ def test_list_is_the_callers_own_unless_staff(client, app, seeded, agents, make_
         "items"
     ]
     assert len(everyone) == 8
+
+
+def test_a_reopened_ticket_goes_back_to_whoever_finished_it(app, seeded, agents, make_workflow):
+    make_workflow()
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        engine.act(agent(task.assignee_id), task.id, "submit", "", None)
+        finisher = task.assignee_id
+        engine.act(agent(finisher), task.id, "approve", "", None)
+        assert task.status == "completed"
+        engine.on_ticket_status_changed(
+            {"ticket_id": 1, "action": "reopen", "to_status": "in_progress"}
+        )
+        assert (task.status, task.step_key, task.assignee_id) == ("assigned", "check", finisher)
+        assert task.completed_at is None and task.step_due_at is not None
+        assert _outbox("tasks.assigned")[-1]["origin"] == "reopen"
