@@ -2,7 +2,9 @@
 
 * a system (its roles and who holds them): the system's Admins, and superusers
   (Admin of both hdts and tts) for every system;
-* the user directory (search, create, invite, edit, deactivate): Admins of hdts or tts;
+* the user directory (search, create, invite): Admins of hdts or tts; editing or
+  (de)activating an account also needs the caller to administer every system it holds a
+  role in;
 * self-registrations (approve, reject): hdts Admins (employees are hdts's users);
 * creating systems: superusers.
 """
@@ -36,6 +38,17 @@ def authorize_users(principal: Principal) -> None:
         or principal.has_role("tts", "Admin"),
         "manage user accounts",
     )
+
+
+def authorize_user_change(principal: Principal, target_systems: set[str]) -> None:
+    """Editing or (de)activating an account: the caller must administer every system the
+    account holds a role in, so no admin can take over an account that reaches further
+    than they do (a superuser's, say, by changing its email and resetting its password)."""
+    authorize_users(principal)
+    if principal.is_superuser:
+        return
+    beyond = target_systems - set(manageable_systems(principal, sorted(target_systems)))
+    _require(not beyond, f"change an account that holds roles in {', '.join(sorted(beyond))}")
 
 
 def authorize_registrations(principal: Principal) -> None:

@@ -88,6 +88,16 @@ def invite_user(body):
     return user
 
 
+def _changeable(user_id: int):
+    """The account, if the caller may change it (see permissions.authorize_user_change)."""
+    principal = caller()
+    permissions.authorize_users(principal)
+    user = accounts.get_user(user_id)
+    held = {grant.role.system.slug for grant in user.role_grants if grant.is_active}
+    permissions.authorize_user_change(principal, held)
+    return user
+
+
 @blp.route("/users/<id:user_id>")
 @blp.response(200, UserAdminOut)
 @blp.doc(security=BEARER)
@@ -101,8 +111,8 @@ def get_user(user_id):
 @blp.response(200, UserAdminOut)
 @blp.doc(security=BEARER)
 def update_user(body, user_id):
-    permissions.authorize_users(caller())
-    user = accounts.update_user(accounts.get_user(user_id), body.get("name"), body.get("email"))
+    user = _changeable(user_id)
+    user = accounts.update_user(user, body.get("name"), body.get("email"))
     db.session.commit()
     return user
 
@@ -112,8 +122,7 @@ def update_user(body, user_id):
 @blp.doc(security=BEARER)
 def deactivate_user(user_id):
     """Deactivate: every session ends in every service; the user leaves holder lists."""
-    permissions.authorize_users(caller())
-    user = accounts.set_active(accounts.get_user(user_id), False)
+    user = accounts.set_active(_changeable(user_id), False)
     db.session.commit()
     return user
 
@@ -122,8 +131,7 @@ def deactivate_user(user_id):
 @blp.response(200, UserAdminOut)
 @blp.doc(security=BEARER)
 def activate_user(user_id):
-    permissions.authorize_users(caller())
-    user = accounts.set_active(accounts.get_user(user_id), True)
+    user = accounts.set_active(_changeable(user_id), True)
     db.session.commit()
     return user
 
@@ -132,8 +140,7 @@ def activate_user(user_id):
 @blp.response(202)
 @blp.doc(security=BEARER)
 def resend_invitation(user_id):
-    permissions.authorize_users(caller())
-    accounts.send_invitation(accounts.get_user(user_id))
+    accounts.send_invitation(_changeable(user_id))
     db.session.commit()
     return ACCEPTED
 
