@@ -29,10 +29,13 @@ def _session() -> requests.Session:
 
 
 def raw_token() -> str:
+    """The caller's token as they sent it: header, ``?access_token`` (WebSocket) or cookie."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.args.get("access_token", "")
+    if request.args.get("access_token"):
+        return request.args["access_token"]
+    return request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"], "")
 
 
 def fetch_ticket(token: str, ticket_id: int) -> dict:
@@ -66,6 +69,12 @@ def fetch_ticket(token: str, ticket_id: int) -> dict:
             _cache.clear()
         _cache[key] = (now, ticket)
     return ticket
+
+
+def sees_internal(principal: Principal, ticket: dict) -> bool:
+    """Internal notes are for staff working the ticket; its requester never sees them,
+    even a requester who is staff elsewhere."""
+    return is_staff(principal) and ticket["requester"]["id"] != principal.id
 
 
 def is_staff(principal: Principal) -> bool:

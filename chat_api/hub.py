@@ -12,6 +12,7 @@ import json
 import logging
 import select as io_select
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -28,7 +29,8 @@ HUB_KEY = "tts_chat_hub"
 class Subscriber:
     ws: object
     user_id: int
-    staff: bool
+    staff: bool  # sees internal notes (staff working this ticket, not its requester)
+    expires_at: float = float("inf")  # the token's exp: nothing is sent after it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, frame: dict) -> None:
@@ -119,8 +121,9 @@ class ChatHub:
             if message is None:
                 return
         frame = {"type": "message", "message": message}
+        now = time.time()
         for subscriber in subscribers:
-            if note["internal"] and not subscriber.staff:
+            if (note["internal"] and not subscriber.staff) or now >= subscriber.expires_at:
                 continue
             try:
                 subscriber.send(frame)

@@ -12,9 +12,10 @@ BEARER = [{"bearerAuth": []}]
 
 
 def _authorise(ticket_id: int):
+    """The caller, and whether they see internal notes (tickets_api decides visibility)."""
     principal = caller()
-    access.fetch_ticket(access.raw_token(), ticket_id)
-    return principal
+    ticket = access.fetch_ticket(access.raw_token(), ticket_id)
+    return principal, access.sees_internal(principal, ticket)
 
 
 @blp.route("/tickets/<id:ticket_id>/messages")
@@ -25,8 +26,10 @@ class TicketMessages(MethodView):
     @blp.response(201, MessageOut)
     @blp.doc(security=BEARER)
     def post(self, body, ticket_id):
-        principal = _authorise(ticket_id)
-        message = service.post_message(principal, ticket_id, body["body"], body["internal"])
+        principal, internal_ok = _authorise(ticket_id)
+        message = service.post_message(
+            principal, ticket_id, body["body"], body["internal"], internal_ok
+        )
         db.session.commit()
         return service.message_view(message)
 
@@ -34,6 +37,6 @@ class TicketMessages(MethodView):
     @blp.response(200, MessagePage)
     @blp.doc(security=BEARER)
     def get(self, args, ticket_id):
-        principal = _authorise(ticket_id)
-        items = service.list_messages(principal, ticket_id, args.get("after"), args["limit"])
+        _principal, internal_ok = _authorise(ticket_id)
+        items = service.list_messages(ticket_id, internal_ok, args.get("after"), args["limit"])
         return {"items": [service.message_view(m) for m in items]}

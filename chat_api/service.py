@@ -8,7 +8,6 @@ import json
 
 from sqlalchemy import select, text
 
-from chat_api.access import is_staff
 from common.db import db
 from common.models.chat import Message
 from common.outbox import emit
@@ -31,9 +30,11 @@ def message_view(message: Message) -> dict:
     }
 
 
-def post_message(principal: Principal, ticket_id: int, body: str, internal: bool) -> Message:
-    if internal and not is_staff(principal):
-        raise Forbidden("Only staff may post internal notes")
+def post_message(
+    principal: Principal, ticket_id: int, body: str, internal: bool, sees_internal: bool
+) -> Message:
+    if internal and not sees_internal:
+        raise Forbidden("Only staff working this ticket may post internal notes")
     message = Message(
         ticket_id=ticket_id,
         author_id=principal.id,
@@ -65,9 +66,9 @@ def post_message(principal: Principal, ticket_id: int, body: str, internal: bool
     return message
 
 
-def list_messages(principal: Principal, ticket_id: int, after: int | None, limit: int):
+def list_messages(ticket_id: int, sees_internal: bool, after: int | None, limit: int):
     query = select(Message).where(Message.ticket_id == ticket_id)
-    if not is_staff(principal):
+    if not sees_internal:
         query = query.where(Message.internal.is_(False))
     if after:
         query = query.where(Message.id > after)

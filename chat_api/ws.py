@@ -9,27 +9,51 @@ server → client ``ready``, ``message``, ``pong`` and ``error``.
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass
 
 from flask import current_app
+from flask_jwt_extended import get_jwt
 from simple_websocket import ConnectionClosed
 
 from chat_api import access, service
 from chat_api.hub import Subscriber, hub_for
 from common.db import db
-from common.problems import DomainError
-from common.security import authenticate
+from common.problems import DomainError, Unauthorized
+from common.revocation import is_revoked
+from common.security import Principal, authenticate
 from common.websocket import guarded_websocket
 
 MAX_BODY = 10_000
+# An idle socket still wakes this often to notice an expired or revoked token.
+RECHECK_SECONDS = 30
 
 
-def _guard(ticket_id: int):
+@dataclass
+class Caller:
+    """Who is on the socket, as checked at the upgrade and re-checked while it lives."""
+
+    principal: Principal
+    token: str
+    claims: dict
+    sees_internal: bool
+
+    def still_allowed(self, ticket_id: int) -> None:
+        """Raise if the token expired or was revoked, or the ticket is no longer visible."""
+        if time.time() >= self.claims["exp"] or is_revoked(self.claims):
+            raise Unauthorized("Your session ended")
+        access.fetch_ticket(self.token, ticket_id)  # cached for a few seconds
+
+
+def _guard(ticket_id: int) -> Caller:
     principal = authenticate(locations=["headers", "query_string"])
-    access.fetch_ticket(access.raw_token(), ticket_id)
-    return principal
+    ticket = access.fetch_ticket(access.raw_token(), ticket_id)
+    return Caller(
+        principal, access.raw_token(), dict(get_jwt()), access.sees_internal(principal, ticket)
+    )
 
 
-def _handle_frame(principal, subscriber: Subscriber, ticket_id: int, raw) -> None:
+def _handle_frame(caller: Caller, subscriber: Subscriber, ticket_id: int, raw) -> None:
     try:
         frame = json.loads(raw)
     except (TypeError, ValueError):
@@ -55,7 +79,10 @@ def _handle_frame(principal, subscriber: Subscriber, ticket_id: int, raw) -> Non
         )
         return
     try:
-        service.post_message(principal, ticket_id, body, bool(frame.get("internal", False)))
+        caller.still_allowed(ticket_id)
+        service.post_message(
+            caller.principal, ticket_id, body, bool(frame.get("internal")), caller.sees_internal
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -66,17 +93,26 @@ def _handle_frame(principal, subscriber: Subscriber, ticket_id: int, raw) -> Non
 
 def register(app, sock) -> None:
     @guarded_websocket(app, sock, "/ws/chat/tickets/<id:ticket_id>", _guard, "chat_ws")
-    def conversation(ws, principal, ticket_id):
+    def conversation(ws, caller: Caller, ticket_id):
         hub = hub_for(current_app._get_current_object())
-        subscriber = Subscriber(ws=ws, user_id=principal.id, staff=access.is_staff(principal))
+        subscriber = Subscriber(
+            ws=ws,
+            user_id=caller.principal.id,
+            staff=caller.sees_internal,
+            expires_at=caller.claims["exp"],
+        )
         hub.subscribe(ticket_id, subscriber)
         try:
             subscriber.send({"type": "ready", "ticket_id": ticket_id})
             while True:
-                raw = ws.receive()
-                if raw is None:
+                raw = ws.receive(timeout=RECHECK_SECONDS)
+                if raw is None:  # idle: is this caller still allowed here?
+                    caller.still_allowed(ticket_id)
                     continue
-                _handle_frame(principal, subscriber, ticket_id, raw)
+                _handle_frame(caller, subscriber, ticket_id, raw)
+        except DomainError as error:
+            subscriber.send({"type": "error", "title": error.title, "detail": error.detail})
+            ws.close(reason=1008, message=error.detail[:120])
         except ConnectionClosed:
             pass
         finally:

@@ -172,3 +172,27 @@ def test_rest_access_follows_ticket_visibility(live, tokens, ticket):
         headers={"Authorization": f"Bearer {tokens['coordinator']}"},
     )
     assert missing.status_code == 404
+
+
+def test_a_requester_who_is_staff_elsewhere_still_never_sees_internal_notes(live, tokens):
+    admin = _token(live, "admin")
+    filed = requests.post(
+        f"{live}/api/tickets",
+        json=TICKET,
+        headers={"Authorization": f"Bearer {tokens['coordinator']}"},
+    ).json()
+    url = f"{live}/api/chat/tickets/{filed['id']}/messages"
+    note = requests.post(
+        url,
+        json={"body": "check their history", "internal": True},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
+    assert note.status_code == 201
+    seen = requests.get(url, headers={"Authorization": f"Bearer {tokens['coordinator']}"}).json()
+    assert all(not m["internal"] for m in seen["items"])
+    refused = requests.post(
+        url,
+        json={"body": "me too", "internal": True},
+        headers={"Authorization": f"Bearer {tokens['coordinator']}"},
+    )
+    assert refused.status_code == 403
