@@ -20,11 +20,18 @@ from common.ids import IdConverter
 from common.logs import clean_request_id, configure_logging, request_id_var, service_var
 from common.metrics import init_metrics
 from common.outbox import init_relay
-from common.problems import ProblemApi
+from common.problems import DomainError, ProblemApi
 from common.security import configure_jwt
 from common.services import ServiceSpec, load
 
 sock = Sock()
+
+
+class InvalidText(DomainError):
+    status = 422
+    title = "Unprocessable Entity"
+
+
 migrate = Migrate()
 
 
@@ -102,6 +109,14 @@ def _install_request_context(app: Flask, services: list[ServiceSpec]) -> None:
         ((prefix, spec.name) for spec in services for prefix in spec.prefixes),
         key=lambda item: -len(item[0]),
     )
+
+    @app.before_request
+    def _refuse_nul():
+        # PostgreSQL text cannot hold NUL: refuse it up front as bad input, not a 500.
+        if any("\x00" in value for value in request.args.values()) or (
+            request.is_json and b"\\u0000" in request.get_data(cache=True)
+        ):
+            raise InvalidText("Text may not contain NUL characters.")
 
     @app.before_request
     def _start_request():

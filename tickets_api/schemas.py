@@ -21,8 +21,15 @@ class UserRef(fields.Field):
         return user_id
 
 
+class Stripped(fields.Str):
+    """Text whose surrounding spaces are dropped before it is validated."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
 class TicketIn(Schema):
-    subject = fields.Str(required=True, validate=validate.Length(min=3, max=200))
+    subject = Stripped(required=True, validate=validate.Length(min=3, max=200))
     description = fields.Str(required=True, validate=validate.Length(min=1, max=20_000))
     category = fields.Str(required=True, validate=validate.Length(min=1, max=100))
     subcategory = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=100))
@@ -32,7 +39,7 @@ class TicketIn(Schema):
 
 
 class TicketPatch(Schema):
-    subject = fields.Str(validate=validate.Length(min=3, max=200))
+    subject = Stripped(validate=validate.Length(min=3, max=200))
     description = fields.Str(validate=validate.Length(min=1, max=20_000))
     category = fields.Str(validate=validate.Length(min=1, max=100))
     subcategory = fields.Str(allow_none=True, validate=validate.Length(max=100))

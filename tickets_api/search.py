@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, tuple_
 
 from common.db import db
+from common.ids import MAX_ID
 from common.models.tickets import Ticket
 from common.problems import DomainError
 from common.security import Principal
@@ -47,7 +48,7 @@ def decode_cursor(sort: str, cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, key, ticket_id = json.loads(raw)
         key = datetime.fromisoformat(key)
-        if cursor_sort != sort or not isinstance(ticket_id, int):
+        if cursor_sort != sort or type(ticket_id) is not int or not 0 < ticket_id <= MAX_ID:
             raise ValueError("cursor from another sort")
     except (ValueError, TypeError, json.JSONDecodeError):
         raise BadCursor(

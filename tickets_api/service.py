@@ -45,7 +45,7 @@ def _checked_details(category: str, subcategory: str | None, details: dict | Non
 def create_ticket(principal: Principal, data: dict) -> Ticket:
     details = _checked_details(data["category"], data.get("subcategory"), data.get("details"))
     ticket = Ticket(
-        subject=data["subject"].strip(),
+        subject=data["subject"],
         description=data["description"],
         category=data["category"],
         subcategory=data.get("subcategory"),

@@ -28,6 +28,9 @@ from workflow_api.assignment import forget_routes
 from workflow_api.business_hours import BusinessCalendar
 
 POLICIES = ("round_robin", "least_loaded", "manual")
+# Bounds that keep every deadline computable (about four years of working days).
+MAX_SLA_HOURS = 8_760
+MAX_WEIGHT = 1_000
 PRIORITY_ORDER = ("critical", "high", "medium", "low")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 
@@ -56,11 +59,16 @@ def validate(definition: dict, *, check_roles: bool = True) -> dict:
     def fail(path: str, message: str) -> None:
         errors.setdefault(path, []).append(message)
 
+    if not isinstance(definition, dict):
+        raise InvalidDefinition("The workflow definition is invalid.", errors={"": ["an object"]})
     steps = definition.get("steps") or []
     transitions = definition.get("transitions") or []
     if not isinstance(steps, list) or not steps:
         fail("steps", "at least one step is required")
         steps = []
+    if not isinstance(transitions, list):
+        fail("transitions", "a list")
+        transitions = []
     normal_steps = [_normal_step(i, step, fail, check_roles) for i, step in enumerate(steps)]
     keys = [s["key"] for s in normal_steps if s]
     for key in {k for k in keys if keys.count(k) > 1}:
@@ -128,9 +136,8 @@ def _normal_step(index: int, step: dict, fail, check_roles: bool) -> dict | None
     }
     if normal["policy"] not in POLICIES:
         fail(f"{path}.policy", f"one of {list(POLICIES)}")
-    weight = normal["weight"]
-    if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight <= 0:
-        fail(f"{path}.weight", "a number greater than 0")
+    if not _number_within(normal["weight"], MAX_WEIGHT):
+        fail(f"{path}.weight", f"a number greater than 0, at most {MAX_WEIGHT}")
     for field in ("role", "escalation_role"):
         role = normal[field]
         if role is None and (field == "escalation_role" or end):
@@ -158,7 +165,7 @@ def _normal_transition(index: int, t: dict, by_key: dict, ends: set, fail) -> di
     source, target = t.get("from"), t.get("to")
     ok = True
     for field, value in (("from", source), ("to", target)):
-        if value not in by_key:
+        if not isinstance(value, str) or value not in by_key:
             fail(f"{path}.{field}", f"unknown step {value!r}")
             ok = False
     if ok and source in ends:
@@ -176,6 +183,10 @@ def _normal_transition(index: int, t: dict, by_key: dict, ends: set, fail) -> di
         "from": source,
         "to": target,
     }
+
+
+def _number_within(value, limit: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= limit
 
 
 def _check_reachability(start: str, edges: dict, ends: set, fail) -> None:
@@ -210,8 +221,10 @@ def _normal_sla(sla, fail) -> dict | None:
     hours = {}
     for priority in PRIORITY_ORDER:
         value = sla.get(priority)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            fail(f"sla_hours.{priority}", "business hours, greater than 0")
+        if not _number_within(value, MAX_SLA_HOURS):
+            fail(
+                f"sla_hours.{priority}", f"business hours, greater than 0, at most {MAX_SLA_HOURS}"
+            )
         else:
             hours[priority] = float(value)
     if len(hours) == len(PRIORITY_ORDER):

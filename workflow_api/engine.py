@@ -322,7 +322,7 @@ def on_ticket_status_changed(payload: dict) -> None:
     now = utcnow()
     definition = task.version.definition
     action, target = payload["action"], payload["to_status"]
-    if target == "on_hold" and task.status == "assigned":
+    if target == "on_hold" and task.status in ("assigned", "unassigned"):
         sla.pause(task, definition, now)
         task.status = "on_hold"
         _event(task, None, "hold", notes=payload.get("reason") or "")

@@ -104,3 +104,31 @@ def test_out_of_range_ids_are_404_or_422_not_500(client, seeded):
         response = employee.get(path)
         assert response.status_code == 422, path
         assert response.mimetype == "application/problem+json"
+
+
+def test_nul_characters_are_bad_input_not_a_crash(client, seeded):
+    employee = client.as_user("employee@example.com")
+    body = {
+        "subject": "Nul\u0000byte",
+        "description": "x",
+        "category": "Others",
+        "department": "IT",
+    }
+    for response in (
+        employee.post("/api/tickets", json=body),
+        employee.get("/api/tickets?q=a%00b"),
+        employee.get("/api/tickets?category=a%00"),
+    ):
+        assert response.status_code == 422
+        assert response.mimetype == "application/problem+json"
+
+
+def test_a_forged_cursor_is_a_422(client, seeded):
+    import base64
+    import json
+
+    forged = base64.urlsafe_b64encode(
+        json.dumps(["-created_at", "2026-01-01T00:00:00+00:00", True]).encode()
+    ).decode()
+    response = client.as_user("employee@example.com").get(f"/api/tickets?cursor={forged}")
+    assert response.status_code == 422

@@ -110,3 +110,11 @@ def test_anonymous_callers_get_401_before_any_validation(client, method, path, b
     assert response.status_code == 401
     assert response.get_json()["title"] == "Unauthorized"
     assert "errors" not in response.get_json()
+
+
+def test_a_subject_of_spaces_is_refused(people):
+    response = people["employee"].post("/api/tickets", json={**TICKET, "subject": "     "})
+    assert response.status_code == 422
+    assert "subject" in response.get_json()["errors"]
+    trimmed = people["employee"].post("/api/tickets", json={**TICKET, "subject": "  Printer  "})
+    assert trimmed.get_json()["subject"] == "Printer"

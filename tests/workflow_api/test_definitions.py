@@ -129,3 +129,19 @@ def test_every_change_is_audited(client, seeded):
     assert audit[2]["actor"]["name"] == "Adam Admin"
     coordinator = client.as_user("coordinator@example.com")
     assert coordinator.get(f"/api/workflow/workflows/{workflow['id']}/audit").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "change,path",
+    [
+        (lambda d: d.update(transitions=5), "transitions"),
+        (lambda d: d["transitions"][0].update(**{"from": []}), "transitions.0.from"),
+        (lambda d: d["sla_hours"].update(low=1e300), "sla_hours.low"),
+        (lambda d: d["steps"][0].update(weight=10**400), "steps.0.weight"),
+        (lambda d: d["steps"][0].update(weight=float("nan")), "steps.0.weight"),
+    ],
+)
+def test_malformed_or_unbounded_definitions_are_422(app, seeded, change, path):
+    with app.app_context():
+        errors = _errors(_broken(change))
+    assert path in errors, errors

@@ -133,3 +133,16 @@ def test_due_times_follow_business_hours(app, seeded, make_workflow):
         sla.enter_step(task, definition, friday_late)
         # 24 h × 1/4 = 6 business hours: 1 h on Friday, 5 h on Monday → Monday 14:00 Berlin.
         assert task.step_due_at == datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
+
+
+def test_holding_an_unassigned_task_stops_its_clock_too(app, seeded, make_workflow):
+    make_workflow(definition=two_step(policy="manual"))
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        assert task.status == "unassigned"
+        engine.on_ticket_status_changed({"ticket_id": 1, "action": "hold", "to_status": "on_hold"})
+        assert task.status == "on_hold" and task.paused_at is not None
+        engine.on_ticket_status_changed(
+            {"ticket_id": 1, "action": "resume", "to_status": "in_progress"}
+        )
+        assert task.status == "unassigned" and task.paused_at is None
