@@ -208,6 +208,8 @@ def _locked(ticket_id: int) -> Ticket:
 def record_assignment(payload: dict) -> None:
     """workflow_api assigned the ticket: it is in progress with that assignee."""
     ticket = _locked(payload["ticket_id"])
+    if ticket.status in FINAL_STATUSES:
+        return  # it ended meanwhile; the workflow cancels its task on the same news
     changes = {}
     for field, value in (
         ("assignee_id", payload["assignee_id"]),

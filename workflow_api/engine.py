@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from common.db import db, utcnow
 from common.models.workflow import (
+    EndedTicket,
     RoleHolder,
     SlaTimer,
     Task,
@@ -31,6 +32,7 @@ from workflow_api import assignment, definitions, sla
 
 log = logging.getLogger(__name__)
 ACTIVE = ("unassigned", "assigned", "on_hold")
+TICKET_ENDS = ("withdrawn", "rejected", "closed", "resolved")
 
 
 def is_triager(principal: Principal) -> bool:
@@ -50,6 +52,8 @@ def open_task_for_ticket(ticket: dict, workflow: Workflow | None = None) -> Task
         route = assignment.route_for(
             ticket["department"], ticket["category"], ticket.get("subcategory")
         )
+    if db.session.get(EndedTicket, ticket["ticket_id"]) is not None:
+        return None  # the ticket ended before its task could start
     if route is None:
         _park_unrouted(ticket)
         return None
@@ -317,11 +321,13 @@ def on_ticket_status_changed(payload: dict) -> None:
     task = db.session.scalar(
         select(Task).where(Task.ticket_id == payload["ticket_id"]).with_for_update(of=Task)
     )
+    action, target = payload["action"], payload["to_status"]
     if task is None:
+        if target in TICKET_ENDS:
+            _end_without_task(payload["ticket_id"])
         return
     now = utcnow()
     definition = task.version.definition
-    action, target = payload["action"], payload["to_status"]
     if target == "on_hold" and task.status in ("assigned", "unassigned"):
         sla.pause(task, definition, now)
         task.status = "on_hold"
@@ -330,7 +336,7 @@ def on_ticket_status_changed(payload: dict) -> None:
         sla.resume(task, definition, now)
         task.status = "assigned" if task.assignee_id else "unassigned"
         _event(task, None, "resume")
-    elif target in ("withdrawn", "rejected", "closed", "resolved") and task.status in ACTIVE:
+    elif target in TICKET_ENDS and task.status in ACTIVE:
         _end_assignment(task, now, outcome="cancelled")
         sla.cancel_timers(task.id, now)
         task.status = "cancelled"
@@ -367,6 +373,17 @@ def _reopen(task: Task, definition: dict, now: datetime) -> None:
         _unassign(task)
         return
     _assign(task, chosen, "reopen", now, definition)
+
+
+def _end_without_task(ticket_id: int) -> None:
+    """The ticket ended before any task: remember it (a late tickets.opened then starts
+    nothing) and take it off the unrouted list."""
+    db.session.execute(insert(EndedTicket).values(ticket_id=ticket_id).on_conflict_do_nothing())
+    db.session.execute(
+        update(UnroutedTicket)
+        .where(UnroutedTicket.ticket_id == ticket_id, UnroutedTicket.routed_at.is_(None))
+        .values(routed_at=utcnow())
+    )
 
 
 def fire(timer: SlaTimer, now: datetime) -> None:

@@ -274,6 +274,17 @@ class UnroutedTicket(db.Model):
     routed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class EndedTicket(db.Model):
+    """A ticket that ended (withdrawn, rejected, ...) before it had a task: its late or
+    redelivered tickets.opened must not start one."""
+
+    __bind_key__ = BIND
+    __tablename__ = "ended_tickets"
+
+    ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class WorkflowOutbox(OutboxMixin, db.Model):
     __bind_key__ = BIND
 

@@ -309,3 +309,24 @@ def test_a_reopened_ticket_goes_back_to_whoever_finished_it(app, seeded, agents,
         assert (task.status, task.step_key, task.assignee_id) == ("assigned", "check", finisher)
         assert task.completed_at is None and task.step_due_at is not None
         assert _outbox("tasks.assigned")[-1]["origin"] == "reopen"
+
+
+def test_a_ticket_that_ends_before_its_task_never_gets_one(app, seeded):
+    with app.app_context():
+        # The withdrawal is handled before the (late, or redelivered) tickets.opened.
+        engine.on_ticket_status_changed(
+            {"ticket_id": 42, "action": "withdraw", "to_status": "withdrawn"}
+        )
+        assert engine.open_task_for_ticket(ticket(42)) is None
+        assert db.session.scalar(select(func.count()).select_from(Task)) == 0
+
+
+def test_an_unrouted_ticket_that_ends_leaves_the_list(app, seeded):
+    with app.app_context():
+        db.session.execute(db.update(Workflow).values(is_default=False))
+        engine.open_task_for_ticket(ticket(43, category="Facilities"))
+        engine.on_ticket_status_changed(
+            {"ticket_id": 43, "action": "reject", "to_status": "rejected"}
+        )
+        parked = db.session.get(UnroutedTicket, 43)
+        assert parked.routed_at is not None
