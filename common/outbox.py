@@ -139,8 +139,9 @@ def publish(bind: str, older_than: float = 0) -> int:
         return len(rows)
 
 
-def sweep(binds: list[str], grace_seconds: float = 2.0) -> int:
-    """Re-publish what the relay left behind (older than ``grace_seconds``)."""
+def sweep(binds: list[str], grace_seconds: float = 30.0) -> int:
+    """Re-publish what the relay left behind (older than ``grace_seconds``: long enough that
+    a relay merely running late under load is not raced into sending events twice)."""
     total = 0
     for bind in binds:
         if bind not in OUTBOX_MODELS:

@@ -54,6 +54,16 @@ class Principal:
         return any(name in held for name in names)
 
     @property
+    def is_admin(self) -> bool:
+        """An Admin of the help desk (hdts) or of the ticket tracker (tts)."""
+        return self.has_role("hdts", "Admin") or self.has_role("tts", "Admin")
+
+    @property
+    def is_triager(self) -> bool:
+        """Coordinators and admins: they see every ticket and route, transfer, triage."""
+        return self.has_role("hdts", "Ticket Coordinator") or self.is_admin
+
+    @property
     def is_superuser(self) -> bool:
         return all(self.has_role(system, "Admin") for system in ("hdts", "tts"))
 

@@ -13,12 +13,11 @@ from common.security import Principal
 
 
 def is_admin(principal: Principal) -> bool:
-    return principal.has_role("hdts", "Admin") or principal.has_role("tts", "Admin")
+    return principal.is_admin
 
 
 def is_triager(principal: Principal) -> bool:
-    """Coordinators and admins see and triage every ticket."""
-    return principal.has_role("hdts", "Ticket Coordinator") or is_admin(principal)
+    return principal.is_triager
 
 
 def can_view(principal: Principal, ticket: Ticket) -> bool:

@@ -102,7 +102,18 @@ def eligible_holders(role: dict) -> list[RoleHolder]:
 
 
 def holder(role: dict, user_id: int) -> RoleHolder | None:
-    return next((h for h in eligible_holders(role) if h.user_id == user_id), None)
+    """The user as an eligible holder of the role, if they are one."""
+    return db.session.scalar(
+        select(RoleHolder)
+        .where(
+            RoleHolder.system == role["system"],
+            RoleHolder.role == role["name"],
+            RoleHolder.user_id == user_id,
+            RoleHolder.is_active.is_(True),
+            RoleHolder.deployed.is_(True),
+        )
+        .limit(1)
+    )
 
 
 # Moves the pointer to the next candidate after it (or back to the first) in one atomic

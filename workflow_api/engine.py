@@ -35,12 +35,6 @@ ACTIVE = ("unassigned", "assigned", "on_hold")
 TICKET_ENDS = ("withdrawn", "rejected", "closed", "resolved")
 
 
-def is_triager(principal: Principal) -> bool:
-    return principal.has_role("hdts", "Ticket Coordinator", "Admin") or principal.has_role(
-        "tts", "Admin"
-    )
-
-
 # --- creation -----------------------------------------------------------------------------
 
 
@@ -113,7 +107,7 @@ def _park_unrouted(ticket: dict) -> None:
 
 
 def route_unrouted(principal: Principal, ticket_id: int, workflow_id: int) -> Task:
-    if not is_triager(principal):
+    if not principal.is_triager:
         raise Forbidden("Only a coordinator or an admin routes tickets")
     parked = db.session.scalar(
         select(UnroutedTicket).where(UnroutedTicket.ticket_id == ticket_id).with_for_update()
@@ -132,7 +126,9 @@ def route_unrouted(principal: Principal, ticket_id: int, workflow_id: int) -> Ta
 # --- entering steps and assigning -----------------------------------------------------------
 
 
-def _enter(task: Task, definition: dict, step: dict, now, origin: str, fresh=False) -> None:
+def _enter(
+    task: Task, definition: dict, step: dict, now, origin: str, fresh=False, outcome="reassigned"
+) -> None:
     """Put the task at ``step``: complete it at an end step, else start the clock and assign.
 
     ``fresh``: a task just created has no timers or assignments to end. The step's pointer
@@ -140,11 +136,11 @@ def _enter(task: Task, definition: dict, step: dict, now, origin: str, fresh=Fal
     """
     task.step_key = step["key"]
     if step["end"]:
-        _complete(task, now)
+        _complete(task, now, outcome)
         return
     sla.enter_step(task, definition, now, fresh=fresh)
     if not fresh:
-        _end_assignment(task, now, outcome=None)
+        _end_assignment(task, now, outcome=outcome)
     chosen = assignment.pick(task.workflow_id, step["key"], step["role"], step["policy"])
     if chosen is None:
         _unassign(task)
@@ -197,8 +193,8 @@ def _end_assignment(task: Task, now: datetime, outcome: str | None) -> None:
     )
 
 
-def _complete(task: Task, now: datetime) -> None:
-    _end_assignment(task, now, outcome="completed")
+def _complete(task: Task, now: datetime, outcome: str = "completed") -> None:
+    _end_assignment(task, now, outcome=outcome)
     sla.cancel_timers(task.id, now)
     task.status = "completed"
     task.completed_at = now
@@ -219,14 +215,14 @@ def locked(task_id: int) -> Task:
 
 def visible(principal: Principal, task_id: int) -> Task:
     task = db.session.get(Task, task_id)
-    if task is None or not (task.assignee_id == principal.id or is_triager(principal)):
+    if task is None or not (task.assignee_id == principal.id or principal.is_triager):
         raise NotFound(f"Task {task_id} not found")
     return task
 
 
 def _guard(task: Task, principal: Principal, revision: int | None, *, staff_ok: bool) -> None:
-    if task.assignee_id != principal.id and not (staff_ok and is_triager(principal)):
-        if not is_triager(principal):
+    if task.assignee_id != principal.id and not (staff_ok and principal.is_triager):
+        if not principal.is_triager:
             raise NotFound(f"Task {task.id} not found")
         raise Forbidden("Only the assignee may do this")
     if revision is not None and revision != task.revision:
@@ -251,17 +247,16 @@ def act(principal: Principal, task_id: int, key: str, notes: str, revision: int 
             available=[t["key"] for t in options],
         )
     now = utcnow()
-    _end_assignment(task, now, outcome="acted")
     target = definitions.step_of(definition, transition["to"])
     _event(task, principal, "act", task.step_key, target["key"], notes, {"transition": key})
     task.revision += 1
-    _enter(task, definition, target, now, origin="system")
+    _enter(task, definition, target, now, origin="system", outcome="acted")
     return task
 
 
 def transfer(principal: Principal, task_id: int, user_id: int, notes: str, revision) -> Task:
     """A coordinator or admin gives the task to another holder of the step's role."""
-    if not is_triager(principal):
+    if not principal.is_triager:
         raise Forbidden("Only a coordinator or an admin transfers tasks")
     task = locked(task_id)
     _guard(task, principal, revision, staff_ok=True)
@@ -362,6 +357,8 @@ def _reopen(task: Task, definition: dict, now: datetime) -> None:
     step = definitions.step_of(definition, key)
     task.completed_at = None
     task.step_key = key
+    task.breached = False  # a reopened ticket gets a fresh target, counted from now
+    sla.start_ticket_clock(task, definition, now)
     sla.enter_step(task, definition, now)
     _event(task, None, "reopen", to_step=key)
     previous = assignment.holder(step["role"], last.user_id) if last else None

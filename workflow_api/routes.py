@@ -33,7 +33,7 @@ def list_tasks(args):
     assignee = args["assignee"]
     if assignee == "me":
         assignee = principal.id
-    elif assignee != principal.id and not engine.is_triager(principal):
+    elif assignee != principal.id and not principal.is_triager:
         raise Forbidden("Only a coordinator or an admin may list other people's tasks")
     items, next_cursor = service.list_tasks(
         None if assignee == "any" else assignee,

@@ -31,14 +31,14 @@ BEARER = [{"bearerAuth": []}]
 
 def _admin():
     principal = caller()
-    if not (principal.has_role("tts", "Admin") or principal.has_role("hdts", "Admin")):
+    if not principal.is_admin:
         raise Forbidden("Only an admin manages workflows")
     return principal
 
 
 def _staff():
     principal = caller()
-    if not engine.is_triager(principal):
+    if not principal.is_triager:
         raise Forbidden("Only coordinators and admins")
     return principal
 
