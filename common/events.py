@@ -201,6 +201,18 @@ CATALOGUE: dict[str, EventType] = {
                         ),
                     ),
                 ),
+                # The requester is told of each move someone else made (notifier/service).
+                Subscriber(
+                    "notify.on_ticket_status_changed",
+                    "notify",
+                    only=(
+                        (
+                            "action",
+                            ("approve", "reject", "assign", "hold", "resume", "resolve")
+                            + ("complete", "auto_close"),
+                        ),
+                    ),
+                ),
             ),
         ),
         EventType(

@@ -1,8 +1,9 @@
 from flask_smorest import Blueprint
 
+from common.db import db
 from common.security import caller, require_auth
 from notifier import service
-from notifier.schemas import NotificationListArgs, NotificationPage
+from notifier.schemas import MarkedOut, NotificationListArgs, NotificationOut, NotificationPage
 
 blp = Blueprint(
     "notifications", __name__, url_prefix="/api/notifications", description="In-app notifications"
@@ -25,3 +26,23 @@ def list_notifications(args):
         "next_cursor": next_cursor,
         "unread_count": service.unread_count(principal.id),
     }
+
+
+@blp.route("/<id:notification_id>/read", methods=["POST"])
+@blp.response(200, NotificationOut)
+@blp.doc(security=[{"bearerAuth": []}])
+def mark_read(notification_id):
+    """Mark one of the caller's notifications read."""
+    notification = service.mark_read(caller().id, notification_id)
+    db.session.commit()
+    return notification
+
+
+@blp.route("/read-all", methods=["POST"])
+@blp.response(200, MarkedOut)
+@blp.doc(security=[{"bearerAuth": []}])
+def mark_all_read():
+    """Mark every unread notification of the caller read."""
+    marked = service.mark_all_read(caller().id)
+    db.session.commit()
+    return {"marked": marked}

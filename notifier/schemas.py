@@ -24,3 +24,7 @@ class NotificationPage(Schema):
     items = fields.List(fields.Nested(NotificationOut))
     next_cursor = fields.Int(allow_none=True)
     unread_count = fields.Int()
+
+
+class MarkedOut(Schema):
+    marked = fields.Int()

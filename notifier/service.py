@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from common.db import db
+from common.db import db, utcnow
 from common.models.notify import Notification
+from common.problems import NotFound
 
 
 def notify(user_id: int, kind: str, subject: str, body: str, data: dict, source_event_id) -> None:
@@ -26,8 +27,7 @@ def notify(user_id: int, kind: str, subject: str, body: str, data: dict, source_
 
 
 def task_assigned(payload: dict, event_id) -> None:
-    number = payload.get("ticket_number")
-    label = f"#{number}" if number else f"ticket {payload['ticket_id']}"
+    label = _ticket_label(payload)
     notify(
         payload["assignee_id"],
         "task_assignment",
@@ -94,3 +94,53 @@ def ticket_unrouted(payload: dict, event_id) -> None:
             {"ticket_id": payload["ticket_id"]},
             f"{event_id}:{user_id}",
         )
+
+
+# What the requester is told when their ticket moves (their own moves excepted).
+REQUESTER_NEWS = {
+    "approve": ("Ticket accepted: {label}", "Your ticket {label} was approved and is queued."),
+    "reject": ("Ticket rejected: {label}", "Your ticket {label} was rejected: {reason}"),
+    "assign": ("Being worked on: {label}", "Someone is now working on your ticket {label}."),
+    "hold": ("On hold: {label}", "Your ticket {label} is on hold: {reason}"),
+    "resume": ("Work resumed: {label}", "Work on your ticket {label} has resumed."),
+    "resolve": ("Resolved: {label}", "Your ticket {label} was resolved. Reopen it if not."),
+    "complete": ("Resolved: {label}", "Your ticket {label} was resolved. Reopen it if not."),
+    "auto_close": ("Closed: {label}", "Your ticket {label} was closed after resolution."),
+}
+
+
+def ticket_status_changed(payload: dict, event_id) -> None:
+    news = REQUESTER_NEWS.get(payload["action"])
+    if news is None or payload.get("actor_id") == payload["requester_id"]:
+        return
+    values = {
+        "label": f"{_ticket_label(payload)} {payload['subject']}",
+        "reason": payload.get("reason") or "no reason given",
+    }
+    notify(
+        payload["requester_id"],
+        f"ticket_{payload['to_status']}",
+        news[0].format(**values),
+        news[1].format(**values),
+        {"ticket_id": payload["ticket_id"], "status": payload["to_status"]},
+        event_id,
+    )
+
+
+def mark_read(user_id: int, notification_id: int) -> Notification:
+    """The caller's own notification, marked read (404 for anyone else's)."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user_id:
+        raise NotFound(f"Notification {notification_id} not found")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    return notification
+
+
+def mark_all_read(user_id: int) -> int:
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount

@@ -36,3 +36,8 @@ def on_sla_breached(payload: dict, event_id) -> None:
 @event_actor("notify", "notify", "notify.on_ticket_unrouted")
 def on_ticket_unrouted(payload: dict, event_id) -> None:
     service.ticket_unrouted(payload, event_id)
+
+
+@event_actor("notify", "notify", "notify.on_ticket_status_changed")
+def on_ticket_status_changed(payload: dict, event_id) -> None:
+    service.ticket_status_changed(payload, event_id)
