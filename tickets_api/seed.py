@@ -93,9 +93,13 @@ def _row(rng: random.Random, now: datetime, tree: list[tuple[str, str | None, st
     created = now - timedelta(seconds=rng.randint(0, 730 * 86400))
     approved = status not in ("new", "rejected", "withdrawn")
     opened = created + timedelta(minutes=rng.randint(5, 600)) if approved else None
-    resolved = (
-        opened + timedelta(hours=rng.randint(1, 240)) if status in ("resolved", "closed") else None
-    )
+    resolved = None
+    if status == "closed":
+        resolved = opened + timedelta(hours=rng.randint(1, 240))
+    elif status == "resolved":
+        # Still resolved means resolved within the auto-close window (else it would be
+        # closed): recent, whatever the ticket's age.
+        resolved = max(opened, now - timedelta(hours=rng.uniform(0, 71)))
     closed = resolved + timedelta(hours=72) if status == "closed" else None
     requester = rng.randint(100_000, 104_999)
     first, last = FIRST[requester % len(FIRST)], LAST[requester % len(LAST)]
