@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from common.db import db
+from common.livehub import MAX_INLINE_PAYLOAD, notify_in_transaction
 from common.models.chat import Message
 from common.outbox import emit
 from common.problems import Forbidden
 from common.security import Principal
 
 CHANNEL = "tts_chat"
-# NOTIFY payloads are capped at 8000 bytes; larger messages travel by id and are re-read.
-MAX_INLINE_PAYLOAD = 7000
 
 
 def message_view(message: Message) -> dict:
@@ -55,14 +54,10 @@ def post_message(
         },
     )
     view = message_view(message)
-    payload = json.dumps({"ticket_id": ticket_id, "internal": internal, "message": view})
-    if len(payload.encode()) > MAX_INLINE_PAYLOAD:
-        payload = json.dumps({"ticket_id": ticket_id, "internal": internal, "id": message.id})
-    db.session.execute(
-        text("SELECT pg_notify(:channel, :payload)"),
-        {"channel": CHANNEL, "payload": payload},
-        bind_arguments={"mapper": Message},  # the chat database, in this transaction
-    )
+    note = {"key": ticket_id, "internal": internal, "message": view}
+    if len(json.dumps(view).encode()) > MAX_INLINE_PAYLOAD:
+        note = {"key": ticket_id, "internal": internal, "id": message.id}
+    notify_in_transaction(Message, CHANNEL, note)
     return message
 
 

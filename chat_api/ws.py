@@ -9,7 +9,6 @@ server → client ``ready``, ``message``, ``pong`` and ``error``.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 
 from flask import current_app
@@ -17,16 +16,14 @@ from flask_jwt_extended import get_jwt
 from simple_websocket import ConnectionClosed
 
 from chat_api import access, service
-from chat_api.hub import Subscriber, hub_for
+from chat_api.hub import hub_for
 from common.db import db
-from common.problems import DomainError, Unauthorized
-from common.revocation import is_revoked
+from common.livehub import Subscriber
+from common.problems import DomainError
 from common.security import Principal, authenticate
-from common.websocket import guarded_websocket
+from common.websocket import RECHECK_SECONDS, check_session, guarded_websocket
 
 MAX_BODY = 10_000
-# An idle socket still wakes this often to notice an expired or revoked token.
-RECHECK_SECONDS = 30
 
 
 @dataclass
@@ -40,8 +37,7 @@ class Caller:
 
     def still_allowed(self, ticket_id: int) -> None:
         """Raise if the token expired or was revoked, or the ticket is no longer visible."""
-        if time.time() >= self.claims["exp"] or is_revoked(self.claims):
-            raise Unauthorized("Your session ended")
+        check_session(self.claims)
         access.fetch_ticket(self.token, ticket_id)  # cached for a few seconds
 
 
@@ -98,8 +94,8 @@ def register(app, sock) -> None:
         subscriber = Subscriber(
             ws=ws,
             user_id=caller.principal.id,
-            staff=caller.sees_internal,
             expires_at=caller.claims["exp"],
+            sees_internal=caller.sees_internal,
         )
         hub.subscribe(ticket_id, subscriber)
         try:

@@ -8,10 +8,23 @@ teardown themselves are flask-sock's own code, reused as is.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from flask import Flask, g
 from flask_sock import Sock
+
+from common.problems import Unauthorized
+from common.revocation import is_revoked
+
+# An idle socket still wakes this often to notice an expired or revoked token.
+RECHECK_SECONDS = 30
+
+
+def check_session(claims: dict) -> None:
+    """Raise 401 once the socket's token has expired or its session was revoked."""
+    if time.time() >= claims["exp"] or is_revoked(claims):
+        raise Unauthorized("Your session ended")
 
 
 class _CaptureRoute:

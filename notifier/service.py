@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.db import db, utcnow
+from common.livehub import MAX_INLINE_PAYLOAD, notify_in_transaction
 from common.models.notify import Notification
 from common.problems import NotFound
 
+LIVE_CHANNEL = "tts_notifications"
+
+
+def notification_view(notification: Notification) -> dict:
+    return {
+        "id": notification.id,
+        "type": notification.type,
+        "subject": notification.subject,
+        "body": notification.body,
+        "data": notification.data,
+        "created_at": notification.created_at.isoformat(),
+        "read_at": notification.read_at.isoformat() if notification.read_at else None,
+        "is_read": notification.read_at is not None,
+    }
+
 
 def notify(user_id: int, kind: str, subject: str, body: str, data: dict, source_event_id) -> None:
-    """Add a notification once per causing event (redelivery adds nothing)."""
-    db.session.execute(
+    """Add a notification once per causing event (redelivery adds nothing), and push it to
+    the user's open sockets when the transaction commits."""
+    added = db.session.scalars(
         insert(Notification)
         .values(
             user_id=user_id,
@@ -23,7 +42,13 @@ def notify(user_id: int, kind: str, subject: str, body: str, data: dict, source_
             source_event_id=str(source_event_id),
         )
         .on_conflict_do_nothing(index_elements=[Notification.source_event_id])
-    )
+        .returning(Notification)
+    ).first()
+    if added is not None:
+        view = notification_view(added)
+        if len(json.dumps(view).encode()) > MAX_INLINE_PAYLOAD:
+            view = {key: view[key] for key in ("id", "type", "subject", "created_at")}
+        notify_in_transaction(Notification, LIVE_CHANNEL, {"key": user_id, "notification": view})
 
 
 def task_assigned(payload: dict, event_id) -> None:

@@ -6,6 +6,7 @@ SERVICE = ServiceSpec(
     title="TTS notifications API",
     prefixes=("/api/notifications", "/ws/notifications"),
     blueprints=("notifier.routes:blp",),
+    sock_routes="notifier.ws:register",
     tasks="notifier.tasks",
     queues=("notify", "email"),
 )

@@ -1,0 +1,153 @@
+"""Live fan-out from committed rows to the WebSockets of this process.
+
+Each process keeps one PostgreSQL connection per channel that LISTENs. A service calls
+``notify_in_transaction`` in the transaction that writes the row; PostgreSQL delivers the
+NOTIFY to every listening process only when (and if) that transaction commits, and each
+process hands the note to its own subscribers of the note's key (a ticket, a user). No
+extra broker is involved, and nothing rolled back is ever broadcast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import select as io_select
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask
+from sqlalchemy import text
+
+from common.db import db
+
+log = logging.getLogger(__name__)
+# NOTIFY payloads are capped at 8000 bytes; larger notes travel by id and are re-read.
+MAX_INLINE_PAYLOAD = 7000
+
+
+@dataclass(eq=False)
+class Subscriber:
+    ws: object
+    user_id: int
+    expires_at: float = float("inf")  # the token's exp: nothing is sent after it
+    sees_internal: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, frame: dict) -> None:
+        data = json.dumps(frame, default=str)
+        # The handler thread and the hub thread both send; frames must not interleave.
+        with self.lock:
+            self.ws.send(data)
+
+
+def notify_in_transaction(mapper, channel: str, note: dict) -> None:
+    """Queue a NOTIFY in the current transaction of ``mapper``'s database."""
+    db.session.execute(
+        text("SELECT pg_notify(:channel, :payload)"),
+        {"channel": channel, "payload": json.dumps(note, default=str)},
+        bind_arguments={"mapper": mapper},
+    )
+
+
+class LiveHub:
+    """Subscribers by key, fed by one LISTEN connection on ``channel`` of ``bind``.
+
+    ``dispatch(note, subscribers)`` turns a note into frames for the key's subscribers.
+    """
+
+    def __init__(self, app: Flask, bind: str, channel: str, dispatch: Callable):
+        self.app = app
+        self.bind = bind
+        self.channel = channel
+        self.dispatch = dispatch
+        self._subscribers: dict[object, set[Subscriber]] = defaultdict(set)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._listening = threading.Event()
+        self._stop = threading.Event()
+
+    def subscribe(self, key, subscriber: Subscriber) -> None:
+        self.ensure_listening()
+        with self._lock:
+            self._subscribers[key].add(subscriber)
+
+    def unsubscribe(self, key, subscriber: Subscriber) -> None:
+        with self._lock:
+            subscribers = self._subscribers.get(key)
+            if subscribers is not None:
+                subscribers.discard(subscriber)
+                if not subscribers:
+                    del self._subscribers[key]
+
+    def ensure_listening(self, timeout: float = 5.0) -> None:
+        """Start the listener (lazily: gunicorn forks after app creation) and wait for it."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._listening.clear()
+                self._thread = threading.Thread(
+                    target=self._run, name=f"hub-{self.channel}", daemon=True
+                )
+                self._thread.start()
+        self._listening.wait(timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                self._listen()
+                backoff = 0.5
+            except Exception:
+                log.exception("live hub lost its database connection; reconnecting")
+                self._listening.clear()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 10)
+
+    def _listen(self) -> None:
+        with self.app.app_context():
+            pooled = db.engines[self.bind].raw_connection()
+        connection = pooled.driver_connection
+        pooled.detach()  # a LISTEN connection lives for the process, outside the pool
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"LISTEN {self.channel}")
+            self._listening.set()
+            while not self._stop.is_set():
+                readable, _, _ = io_select.select([connection], [], [], 5.0)
+                if not readable:
+                    continue
+                connection.poll()
+                while connection.notifies:
+                    self._deliver(json.loads(connection.notifies.pop(0).payload))
+        finally:
+            connection.close()
+
+    def _deliver(self, note: dict) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers.get(note["key"], ()))
+        if subscribers:
+            self.dispatch(self.app, note, subscribers)
+
+
+def send_all(subscribers, frame: dict, now: float, allowed=lambda s: True) -> None:
+    """Send to each live, allowed subscriber; a dead socket is its handler's to clean up."""
+    for subscriber in subscribers:
+        if now >= subscriber.expires_at or not allowed(subscriber):
+            continue
+        try:
+            subscriber.send(frame)
+        except Exception:
+            log.info("dropping frame for a closed socket", extra={"user_id": subscriber.user_id})
+
+
+def hub_for(app: Flask, name: str, factory: Callable[[Flask], LiveHub]) -> LiveHub:
+    key = f"tts_live_hub_{name}"
+    hub = app.extensions.get(key)
+    if hub is None:
+        hub = app.extensions[key] = factory(app)
+    return hub

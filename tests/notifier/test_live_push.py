@@ -1,0 +1,48 @@
+"""WS /ws/notifications: a committed notification reaches its owner's sockets, only theirs."""
+
+import json
+import uuid
+
+import pytest
+import websocket
+
+from common.db import db
+from notifier import service
+from tests.chat_api.test_live_chat import live, tokens  # noqa: F401 - shared live server
+
+
+def _socket(base, token):
+    ws = websocket.create_connection(
+        base.replace("http", "ws") + f"/ws/notifications?access_token={token}", timeout=5
+    )
+    ready = json.loads(ws.recv())
+    assert ready["type"] == "ready" and isinstance(ready["unread_count"], int)
+    return ws
+
+
+def test_new_notifications_are_pushed_to_their_owner_only(app, live, tokens):  # noqa: F811
+    from sqlalchemy import select
+
+    from common.models.auth import User
+
+    agent_ws = _socket(live, tokens["agent"])
+    employee_ws = _socket(live, tokens["employee"])
+    try:
+        with app.app_context():
+            agent_id = db.session.scalar(select(User.id).where(User.email == "agent@example.com"))
+            service.notify(agent_id, "system", "Hello agent", "", {}, uuid.uuid4())
+            db.session.commit()
+        frame = json.loads(agent_ws.recv())
+        assert frame["type"] == "notification"
+        assert frame["notification"]["subject"] == "Hello agent"
+        employee_ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(employee_ws.recv()) == {"type": "pong"}  # nothing before the pong
+    finally:
+        agent_ws.close()
+        employee_ws.close()
+
+
+def test_no_token_no_socket(live):  # noqa: F811
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(live.replace("http", "ws") + "/ws/notifications", timeout=5)
+    assert refused.value.status_code == 401
