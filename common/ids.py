@@ -4,7 +4,7 @@ An id past 2**31-1 would otherwise reach the database and fail there as a 500; h
 a 404 (URL) or a 422 (query parameter) like any other id that names nothing.
 """
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1
@@ -19,3 +19,23 @@ class IdConverter(IntegerConverter):
 
 def IdField(**kwargs) -> fields.Int:
     return fields.Int(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class UserRef(fields.Field):
+    """A user id, or one of the given keywords (``me``, and ``any`` where it applies)."""
+
+    def __init__(self, keywords: tuple[str, ...] = ("me",), **kwargs):
+        super().__init__(**kwargs)
+        self.keywords = keywords
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value in self.keywords:
+            return value
+        message = f"must be {' or '.join(repr(k) for k in self.keywords)} or a user id"
+        try:
+            user_id = int(value)
+        except (TypeError, ValueError):
+            raise ValidationError(message) from None
+        if not 1 <= user_id <= MAX_ID:
+            raise ValidationError(message)
+        return user_id

@@ -1,24 +1,9 @@
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
-from common.ids import MAX_ID, IdField
+from common.ids import IdField, UserRef
 from common.models.tickets import DEPARTMENTS, PRIORITIES, STATUSES
 from tickets_api.search import SORTS
-
-
-class UserRef(fields.Field):
-    """``me`` or a user id (query filters)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if value == "me":
-            return "me"
-        try:
-            user_id = int(value)
-        except (TypeError, ValueError):
-            raise ValidationError("must be 'me' or a user id") from None
-        if not 1 <= user_id <= MAX_ID:
-            raise ValidationError("must be 'me' or a user id")
-        return user_id
 
 
 class Stripped(fields.Str):

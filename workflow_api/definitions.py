@@ -310,17 +310,6 @@ def publish(principal: Principal | None, workflow_id: int, *, check_roles: bool 
     return version
 
 
-def current_version(workflow: Workflow) -> WorkflowVersion | None:
-    if workflow.current_version is None:
-        return None
-    return db.session.scalar(
-        select(WorkflowVersion).where(
-            WorkflowVersion.workflow_id == workflow.id,
-            WorkflowVersion.number == workflow.current_version,
-        )
-    )
-
-
 def step_of(definition: dict, key: str) -> dict:
     return next(step for step in definition["steps"] if step["key"] == key)
 

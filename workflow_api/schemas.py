@@ -1,28 +1,13 @@
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
-from common.ids import MAX_ID, IdField
+from common.ids import IdField, UserRef
 
 TASK_STATUSES = ("unassigned", "assigned", "on_hold", "completed", "cancelled")
 
 
-class AssigneeField(fields.Field):
-    """``me``, ``any`` (staff) or a user id."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if value in ("me", "any"):
-            return value
-        try:
-            user_id = int(value)
-        except (TypeError, ValueError):
-            raise ValidationError("must be 'me', 'any' or a user id") from None
-        if not 1 <= user_id <= MAX_ID:
-            raise ValidationError("must be 'me', 'any' or a user id")
-        return user_id
-
-
 class TaskListArgs(Schema):
-    assignee = AssigneeField(load_default="me")
+    assignee = UserRef(keywords=("me", "any"), load_default="me")
     status = DelimitedList(fields.Str(validate=validate.OneOf(TASK_STATUSES)))
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
     before = IdField()

@@ -29,10 +29,15 @@ def target_hours(definition: dict, priority: str) -> float:
     return float(definition["sla_hours"][priority])
 
 
+def _weights(definition: dict) -> tuple[dict[str, float], float]:
+    """Each working (non-end) step's weight, and their sum: the shares of the target."""
+    weights = {s["key"]: float(s["weight"]) for s in definition["steps"] if not s["end"]}
+    return weights, sum(weights.values())
+
+
 def step_budget(definition: dict, step_key: str, priority: str) -> float:
-    working = [step for step in definition["steps"] if not step["end"]]
-    total_weight = sum(float(step["weight"]) for step in working)
-    weight = next(float(s["weight"]) for s in working if s["key"] == step_key)
+    weights, total_weight = _weights(definition)
+    weight = weights[step_key]
     return target_hours(definition, priority) * weight / total_weight
 
 
@@ -128,15 +133,14 @@ def _already_fired(task_id: int, step_key: str, kind: str) -> bool:
 def explain(task: Task) -> dict:
     """How the task's due times were computed (shown by the API)."""
     definition = task.version.definition
-    working = [s for s in definition["steps"] if not s["end"]]
-    step = next((s for s in working if s["key"] == task.step_key), None)
+    weights, total_weight = _weights(definition)
     return {
         "priority": task.priority,
         "target_hours": target_hours(definition, task.priority),
         "due_at": task.due_at,
         "step": task.step_key,
-        "step_weight": float(step["weight"]) if step else None,
-        "weights_total": sum(float(s["weight"]) for s in working),
+        "step_weight": weights.get(task.step_key),
+        "weights_total": total_weight,
         "step_budget_hours": task.step_budget_hours,
         "step_started_at": task.step_started_at,
         "step_spent_hours": task.step_spent_hours,
