@@ -50,11 +50,9 @@ def create_app(services: list[ServiceSpec], config: Config | None = None) -> Fla
                 "url": config.database_url(spec.name),
                 "pool_size": config.database_pool_size,
                 "max_overflow": config.database_pool_size,
-                "pool_pre_ping": True,
             }
             for spec in services
         },
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         # Whole-request cap: one upload plus room for the multipart envelope.
         MAX_CONTENT_LENGTH=(config.max_upload_mb + 1) * 1024 * 1024,
         JSON_SORT_KEYS=False,

@@ -12,6 +12,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+import common.pool_ping  # noqa: F401  (checks idle pooled connections before use)
+
 # Stable constraint names so Alembic autogenerate produces the same migration everywhere.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,11 +31,7 @@ class Base(DeclarativeBase):
 # expire_on_commit=False: a route commits, then serialises what it changed; expiring would
 # make every response re-read its rows. Values the database computes are fetched at flush
 # (eager_defaults on the models that have them).
-db = SQLAlchemy(
-    model_class=Base,
-    engine_options={"pool_pre_ping": True},
-    session_options={"expire_on_commit": False},
-)
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def utcnow() -> datetime:

@@ -23,15 +23,16 @@ from datetime import timedelta
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask, current_app, g, request
-from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
 from jwt import InvalidTokenError
 
 from common.config import Config
 from common.keys import KeySet, key_paths, load_keyset
 from common.problems import Unauthorized, problem
+from common.verified_tokens import CachingJWTManager
 
-jwt = JWTManager()
+jwt = CachingJWTManager()
 log = logging.getLogger(__name__)
 KEYSET = "tts_keyset"
 # An unknown kid re-reads the key files at most this often (a flood of forged kids

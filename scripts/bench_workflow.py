@@ -5,7 +5,10 @@ latency  tickets approved at RATE/s for DURATION s through nginx; for each, the 
          from the approval's commit (tickets.opened_at) to the task's assignment
          (tasks.first_assigned_at), both stamped by PostgreSQL: p50/p95/max
 burst    N tickets approved as fast as C clients can; the workflow worker's sustained
-         assignment rate over the middle 80 % of the run (tasks per second)
+         assignment rate over the middle 80 % of the run (tasks per second). With
+         --backlog the workflow workers are paused (SIGSTOP) while the approvals queue
+         up, then resumed: the rate at which they drain the backlog is the most the
+         worker sustains, without the approvals' HTTP load on the same cores
 list     GET /api/workflow/tasks?assignee=me p95 for the demo agent with N tasks in
          the database (inserted with COPY: --tasks 100000)
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -24,6 +28,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
 
 import requests
 
@@ -165,13 +170,43 @@ def bench_latency(stack: Stack, args) -> int:
     return 0 if len(latencies) == count else 1
 
 
+def _workflow_worker_pids(run_dir: Path) -> list[int]:
+    """The workflow workers' dramatiq processes and their forked children."""
+    parents = {int(p.read_text().split()[0]) for p in run_dir.glob("worker-workflow-*.pid")}
+    if not parents:
+        raise SystemExit(f"no workflow worker pid files in {run_dir} (set --run-dir)")
+    pids = set(parents)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) in parents:
+            pids.add(int(stat.parent.name))
+    return sorted(pids)
+
+
+def _signal_all(pids: list[int], sig: int) -> None:
+    for pid in pids:
+        os.kill(pid, sig)
+
+
 def bench_burst(stack: Stack, args) -> int:
     print(f"creating {args.tickets} tickets...")
     ids = _create_many(stack, args.tickets, args.clients)
-    started = time.monotonic()
-    with ThreadPoolExecutor(args.clients) as pool:
-        list(pool.map(stack.approve, ids))
-    approve_seconds = time.monotonic() - started
+    paused = _workflow_worker_pids(Path(args.run_dir)) if args.backlog else []
+    _signal_all(paused, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with ThreadPoolExecutor(args.clients) as pool:
+            list(pool.map(stack.approve, ids))
+        approve_seconds = time.monotonic() - started
+        if paused:
+            # Let the approvals' outbox relays finish publishing before the drain starts.
+            time.sleep(2)
+    finally:
+        _signal_all(paused, signal.SIGCONT)
+    resumed = time.time()
     pairs = _wait_assigned(stack, ids, timeout=300)
     assigned = sorted(a for _, a in pairs.values())
     cut = len(assigned) // 10
@@ -182,6 +217,12 @@ def bench_burst(stack: Stack, args) -> int:
         f"through nginx, {args.clients} clients)"
     )
     print(f"  sustained assignment rate (middle 80 %): {rate:.0f} tasks/s")
+    if paused:
+        drained = assigned[-1] - resumed
+        print(
+            f"  backlog of {len(assigned)} drained in {drained:.1f}s after resuming "
+            f"({len(assigned) / drained:.0f} tasks/s)"
+        )
     return 0
 
 
@@ -239,6 +280,13 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--backlog", action="store_true", help="burst: pause, queue, drain")
+    parser.add_argument(
+        "--run-dir",
+        default=os.environ.get(
+            "TTS_STACK_RUN_DIR", str(Path(__file__).parent.parent / "var/stack")
+        ),
+    )
     parser.add_argument("--db-host", default=os.environ.get("TTS_DATABASE_HOST", "127.0.0.1"))
     parser.add_argument("--db-prefix", default=os.environ.get("TTS_DATABASE_PREFIX", "tts_"))
     args = parser.parse_args()
