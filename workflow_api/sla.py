@@ -19,6 +19,8 @@ from common.models.workflow import SlaTimer, Task
 from workflow_api.business_hours import BusinessCalendar
 
 WARNING_AT = 0.75
+# Business-time arithmetic in floats: a warning due within a second counts as reached.
+ROUNDING_HOURS = 1 / 3600
 
 
 def calendar_of(definition: dict) -> BusinessCalendar:
@@ -62,9 +64,12 @@ def _schedule(task: Task, definition: dict, now: datetime) -> None:
     calendar = calendar_of(definition)
     left = max(task.step_budget_hours - task.step_spent_hours, 0.0)
     task.step_due_at = calendar.add(now, left)
+    # Spent time counts this visit of the step only (entering resets it), so a warning
+    # already due in this visit, and therefore sent, is not scheduled again, while a
+    # later visit of the same step gets its own.
     warning_left = task.step_budget_hours * WARNING_AT - task.step_spent_hours
     timers = [("breach", task.step_due_at)]
-    if warning_left > 0:
+    if warning_left > ROUNDING_HOURS:
         timers.append(("warning", calendar.add(now, warning_left)))
     for kind, due in timers:
         db.session.add(SlaTimer(task_id=task.id, kind=kind, step_key=task.step_key, due_at=due))
@@ -93,6 +98,8 @@ def pause(task: Task, definition: dict, now: datetime) -> None:
 
 
 def resume(task: Task, definition: dict, now: datetime) -> None:
+    """Restart the clocks from where the hold stopped them. The warning comes back only if
+    this visit of the step has not reached it yet (see ``_schedule``)."""
     if task.paused_at is None:
         return
     calendar = calendar_of(definition)
@@ -101,33 +108,7 @@ def resume(task: Task, definition: dict, now: datetime) -> None:
     task.paused_at = None
     task.due_remaining_hours = None
     task.step_started_at = now
-    _fired_warning = _already_fired(task.id, task.step_key, "warning")
     _schedule(task, definition, now)
-    if _fired_warning:  # a warning that already went out is not sent twice
-        db.session.execute(
-            update(SlaTimer)
-            .where(
-                SlaTimer.task_id == task.id,
-                SlaTimer.kind == "warning",
-                SlaTimer.fired_at.is_(None),
-                SlaTimer.cancelled_at.is_(None),
-            )
-            .values(cancelled_at=now)
-        )
-
-
-def _already_fired(task_id: int, step_key: str, kind: str) -> bool:
-    return (
-        db.session.scalar(
-            select(SlaTimer.id).where(
-                SlaTimer.task_id == task_id,
-                SlaTimer.step_key == step_key,
-                SlaTimer.kind == kind,
-                SlaTimer.fired_at.is_not(None),
-            )
-        )
-        is not None
-    )
 
 
 def explain(task: Task) -> dict:

@@ -146,3 +146,50 @@ def test_holding_an_unassigned_task_stops_its_clock_too(app, seeded, make_workfl
             {"ticket_id": 1, "action": "resume", "to_status": "in_progress"}
         )
         assert task.status == "unassigned" and task.paused_at is None
+
+
+def _pending(task_id, kind):
+    return db.session.scalars(
+        select(SlaTimer).where(
+            SlaTimer.task_id == task_id,
+            SlaTimer.kind == kind,
+            SlaTimer.fired_at.is_(None),
+            SlaTimer.cancelled_at.is_(None),
+        )
+    ).all()
+
+
+def _hold_and_resume(task_id):
+    engine.on_ticket_status_changed({"ticket_id": 1, "action": "hold", "to_status": "on_hold"})
+    engine.on_ticket_status_changed(
+        {"ticket_id": 1, "action": "resume", "to_status": "in_progress"}
+    )
+
+
+def test_a_warning_goes_out_once_per_visit_of_a_step(app, seeded, make_workflow):
+    from common.security import Principal
+
+    make_workflow(definition={**two_step(), "calendar": ALWAYS_OPEN})
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1, priority="low"))
+        # 80 % of the step's business time goes by: the warning fires.
+        task.step_started_at -= timedelta(hours=task.step_budget_hours * 0.8)
+        _due_now(task.id, "warning")
+        assert jobs.fire_due_timers() == 1
+        # A hold and a resume in the same visit do not warn again; the breach still waits.
+        _hold_and_resume(task.id)
+        assert _pending(task.id, "warning") == []
+        assert len(_pending(task.id, "breach")) == 1
+
+        # Sent back to the same step later: a new visit, with its own warning, which a
+        # hold and resume keep (the first visit's warning does not count for this one).
+        agent = Principal(task.assignee_id, "", "", {})
+        engine.act(agent, task.id, "submit", "", None)
+        agent = Principal(db.session.get(Task, task.id).assignee_id, "", "", {})
+        engine.act(agent, task.id, "send_back", "", None)
+        assert db.session.get(Task, task.id).step_key == "work"
+        _hold_and_resume(task.id)
+        assert len(_pending(task.id, "warning")) == 1
+        _due_now(task.id, "warning")
+        assert jobs.fire_due_timers() == 1
+        assert len(_outbox("tasks.sla_warning")) == 2
