@@ -13,6 +13,8 @@ from flask import Response, g, json, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from common.db import db
+
 PROBLEM_MIME = "application/problem+json"
 log = logging.getLogger(__name__)
 
@@ -101,7 +103,14 @@ class ProblemApi(Api):
         app.register_error_handler(Exception, _handle_unexpected)
 
 
+def _end_transaction() -> None:
+    """A failed request's work is never committed: end its transaction now, so nothing
+    later in the same session (and no after-commit hook) can pick it up."""
+    db.session.rollback()
+
+
 def _handle_domain_error(error: DomainError):
+    _end_transaction()
     return problem(error.status, error.title, error.detail, **error.extra)
 
 
@@ -109,5 +118,6 @@ def _handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return ProblemApi.handle_http_exception(None, error)  # type: ignore[arg-type]
     log.exception("unhandled error")
+    _end_transaction()
     generic = InternalServerError()
     return problem(500, generic.name, "An unexpected error occurred.")

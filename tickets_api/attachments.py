@@ -17,7 +17,8 @@ from pathlib import Path
 
 import filetype
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from common.db import db
@@ -27,6 +28,7 @@ from common.security import Principal
 from tickets_api import access, history
 
 CHUNK = 64 * 1024
+UNCOMMITTED_FILES = "tts_uncommitted_files"
 SNIFF_BYTES = 8192
 ALLOWED_TYPES = {
     "application/pdf",
@@ -121,6 +123,7 @@ def store(principal: Principal, ticket: Ticket, upload: FileStorage) -> Attachme
         os.replace(partial, final)
     finally:
         partial.unlink(missing_ok=True)
+    _remove_on_rollback(final)
     attachment = Attachment(
         ticket_id=ticket.id,
         stored_name=stored_name,
@@ -135,6 +138,27 @@ def store(principal: Principal, ticket: Ticket, upload: FileStorage) -> Attachme
     db.session.flush()
     history.record(ticket.id, principal, "attach", {"attachment": (None, attachment.filename)})
     return attachment
+
+
+def _remove_on_rollback(path: Path) -> None:
+    """The file is written before its row commits: if the transaction fails instead, the
+    file goes with it (no orphan on disk that no row points to)."""
+    db.session.info.setdefault(UNCOMMITTED_FILES, []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _files_committed(session: Session) -> None:
+    session.info.pop(UNCOMMITTED_FILES, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _files_not_committed(session: Session, transaction) -> None:
+    # The whole transaction ended (not a savepoint) and no commit claimed the files: it
+    # was rolled back or closed, so they go.
+    if transaction.parent is not None:
+        return
+    for path in session.info.pop(UNCOMMITTED_FILES, ()):
+        path.unlink(missing_ok=True)
 
 
 def listed(ticket_id: int) -> list[Attachment]:

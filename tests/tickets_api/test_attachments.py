@@ -145,3 +145,23 @@ def test_attachment_ids_are_scoped_to_their_ticket(people, make_ticket):
 def _files(app):
     root = app.config["TTS_CONFIG"].media_path / "attachments"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_a_failed_upload_leaves_no_file_behind(app, people, make_ticket, monkeypatch):
+    from tickets_api import attachments
+
+    ticket_id = make_ticket("new")
+    before = _files(app)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    # The file is in place when the transaction fails: it must go with the rollback.
+    monkeypatch.setattr(attachments.history, "record", fail)
+    response = upload(people["employee"], ticket_id, PNG, "screen.png")
+    assert response.status_code == 500
+    assert response.mimetype == "application/problem+json"
+    assert _files(app) == before
+    monkeypatch.undo()
+    assert upload(people["employee"], ticket_id, PNG, "screen.png").status_code == 201
+    assert len(_files(app)) == len(before) + 1
