@@ -20,15 +20,25 @@ def _require(allowed: bool, what: str) -> None:
         raise Forbidden(f"You may not {what}.")
 
 
+def manages_system(principal: Principal, system: str) -> bool:
+    return principal.is_superuser or principal.has_role(system, "Admin")
+
+
 def authorize_system(principal: Principal, system: str) -> None:
+    _require(manages_system(principal, system), f"manage the roles of {system}")
+
+
+def authorize_some_system(principal: Principal) -> None:
+    """Before a role or an assignment is looked up by id: someone who administers no
+    system is refused whatever the id, so ids cannot be probed by the 404s."""
     _require(
-        principal.is_superuser or principal.has_role(system, "Admin"),
-        f"manage the roles of {system}",
+        principal.is_superuser or any("Admin" in held for held in principal.roles.values()),
+        "manage roles",
     )
 
 
 def manageable_systems(principal: Principal, systems: list[str]) -> list[str]:
-    return [s for s in systems if principal.is_superuser or principal.has_role(s, "Admin")]
+    return [s for s in systems if manages_system(principal, s)]
 
 
 def authorize_users(principal: Principal) -> None:

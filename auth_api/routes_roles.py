@@ -15,6 +15,7 @@ from auth_api.schemas import (
     SystemOut,
 )
 from common.db import db
+from common.problems import NotFound
 from common.security import caller, require_auth
 
 blp = Blueprint("auth-roles", __name__, url_prefix="/api/auth", description="Systems and roles")
@@ -64,8 +65,11 @@ def create_role(body, slug):
 
 
 def _role_for_admin(role_id: int):
+    principal = caller()
+    permissions.authorize_some_system(principal)
     role = roles.get_role(role_id)
-    permissions.authorize_system(caller(), role.system.slug)
+    if not permissions.manages_system(principal, role.system.slug):
+        raise NotFound("No such role.")  # another system's: as if it did not exist
     return role
 
 
@@ -114,8 +118,11 @@ def create_assignment(body, slug):
 
 
 def _grant_for_admin(grant_id: int):
+    principal = caller()
+    permissions.authorize_some_system(principal)
     grant = roles.get_grant(grant_id)
-    permissions.authorize_system(caller(), grant.role.system.slug)
+    if not permissions.manages_system(principal, grant.role.system.slug):
+        raise NotFound("No such role assignment.")  # another system's: as if it did not exist
     return grant
 
 
