@@ -96,6 +96,7 @@ def register(app, sock) -> None:
             user_id=caller.principal.id,
             expires_at=caller.claims["exp"],
             sees_internal=caller.sees_internal,
+            claims=caller.claims,
         )
         hub.subscribe(ticket_id, subscriber)
         try:

@@ -13,6 +13,7 @@ import json
 import logging
 import select as io_select
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from flask import Flask
 from sqlalchemy import text
 
 from common.db import db
+from common.logs import service_var
+from common.revocation import is_revoked
 
 log = logging.getLogger(__name__)
 # NOTIFY payloads are capped at 8000 bytes; larger notes travel by id and are re-read.
@@ -33,6 +36,7 @@ class Subscriber:
     user_id: int
     expires_at: float = float("inf")  # the token's exp: nothing is sent after it
     sees_internal: bool = False
+    claims: dict | None = None  # the socket's token, checked for revocation before sends
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, frame: dict) -> None:
@@ -40,6 +44,18 @@ class Subscriber:
         # The handler thread and the hub thread both send; frames must not interleave.
         with self.lock:
             self.ws.send(data)
+
+    def session_ended(self, now: float) -> bool:
+        """Expired, or revoked (logout, deactivation): needs an app context."""
+        return now >= self.expires_at or (self.claims is not None and is_revoked(self.claims))
+
+    def close_ended(self) -> None:
+        """Close the socket (policy violation); its handler then unsubscribes it."""
+        with self.lock:
+            try:
+                self.ws.close(reason=1008, message="Your session ended")
+            except Exception:
+                log.info("socket already closed", extra={"user_id": self.user_id})
 
 
 def notify_in_transaction(mapper, channel: str, note: dict) -> None:
@@ -130,8 +146,25 @@ class LiveHub:
     def _deliver(self, note: dict) -> None:
         with self._lock:
             subscribers = list(self._subscribers.get(note["key"], ()))
-        if subscribers:
-            self.dispatch(self.app, note, subscribers)
+        live = self._still_in_session(subscribers) if subscribers else []
+        if live:
+            self.dispatch(self.app, note, live)
+
+    def _still_in_session(self, subscribers: list[Subscriber]) -> list[Subscriber]:
+        """The subscribers whose session holds. The others' sockets are closed now, not at
+        their handler's next re-check: a revoked token receives nothing more (within the
+        revocation event's delivery and the revocation cache's few seconds)."""
+        now = time.time()
+        with self.app.app_context():
+            service = service_var.set(self.bind)
+            try:
+                ended = {s for s in subscribers if s.session_ended(now)}
+            finally:
+                service_var.reset(service)
+                db.session.remove()
+        for subscriber in ended:
+            subscriber.close_ended()
+        return [s for s in subscribers if s not in ended]
 
 
 def send_all(subscribers, frame: dict, now: float, allowed=lambda s: True) -> None:

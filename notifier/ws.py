@@ -42,7 +42,9 @@ def register(app, sock) -> None:
     def notifications(ws, context):
         principal, claims = context
         hub = hub_for(current_app._get_current_object())
-        subscriber = Subscriber(ws=ws, user_id=principal.id, expires_at=claims["exp"])
+        subscriber = Subscriber(
+            ws=ws, user_id=principal.id, expires_at=claims["exp"], claims=claims
+        )
         hub.subscribe(principal.id, subscriber)
         try:
             subscriber.send({"type": "ready", "unread_count": unread_count(principal.id)})

@@ -196,3 +196,34 @@ def test_a_requester_who_is_staff_elsewhere_still_never_sees_internal_notes(live
         headers={"Authorization": f"Bearer {tokens['coordinator']}"},
     )
     assert refused.status_code == 403
+
+
+def test_a_logged_out_session_is_cut_off_before_the_next_message(app, live, tokens, ticket):
+    from tests.conftest import deliver
+
+    session = _token(live, "employee")  # a second session of the requester, on its own
+    leaving = _socket(live, ticket["id"], session)
+    staying = _socket(live, ticket["id"], tokens["employee"])
+    try:
+        logout = requests.post(
+            f"{live}/api/auth/logout", headers={"Authorization": f"Bearer {session}"}
+        )
+        assert logout.status_code == 204
+        with app.app_context():
+            assert deliver() >= 1  # auth.sessions_revoked reaches chat (and the others)
+        posted = requests.post(
+            f"{live}/api/chat/tickets/{ticket['id']}/messages",
+            json={"body": "Are you still there?"},
+            headers={"Authorization": f"Bearer {tokens['coordinator']}"},
+        )
+        assert posted.status_code == 201
+        # Not the message, well before the socket's 30 s re-check: a close, 1008.
+        opcode, data = leaving.recv_data(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+        assert int.from_bytes(data[:2], "big") == 1008
+        assert data[2:] == b"Your session ended"
+        # The requester's other session still gets it.
+        assert _next(staying)["message"]["body"] == "Are you still there?"
+    finally:
+        leaving.close()
+        staying.close()
