@@ -1,6 +1,7 @@
 """TOTP two-factor authentication for staff (RFC 6238 through pyotp).
 
-Enrolment gives a secret and an ``otpauth://`` URI (the web UI draws it as a QR code);
+Enrolment gives a secret, its ``otpauth://`` URI, and that URI as a QR code image (a
+PNG ``data:`` URI a page can show as is) for the authenticator app to scan;
 the first valid code enables it and returns ten single-use recovery codes, stored only as
 keyed hashes. A code is accepted once: the last accepted time step is kept, so a code seen
 over someone's shoulder cannot be replayed in its 30-second window. Disabling needs the
@@ -14,6 +15,7 @@ import secrets
 import time
 
 import pyotp
+import segno
 from flask import current_app
 from sqlalchemy import delete, select
 
@@ -57,7 +59,9 @@ def begin(user: User) -> dict:
     user.mfa_secret = seal(secret, _config())
     db.session.flush()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-    return {"secret": secret, "otpauth_uri": uri}
+    # Medium error correction: still scans from a screen with glare or a smudge.
+    qr_code = segno.make(uri, error="m").png_data_uri(scale=5)
+    return {"secret": secret, "otpauth_uri": uri, "qr_code": qr_code}
 
 
 def _check_totp(user: User, code: str) -> bool:

@@ -27,7 +27,7 @@ def status():
 @blp.response(200, MfaEnrolOut)
 @blp.doc(security=BEARER)
 def enrol():
-    """A new secret and its otpauth:// URI (draw it as a QR code); confirm with a code."""
+    """A new secret, its otpauth:// URI and that URI as a QR code; confirm with a code."""
     result = mfa.begin(_me())
     db.session.commit()
     return result

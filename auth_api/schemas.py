@@ -191,6 +191,7 @@ class MfaDisableIn(Schema):
 class MfaEnrolOut(Schema):
     secret = fields.Str()
     otpauth_uri = fields.Str()
+    qr_code = fields.Str(metadata={"description": "the URI as a QR code: a PNG data: URI"})
 
 
 class RecoveryCodesOut(Schema):

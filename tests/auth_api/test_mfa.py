@@ -59,3 +59,19 @@ def test_employees_are_not_offered_two_factor(app, client, seeded):
     token = mint(app, "employee@example.com")["access_token"]
     status = client.raw.get("/api/auth/mfa", headers=bearer(token)).get_json()
     assert status == {"enabled": False, "offered": False, "recovery_codes_left": 0}
+
+
+def test_the_enrolment_qr_code_scans_to_the_otpauth_uri(app, client, seeded):
+    import base64
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    token = mint(app, "agent@example.com")["access_token"]
+    enrol = client.raw.post("/api/auth/mfa/enrol", headers=bearer(token)).get_json()
+    prefix, _, encoded = enrol["qr_code"].partition(",")
+    assert prefix == "data:image/png;base64"
+    image = Image.open(io.BytesIO(base64.b64decode(encoded)))
+    # Read back by a real QR decoder, as an authenticator app would.
+    assert [code.text for code in zxingcpp.read_barcodes(image)] == [enrol["otpauth_uri"]]
