@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from auth_api import sessions
 from common.db import db
 from common.models.auth import Role, System, User, UserRole
 from common.outbox import emit
@@ -96,6 +97,11 @@ def update_role(role: Role, name: str | None, description: str | None) -> Role:
         if taken:
             raise Conflict(f"Role {name!r} exists in {role.system.slug}.")
         role.name = name
+        # Tokens name the roles they grant: the holders' tokens now name a role that is gone.
+        for holder in db.session.scalars(
+            select(User).join(UserRole).where(UserRole.role_id == role.id, UserRole.is_active)
+        ):
+            sessions.retire_access_tokens(holder)
     if description is not None:
         role.description = description
     role.version += 1
@@ -143,6 +149,7 @@ def grant_role(user: User, role: Role, *, deployed: bool = True, settings=None) 
     if grant is not None and grant.is_active and settings is None:
         return grant
     wanted = {"deployed": deployed, **(settings or {})}
+    roles_change = grant is None or not grant.is_active
     if grant is None:
         grant = UserRole(user=user, role=role, is_active=True, settings=wanted, version=1)
         db.session.add(grant)
@@ -152,6 +159,8 @@ def grant_role(user: User, role: Role, *, deployed: bool = True, settings=None) 
         grant.version += 1
     db.session.flush()
     emit_grant(grant)
+    if roles_change:
+        sessions.retire_access_tokens(user)
     return grant
 
 
@@ -163,6 +172,7 @@ def get_grant(grant_id: int) -> UserRole:
 
 
 def update_grant(grant: UserRole, is_active: bool | None, settings: dict | None) -> UserRole:
+    roles_change = is_active is not None and is_active != grant.is_active
     if is_active is not None:
         grant.is_active = is_active
     if settings is not None:
@@ -170,6 +180,8 @@ def update_grant(grant: UserRole, is_active: bool | None, settings: dict | None)
     grant.version += 1
     db.session.flush()
     emit_grant(grant)
+    if roles_change:
+        sessions.retire_access_tokens(grant.user)
     return grant
 
 

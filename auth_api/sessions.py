@@ -45,6 +45,7 @@ def _pair(user: User, session: Session) -> dict:
         identity,
         additional_claims={
             **common,
+            "rev": user.roles_epoch,
             "email": user.email,
             "name": user.name,
             "roles": user.roles_by_system(),
@@ -136,6 +137,22 @@ def revoke_session_id(session_id: str | None, user_id: int, reason: str) -> None
     session = db.session.get(Session, key)
     if session is not None and session.user_id == user_id:
         revoke_session(session, reason)
+
+
+def retire_access_tokens(user: User) -> None:
+    """The user's roles changed: their access tokens issued before now are refused, and
+    the next refresh (the session is untouched) carries the new roles. Without this a
+    demoted admin would keep their rights until the token expired."""
+    user.roles_epoch += 1
+    payload = {
+        "user_id": user.id,
+        "session_id": None,
+        "min_epoch": None,
+        "min_roles_epoch": user.roles_epoch,
+        "expires_at": _access_expiry(),
+    }
+    record("auth", payload)
+    emit("auth.sessions_revoked", payload)
 
 
 def revoke_all(user: User, reason: str) -> None:

@@ -42,11 +42,14 @@ class RoleSynced(Schema):
 
 
 class SessionsRevoked(Schema):
-    """Tokens of a session (``session_id``) or of a user below an epoch are revoked."""
+    """Tokens of a session (``session_id``) or of a user below an epoch are revoked:
+    ``min_epoch`` ends every session (``sev``); ``min_roles_epoch`` only retires access
+    tokens issued before a change of the user's roles (``rev``), which then refresh."""
 
     user_id = fields.Int(required=True)
     session_id = fields.Str(allow_none=True, load_default=None)
     min_epoch = fields.Int(allow_none=True, load_default=None)
+    min_roles_epoch = fields.Int(allow_none=True, load_default=None)
     # When the last token this revokes has expired anyway (the row can go then).
     expires_at = fields.Str(required=True)
 

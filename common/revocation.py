@@ -1,8 +1,10 @@
 """Rejecting revoked access tokens in every service.
 
-Access tokens live 15 minutes and carry ``sid`` (their session, the refresh-token family)
-and ``sev`` (the user's session epoch when issued). auth_api revokes a session (logout,
-refresh-token reuse) or every session of a user (deactivation, password reset) in its own
+Access tokens live 15 minutes and carry ``sid`` (their session, the refresh-token family),
+``sev`` (the user's session epoch when issued) and ``rev`` (the user's roles epoch).
+auth_api revokes a session (logout, refresh-token reuse), every session of a user
+(deactivation, password reset), or a user's access tokens issued before their roles
+changed (the client refreshes and carries the new roles) in its own
 ``revocations`` table and publishes ``auth.sessions_revoked``; each other service keeps the
 same tiny table from that event. Verification looks the token up in an in-process copy of
 the table, re-read every ``revocation_cache_seconds`` (2 s by default): a revoked token
@@ -25,10 +27,18 @@ from common.logs import service_var
 from common.models.mixins import REVOCATION_MODELS
 
 
+class _Floors:
+    """Revoked sessions, and per user the lowest session and roles epochs still valid."""
+
+    def __init__(self):
+        self.sessions: set[str] = set()
+        self.users: dict[int, int] = {}
+        self.roles: dict[int, int] = {}
+
+
 class _Snapshot:
-    def __init__(self, sessions: set[str], users: dict[int, int], loaded: float):
-        self.sessions = sessions
-        self.users = users
+    def __init__(self, floors: _Floors, loaded: float):
+        self.floors = floors
         self.loaded = loaded
 
 
@@ -44,6 +54,10 @@ def user_key(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def roles_key(user_id: int) -> str:
+    return f"roles:{user_id}"
+
+
 def _bind() -> str | None:
     service = service_var.get()
     services = current_app.config.get("TTS_SERVICES") or []
@@ -52,16 +66,22 @@ def _bind() -> str | None:
     return services[0] if len(services) == 1 else None
 
 
-def _revoked(sessions, users: dict[int, int], payload: dict) -> bool:
+def _revoked(floors: _Floors, payload: dict) -> bool:
     sid = payload.get("sid")
-    if sid and session_key(str(sid)) in sessions:
+    if sid and session_key(str(sid)) in floors.sessions:
         return True
     try:
         user_id = int(payload.get("sub"))
     except (TypeError, ValueError):
         return True
-    floor = users.get(user_id)
-    return floor is not None and int(payload.get("sev") or 0) < floor
+    floor = floors.users.get(user_id)
+    if floor is not None and int(payload.get("sev") or 0) < floor:
+        return True
+    # A change of roles retires access tokens only: the refresh token fetches new ones.
+    floor = floors.roles.get(user_id)
+    if floor is None or payload.get("type") == "refresh":
+        return False
+    return int(payload.get("rev") or 0) < floor
 
 
 def is_revoked(payload: dict) -> bool:
@@ -73,34 +93,39 @@ def is_revoked(payload: dict) -> bool:
     if ttl is None:
         ttl = current_app.config["TTS_CONFIG"].revocation_cache_seconds
     if ttl <= 0:
-        keys = [user_key(int(payload["sub"]))] if str(payload.get("sub", "")).isdigit() else []
+        keys = []
+        if str(payload.get("sub", "")).isdigit():
+            keys += [user_key(int(payload["sub"])), roles_key(int(payload["sub"]))]
         if payload.get("sid"):
             keys.append(session_key(str(payload["sid"])))
         rows = db.session.execute(
             select(model.subject, model.min_epoch).where(model.subject.in_(keys))
         ).all()
-        return _revoked(*_split(rows), payload)
+        return _revoked(_split(rows), payload)
     snapshot = _snapshots.get(bind)
     if snapshot is None or time.monotonic() - snapshot.loaded > ttl:
         snapshot = _load(bind, model)
-    return _revoked(snapshot.sessions, snapshot.users, payload)
+    return _revoked(snapshot.floors, payload)
 
 
-def _split(rows) -> tuple[set[str], dict[int, int]]:
-    sessions, users = set(), {}
+def _split(rows) -> _Floors:
+    floors = _Floors()
     for subject, min_epoch in rows:
-        if subject.startswith("user:"):
-            users[int(subject[5:])] = min_epoch
+        kind, _, rest = subject.partition(":")
+        if kind == "user":
+            floors.users[int(rest)] = min_epoch
+        elif kind == "roles":
+            floors.roles[int(rest)] = min_epoch
         else:
-            sessions.add(subject)
-    return sessions, users
+            floors.sessions.add(subject)
+    return floors
 
 
 def _load(bind: str, model) -> _Snapshot:
     rows = db.session.execute(
         select(model.subject, model.min_epoch).where(model.expires_at > func.now())
     ).all()
-    snapshot = _Snapshot(*_split(rows), loaded=time.monotonic())
+    snapshot = _Snapshot(_split(rows), loaded=time.monotonic())
     with _lock:
         _snapshots[bind] = snapshot
     return snapshot
@@ -116,7 +141,7 @@ def forget_cache(bind: str | None = None) -> None:
 
 def record(bind: str, payload: dict) -> None:
     """Apply one ``auth.sessions_revoked`` payload to ``bind``'s table (idempotent and
-    order-independent: a session stays revoked, a user's floor only rises)."""
+    order-independent: a session stays revoked, a user's floors only rise)."""
     model = REVOCATION_MODELS[bind]
     expires_at = datetime.fromisoformat(payload["expires_at"])
     rows = []
@@ -124,6 +149,10 @@ def record(bind: str, payload: dict) -> None:
         rows.append({"subject": session_key(payload["session_id"]), "min_epoch": 0})
     if payload.get("min_epoch") is not None:
         rows.append({"subject": user_key(payload["user_id"]), "min_epoch": payload["min_epoch"]})
+    if payload.get("min_roles_epoch") is not None:
+        rows.append(
+            {"subject": roles_key(payload["user_id"]), "min_epoch": payload["min_roles_epoch"]}
+        )
     for values in rows:
         statement = insert(model).values(**values, expires_at=expires_at)
         db.session.execute(

@@ -41,6 +41,9 @@ class User(db.Model):
     registration: Mapped[str | None] = mapped_column(String(20))
     # Raised to revoke every session at once; tokens carry it as ``sev``.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Raised when the user's roles change: access tokens carry it as ``rev`` and older ones
+    # are refused, so the client refreshes (the session lives on) and gets the new roles.
+    roles_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # TOTP: the secret sealed with the server secret; enabled once a first code verified.
     mfa_secret: Mapped[str | None] = mapped_column(String(500))

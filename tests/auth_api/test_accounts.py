@@ -183,7 +183,7 @@ def test_web_login_uses_httponly_cookies_and_csrf(app, client, seeded):
     refresh_csrf = client.raw.get_cookie("csrf_refresh_token").value
     assert client.raw.post("/api/auth/web/refresh").status_code == 401
     refreshed = client.raw.post("/api/auth/web/refresh", headers={"X-CSRF-TOKEN": refresh_csrf})
-    assert refreshed.status_code == 200
+    assert refreshed.status_code == 200, refreshed.get_json()
     csrf = client.raw.get_cookie("csrf_access_token").value
     out = client.raw.post("/api/auth/web/logout", headers={"X-CSRF-TOKEN": csrf})
     assert out.status_code == 204
