@@ -148,7 +148,7 @@ def keys():
 def keys_rotate():
     """New current key; the old one stays as the previous key (tokens keep working).
 
-    Restart auth_api to sign with the new key; other services pick it up on first sight.
+    auth_api signs with the new key within seconds; other services pick it up on first sight.
     """
     from common.config import Config
     from common.keys import rotate_keys

@@ -44,6 +44,25 @@ class KeySet:
     private_key: object | None = None
     public_keys: dict[str, object] | None = None
 
+    def pair_matches(self) -> bool:
+        """The private key is the current public key's other half (files read mid-rotation
+        could hold a new private key beside the old public one)."""
+        if self.private_key is None or not self.public_keys:
+            return False
+        public = self.public_keys[self.current_kid]
+        return self.private_key.public_key().public_numbers() == public.public_numbers()
+
+
+def files_stamp(paths: KeyPaths) -> tuple:
+    """When the key files last changed: a rotation changes it."""
+    stamps = []
+    for path in (paths.private, paths.public):
+        try:
+            stamps.append(path.stat().st_mtime_ns if path else None)
+        except OSError:
+            stamps.append(None)
+    return tuple(stamps)
+
 
 def _b64(number: int) -> str:
     raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
@@ -105,8 +124,8 @@ def load_keyset(paths: KeyPaths) -> KeySet:
 def rotate_keys(config: Config) -> KeySet:
     """Make a new current pair; the old public key becomes the previous one.
 
-    Restart auth_api afterwards so it signs with the new key; the other services learn the
-    new kid by themselves (an unknown kid makes them re-read the key files).
+    auth_api notices the new files and signs with the new key within seconds; the other
+    services learn the new kid by themselves (an unknown kid makes them re-read the files).
     """
     paths = key_paths(config)
     if paths.private is None or paths.previous is None:

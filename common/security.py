@@ -28,7 +28,7 @@ from flask_smorest import Blueprint
 from jwt import InvalidTokenError
 
 from common.config import Config
-from common.keys import KeySet, key_paths, load_keyset
+from common.keys import KeySet, files_stamp, key_paths, load_keyset
 from common.problems import Unauthorized, problem
 from common.verified_tokens import CachingJWTManager
 
@@ -72,7 +72,13 @@ class Principal:
 def configure_jwt(app: Flask, config: Config) -> None:
     paths = key_paths(config)
     keyset = load_keyset(paths)
-    app.extensions[KEYSET] = {"keys": keyset, "paths": paths, "loaded": time.monotonic()}
+    app.extensions[KEYSET] = {
+        "keys": keyset,
+        "paths": paths,
+        "loaded": time.monotonic(),
+        "checked": time.monotonic(),
+        "stamp": files_stamp(paths),
+    }
     app.config.update(
         JWT_ALGORITHM="RS256",
         JWT_DECODE_ALGORITHMS=["RS256"],
@@ -111,9 +117,13 @@ def _reload_keys() -> KeySet:
         if time.monotonic() - state["loaded"] >= KEY_RELOAD_SECONDS:
             state["loaded"] = time.monotonic()
             try:
-                state["keys"] = load_keyset(state["paths"])
-            except OSError:
+                keys = load_keyset(state["paths"])
+            except (OSError, ValueError):
                 log.exception("re-reading the JWT key files failed")
+            else:
+                # auth (which holds the private key) never takes a half-rotated pair.
+                if keys.private_key is None or keys.pair_matches():
+                    state["keys"] = keys
     return state["keys"]
 
 
@@ -130,14 +140,49 @@ def _verification_key(header: dict, _payload: dict) -> bytes:
     return keys.public_keys[kid]
 
 
-@jwt.encode_key_loader
-def _signing_key(_identity):
-    return keyset().private_key
+# flask-jwt-extended asks for a token's headers (the kid), then for its signing key: the
+# pair chosen for the first call is handed to the second, so both come from one key set
+# even if a rotation is picked up in between.
+_signing = threading.local()
 
 
 @jwt.additional_headers_loader
 def _signing_headers(_identity) -> dict:
-    return {"kid": keyset().current_kid}
+    _signing.keys = _rotated_keys()
+    return {"kid": _signing.keys.current_kid}
+
+
+@jwt.encode_key_loader
+def _signing_key(_identity):
+    keys = getattr(_signing, "keys", None) or _rotated_keys()
+    _signing.keys = None
+    return keys.private_key
+
+
+def _rotated_keys() -> KeySet:
+    """The pair auth signs with: re-read once ``tts keys rotate`` replaced the files (looked
+    at every KEY_RELOAD_SECONDS at most), so auth needs no restart after a rotation."""
+    state = current_app.extensions[KEYSET]
+    if time.monotonic() - state.get("checked", 0.0) < KEY_RELOAD_SECONDS:
+        return state["keys"]
+    with _reload_lock:
+        if time.monotonic() - state.get("checked", 0.0) < KEY_RELOAD_SECONDS:
+            return state["keys"]
+        state["checked"] = time.monotonic()
+        stamp = files_stamp(state["paths"])
+        if stamp == state.get("stamp"):
+            return state["keys"]
+        try:
+            keys = load_keyset(state["paths"])
+        except (OSError, ValueError):
+            log.exception("re-reading the JWT key files failed; signing with the old key")
+            return state["keys"]
+        # Caught between the two files of a rotation: keep the old pair, look again soon.
+        if keys.pair_matches():
+            state.update(keys=keys, stamp=stamp, loaded=time.monotonic())
+        else:
+            state["checked"] = 0.0
+    return state["keys"]
 
 
 @jwt.token_in_blocklist_loader

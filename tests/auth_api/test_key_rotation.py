@@ -67,3 +67,35 @@ def test_rotation_keeps_old_tokens_valid(app, client, seeded, config, tmp_path, 
         )
     finally:
         app.extensions[KEYSET], app.config["JWT_PRIVATE_KEY"] = saved
+
+
+def test_auth_signs_with_the_rotated_key_without_a_restart(
+    app, client, seeded, config, tmp_path, monkeypatch
+):
+    from common import security
+    from common.keys import generate_keypair
+
+    saved = (dict(app.extensions[KEYSET]), app.config["JWT_PRIVATE_KEY"])
+    try:
+        monkeypatch.setenv("TTS_VAR_DIR", str(tmp_path))
+        paths = key_paths(config.replace(var_dir=tmp_path))
+        before = _use_keys(app, paths)
+        monkeypatch.setattr(security, "KEY_RELOAD_SECONDS", 0.0)
+
+        # Caught halfway through a rotation (a new private key beside the old public one):
+        # auth keeps signing with the old, matching pair.
+        generate_keypair(paths.private, tmp_path / "elsewhere.pem")
+        half = mint(app, "agent@example.com")["access_token"]
+        assert pyjwt.get_unverified_header(half)["kid"] == before.current_kid
+        assert client.raw.get("/api/tickets", headers=bearer(half)).status_code == 200
+
+        from common.cli import main
+
+        assert CliRunner().invoke(main, ["keys", "rotate"]).exit_code == 0
+        after = load_keyset(paths)
+        token = mint(app, "agent@example.com")["access_token"]
+        assert pyjwt.get_unverified_header(token)["kid"] == after.current_kid != before.current_kid
+        for path in SERVICES:
+            assert client.raw.get(path, headers=bearer(token)).status_code == 200, path
+    finally:
+        app.extensions[KEYSET], app.config["JWT_PRIVATE_KEY"] = saved
