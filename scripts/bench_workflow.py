@@ -3,7 +3,9 @@
 
 latency  tickets approved at RATE/s for DURATION s through nginx; for each, the time
          from the approval's commit (tickets.opened_at) to the task's assignment
-         (tasks.first_assigned_at), both stamped by PostgreSQL: p50/p95/max
+         (tasks.first_assigned_at), both stamped by PostgreSQL: p50/p95/max. With --cpu,
+         the CPU each kind of process spent per ticket meanwhile (from /proc: run it on
+         the stack's machine)
 burst    N tickets approved as fast as C clients can; the workflow worker's sustained
          assignment rate over the middle 80 % of the run (tasks per second). With
          --backlog the workflow workers are paused (SIGSTOP) while the approvals queue
@@ -137,11 +139,51 @@ def _wait_assigned(stack: Stack, ids: list[int], timeout: float) -> dict[int, tu
     return {tid: (opened[tid], tasks[tid]) for tid in tasks}
 
 
+def _cpu_ticks() -> dict[str, int]:
+    """CPU ticks (user + system) so far of every process, grouped by what it is."""
+    groups: dict[str, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            raw = (stat.parent / "cmdline").read_bytes()
+            argv = raw.replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            continue
+        group = _process_group(argv)
+        groups[group] = groups.get(group, 0) + int(fields[11]) + int(fields[12])
+    return groups
+
+
+def _process_group(argv: str) -> str:
+    if "gunicorn" in argv:
+        return "gunicorn " + next((s for s in SERVICE_APPS if s in argv), "?")
+    if "dramatiq" in argv:
+        return "worker " + argv.split("--queues", 1)[-1].strip()
+    for name in ("postgres", "beam.smp", "nginx", "tts scheduler"):
+        if name in argv:
+            return name
+    return "other"
+
+
+SERVICE_APPS = ("auth_api", "tickets_api", "workflow_api", "chat_api", "notifier")
+
+
+def _print_cpu(before: dict[str, int], after: dict[str, int], tickets: int) -> None:
+    hertz = os.sysconf("SC_CLK_TCK")
+    spent = {k: (after.get(k, 0) - before.get(k, 0)) / hertz for k in after}
+    total = sum(spent.values())
+    print(f"  CPU per ticket: {total / tickets * 1000:.1f} ms in all")
+    for group, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+        if seconds / total >= 0.01:
+            print(f"    {group:28s} {seconds / tickets * 1000:5.1f} ms  {seconds / total:4.0%}")
+
+
 def bench_latency(stack: Stack, args) -> int:
     count = int(args.rate * args.duration)
     print(f"creating {count} tickets...")
     ids = _create_many(stack, count, args.clients)
     print(f"approving {args.rate}/s for {args.duration}s...")
+    cpu_before = _cpu_ticks() if args.cpu else {}
     started = time.monotonic()
     late = 0
     with ThreadPoolExecutor(args.clients) as pool:
@@ -158,6 +200,7 @@ def bench_latency(stack: Stack, args) -> int:
             future.result()
     elapsed = time.monotonic() - started
     pairs = _wait_assigned(stack, ids, timeout=60)
+    cpu_after = _cpu_ticks() if args.cpu else {}
     latencies = [(assigned - opened) * 1000 for opened, assigned in pairs.values()]
     print(
         f"tickets.opened -> task assigned, {len(latencies)} tickets at "
@@ -167,6 +210,8 @@ def bench_latency(stack: Stack, args) -> int:
         f"  p50 {statistics.median(latencies):.1f} ms   p95 {percentile(latencies, 0.95):.1f} ms"
         f"   p99 {percentile(latencies, 0.99):.1f} ms   max {max(latencies):.1f} ms"
     )
+    if args.cpu:
+        _print_cpu(cpu_before, cpu_after, count)
     return 0 if len(latencies) == count else 1
 
 
@@ -281,6 +326,7 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--backlog", action="store_true", help="burst: pause, queue, drain")
+    parser.add_argument("--cpu", action="store_true", help="latency: CPU per ticket by process")
     parser.add_argument(
         "--run-dir",
         default=os.environ.get(
