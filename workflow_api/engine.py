@@ -400,9 +400,10 @@ def fire(timer: SlaTimer, now: datetime) -> None:
     }
     _event(task, None, f"sla_{timer.kind}")
     if timer.kind == "warning":
+        task.step_warned = True
         emit("tasks.sla_warning", payload)
         return
-    task.breached = True
+    task.step_breached = task.breached = True
     emit("tasks.sla_breached", payload)
     step = definitions.step_of(task.version.definition, task.step_key)
     if step.get("escalate_on_breach") and step.get("escalation_role"):

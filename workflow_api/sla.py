@@ -19,8 +19,6 @@ from common.models.workflow import SlaTimer, Task
 from workflow_api.business_hours import BusinessCalendar
 
 WARNING_AT = 0.75
-# Business-time arithmetic in floats: a warning due within a second counts as reached.
-ROUNDING_HOURS = 1 / 3600
 
 
 def calendar_of(definition: dict) -> BusinessCalendar:
@@ -56,20 +54,22 @@ def enter_step(task: Task, definition: dict, now: datetime, fresh: bool = False)
     task.step_started_at = now
     task.step_budget_hours = budget
     task.step_spent_hours = 0.0
+    task.step_warned = task.step_breached = False
     task.paused_at = None
     _schedule(task, definition, now)
 
 
 def _schedule(task: Task, definition: dict, now: datetime) -> None:
+    """Timers for the alerts this visit of the step has not had yet. One whose moment
+    passed unsent (a hold came before the sweep) is due at once rather than lost."""
     calendar = calendar_of(definition)
     left = max(task.step_budget_hours - task.step_spent_hours, 0.0)
     task.step_due_at = calendar.add(now, left)
-    # Spent time counts this visit of the step only (entering resets it), so a warning
-    # already due in this visit, and therefore sent, is not scheduled again, while a
-    # later visit of the same step gets its own.
-    warning_left = task.step_budget_hours * WARNING_AT - task.step_spent_hours
-    timers = [("breach", task.step_due_at)]
-    if warning_left > ROUNDING_HOURS:
+    timers = []
+    if not task.step_breached:
+        timers.append(("breach", task.step_due_at))
+    if not task.step_warned:
+        warning_left = max(task.step_budget_hours * WARNING_AT - task.step_spent_hours, 0.0)
         timers.append(("warning", calendar.add(now, warning_left)))
     for kind, due in timers:
         db.session.add(SlaTimer(task_id=task.id, kind=kind, step_key=task.step_key, due_at=due))
@@ -98,8 +98,8 @@ def pause(task: Task, definition: dict, now: datetime) -> None:
 
 
 def resume(task: Task, definition: dict, now: datetime) -> None:
-    """Restart the clocks from where the hold stopped them. The warning comes back only if
-    this visit of the step has not reached it yet (see ``_schedule``)."""
+    """Restart the clocks from where the hold stopped them (``_schedule`` brings back only
+    the alerts this visit of the step has not had)."""
     if task.paused_at is None:
         return
     calendar = calendar_of(definition)
@@ -128,6 +128,8 @@ def explain(task: Task) -> dict:
         "step_due_at": task.step_due_at,
         "paused_at": task.paused_at,
         "breached": task.breached,
+        "step_warning_sent": task.step_warned,
+        "step_breach_sent": task.step_breached,
         "calendar": definition.get("calendar"),
         "warning_at_fraction": WARNING_AT,
     }

@@ -177,6 +177,10 @@ class Task(db.Model):
     paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_remaining_hours: Mapped[float | None] = mapped_column(Float)
     breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # Whether this visit of the current step has had its warning / breach sent (entering
+    # a step clears both): a hold and a resume neither repeat nor lose them.
+    step_warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    step_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     escalations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     transfers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

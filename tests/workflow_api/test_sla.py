@@ -193,3 +193,30 @@ def test_a_warning_goes_out_once_per_visit_of_a_step(app, seeded, make_workflow)
         _due_now(task.id, "warning")
         assert jobs.fire_due_timers() == 1
         assert len(_outbox("tasks.sla_warning")) == 2
+
+
+def test_a_warning_that_came_due_just_before_a_hold_is_sent_after_it(app, seeded, make_workflow):
+    make_workflow(definition={**two_step(), "calendar": ALWAYS_OPEN})
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1, priority="low"))
+        # 80 % of the step's time has gone by, but no sweep ran before the hold.
+        task.step_started_at -= timedelta(hours=task.step_budget_hours * 0.8)
+        _hold_and_resume(task.id)
+        assert jobs.fire_due_timers() == 1  # due at once: not lost to the hold
+        assert len(_outbox("tasks.sla_warning")) == 1
+        assert jobs.fire_due_timers() == 0
+        assert db.session.get(Task, task.id).step_warned is True
+
+
+def test_a_breach_is_not_sent_again_after_a_hold(app, seeded, make_workflow):
+    make_workflow(definition={**two_step(), "calendar": ALWAYS_OPEN})
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1, priority="low"))
+        task.step_started_at -= timedelta(hours=task.step_budget_hours * 1.2)
+        _due_now(task.id)
+        assert jobs.fire_due_timers() == 2  # the warning, then the breach
+        _hold_and_resume(task.id)
+        assert _pending(task.id, "breach") == [] and _pending(task.id, "warning") == []
+        _due_now(task.id)
+        assert jobs.fire_due_timers() == 0
+        assert len(_outbox("tasks.sla_breached")) == 1
