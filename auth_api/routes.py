@@ -23,7 +23,7 @@ from auth_api.schemas import (
 )
 from common.db import db
 from common.problems import DomainError
-from common.security import caller, keyset, require_auth
+from common.security import caller, ends_session, keyset, require_auth
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Identity and tokens")
 require_auth(blp, public=("login", "refresh", "jwks", "web_login", "web_refresh", "web_logout"))
@@ -73,6 +73,7 @@ def refresh(body):
 @blp.route("/logout", methods=["POST"])
 @blp.response(204)
 @blp.doc(security=BEARER)
+@ends_session
 def logout():
     """End this session: its access and refresh tokens stop working everywhere."""
     principal = caller()
@@ -83,6 +84,7 @@ def logout():
 @blp.route("/logout-all", methods=["POST"])
 @blp.response(204)
 @blp.doc(security=BEARER)
+@ends_session
 def logout_all():
     """End every session of the caller, on every device."""
     sessions.revoke_all(accounts.get_active_user(caller().id), "logout_all")
@@ -121,6 +123,7 @@ def web_refresh():
 
 @blp.route("/web/logout", methods=["POST"])
 @blp.response(204)
+@ends_session
 def web_logout():
     verify_jwt_in_request(locations=["cookies"])
     claims = get_jwt()

@@ -17,6 +17,7 @@ from flask import current_app, request
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from jwt import InvalidTokenError
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from common.db import db, utcnow
 from common.models.auth import Session, User
@@ -139,16 +140,25 @@ def revoke_session_id(session_id: str | None, user_id: int, reason: str) -> None
         revoke_session(session, reason)
 
 
+def _raise_epoch(user: User, column) -> int:
+    """Add one to the user's epoch in the database (two concurrent changes give two
+    steps, never one lost), and return the new value."""
+    epoch = db.session.execute(
+        update(User).where(User.id == user.id).values({column: column + 1}).returning(column)
+    ).scalar_one()
+    set_committed_value(user, column.key, epoch)
+    return epoch
+
+
 def retire_access_tokens(user: User) -> None:
     """The user's roles changed: their access tokens issued before now are refused, and
     the next refresh (the session is untouched) carries the new roles. Without this a
     demoted admin would keep their rights until the token expired."""
-    user.roles_epoch += 1
     payload = {
         "user_id": user.id,
         "session_id": None,
         "min_epoch": None,
-        "min_roles_epoch": user.roles_epoch,
+        "min_roles_epoch": _raise_epoch(user, User.roles_epoch),
         "expires_at": _access_expiry(),
     }
     record("auth", payload)
@@ -157,7 +167,7 @@ def retire_access_tokens(user: User) -> None:
 
 def revoke_all(user: User, reason: str) -> None:
     """End every session of ``user``: raise the epoch every token carries."""
-    user.session_epoch += 1
+    epoch = _raise_epoch(user, User.session_epoch)
     db.session.execute(
         update(Session)
         .where(Session.user_id == user.id, Session.revoked_at.is_(None))
@@ -166,7 +176,7 @@ def revoke_all(user: User, reason: str) -> None:
     payload = {
         "user_id": user.id,
         "session_id": None,
-        "min_epoch": user.session_epoch,
+        "min_epoch": epoch,
         "expires_at": _access_expiry(),
     }
     record("auth", payload)

@@ -66,7 +66,7 @@ def _bind() -> str | None:
     return services[0] if len(services) == 1 else None
 
 
-def _revoked(floors: _Floors, payload: dict) -> bool:
+def _revoked(floors: _Floors, payload: dict, check_roles: bool = True) -> bool:
     sid = payload.get("sid")
     if sid and session_key(str(sid)) in floors.sessions:
         return True
@@ -79,12 +79,14 @@ def _revoked(floors: _Floors, payload: dict) -> bool:
         return True
     # A change of roles retires access tokens only: the refresh token fetches new ones.
     floor = floors.roles.get(user_id)
-    if floor is None or payload.get("type") == "refresh":
+    if floor is None or not check_roles or payload.get("type") == "refresh":
         return False
     return int(payload.get("rev") or 0) < floor
 
 
-def is_revoked(payload: dict) -> bool:
+def is_revoked(payload: dict, check_roles: bool = True) -> bool:
+    """``check_roles=False``: a token retired only because its roles changed still counts
+    (ending a session must stay possible with it)."""
     bind = _bind()
     model = REVOCATION_MODELS.get(bind) if bind else None
     if model is None:
@@ -101,11 +103,11 @@ def is_revoked(payload: dict) -> bool:
         rows = db.session.execute(
             select(model.subject, model.min_epoch).where(model.subject.in_(keys))
         ).all()
-        return _revoked(_split(rows), payload)
+        return _revoked(_split(rows), payload, check_roles)
     snapshot = _snapshots.get(bind)
     if snapshot is None or time.monotonic() - snapshot.loaded > ttl:
         snapshot = _load(bind, model)
-    return _revoked(snapshot.floors, payload)
+    return _revoked(snapshot.floors, payload, check_roles)
 
 
 def _split(rows) -> _Floors:

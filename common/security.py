@@ -189,7 +189,15 @@ def _rotated_keys() -> KeySet:
 def _is_revoked(_header: dict, payload: dict) -> bool:
     from common.revocation import is_revoked
 
-    return is_revoked(payload)
+    view = current_app.view_functions.get(request.endpoint) if request else None
+    return is_revoked(payload, check_roles=not getattr(view, "tts_ends_session", False))
+
+
+def ends_session(view):
+    """Mark a view that ends the caller's session (logout): it accepts an access token
+    retired only by a change of the caller's roles, or they could not log out with it."""
+    view.tts_ends_session = True
+    return view
 
 
 def client_ip() -> str:

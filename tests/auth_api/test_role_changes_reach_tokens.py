@@ -81,3 +81,40 @@ def test_a_new_role_reaches_the_next_refresh(app, client, seeded):
 def user_id_of(app, email: str) -> int:
     with app.app_context():
         return user_id(email)
+
+
+def _revoke_agent_role(app, client, admin):
+    response = client.raw.patch(
+        f"/api/auth/assignments/{_agent_grant(app)}",
+        json={"is_active": False},
+        headers=bearer(admin),
+    )
+    assert response.status_code == 200
+
+
+def test_a_token_retired_by_a_role_change_can_still_log_out(app, client, seeded):
+    admin = mint(app, "admin@example.com")["access_token"]
+    agent = mint(app, "agent@example.com")
+    _revoke_agent_role(app, client, admin)
+    assert client.raw.get("/api/auth/me", headers=bearer(agent["access_token"])).status_code == 401
+    out = client.raw.post("/api/auth/logout", headers=bearer(agent["access_token"]))
+    assert out.status_code == 204
+    # The session really ended: its refresh token is refused.
+    response = client.raw.post("/api/auth/refresh", json={"refresh_token": agent["refresh_token"]})
+    assert response.status_code == 401
+
+
+def test_renaming_a_role_retires_its_holders_tokens(app, client, seeded):
+    admin = mint(app, "admin@example.com")["access_token"]
+    agent = mint(app, "agent@example.com")
+    with app.app_context():
+        role_id = db.session.scalar(
+            select(Role.id).join(System).where(System.slug == "tts", Role.name == "Agent")
+        )
+    renamed = client.raw.patch(
+        f"/api/auth/roles/{role_id}", json={"name": "Support Agent"}, headers=bearer(admin)
+    )
+    assert renamed.status_code == 200
+    assert client.raw.get("/api/auth/me", headers=bearer(agent["access_token"])).status_code == 401
+    fresh = _refresh(client, agent["refresh_token"])
+    assert fresh["user"]["roles"]["tts"] == ["Support Agent"]

@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import jwt as pyjwt
 import pytest
 
+from common.db import db
+from common.models.auth import User
 from tests.auth_api.helpers import bearer, mint
 from tests.conftest import deliver
 
@@ -12,6 +14,7 @@ SERVICES = ["/api/auth/me", "/api/tickets", "/api/workflow/tasks", "/api/notific
 
 
 def _claims(**changes):
+    """Valid claims for user 1 (an attack changes one thing), its roles epoch current."""
     now = datetime.now(UTC)
     claims = {
         "sub": "1",
@@ -25,6 +28,7 @@ def _claims(**changes):
         "email": "x@example.com",
         "name": "X",
         "roles": {"tts": ["Admin"], "hdts": ["Admin"]},
+        "rev": db.session.get(User, 1).roles_epoch,
     }
     claims.update(changes)
     return claims
@@ -94,6 +98,8 @@ def test_every_service_rejects_the_attack(app, client, seeded, attack):
     for path in SERVICES:
         response = client.raw.get(path, headers=bearer(token))
         assert response.status_code == 401, (attack, path, response.get_json())
+        # Refused for the attack itself, not because user 1's roles changed at seeding.
+        assert response.get_json()["detail"] != "Token has been revoked", (attack, path)
         assert response.mimetype == "application/problem+json"
         assert response.get_json()["status"] == 401
 
