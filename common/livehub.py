@@ -53,7 +53,8 @@ class Subscriber:
         """Close the socket (policy violation); its handler then unsubscribes it."""
         with self.lock:
             try:
-                self.ws.close(reason=1008, message="Your session ended")
+                # Logged out, deactivated, or roles changed: a refreshed token may reconnect.
+                self.ws.close(reason=1008, message="Token no longer valid")
             except Exception:
                 log.info("socket already closed", extra={"user_id": self.user_id})
 
@@ -155,13 +156,19 @@ class LiveHub:
         their handler's next re-check: a revoked token receives nothing more (within the
         revocation event's delivery and the revocation cache's few seconds)."""
         now = time.time()
-        with self.app.app_context():
-            service = service_var.set(self.bind)
-            try:
-                ended = {s for s in subscribers if s.session_ended(now)}
-            finally:
-                service_var.reset(service)
-                db.session.remove()
+        try:
+            with self.app.app_context():
+                service = service_var.set(self.bind)
+                try:
+                    ended = {s for s in subscribers if s.session_ended(now)}
+                finally:
+                    service_var.reset(service)
+                    db.session.remove()
+        except Exception:
+            # The revocation copy could not be read (a database blip): deliver on the
+            # expiry check alone, as each socket's own re-check does, and keep listening.
+            log.exception("live hub could not check revocations")
+            ended = {s for s in subscribers if now >= s.expires_at}
         for subscriber in ended:
             subscriber.close_ended()
         return [s for s in subscribers if s not in ended]

@@ -44,6 +44,9 @@ def emit(name: str, payload: dict) -> uuid.UUID | None:
 
     An event nobody subscribes to is validated and dropped: there is nothing to deliver.
     """
+    if db.session().in_nested_transaction():
+        # A savepoint could roll back the row while the event stayed queued for the relay.
+        raise RuntimeError("events are emitted in a service's transaction, not a savepoint")
     kind = event_type(name)
     errors = kind.schema().validate(payload)
     if errors:
@@ -206,15 +209,16 @@ class Relay:
             self._unmarked.setdefault(bind, []).extend(ids)
 
     def _mark_published(self) -> None:
-        unmarked, self._unmarked = self._unmarked, {}
         self._marked_at = time.monotonic()
-        for bind, ids in unmarked.items():
+        for bind, ids in self._unmarked.items():
             for start in range(0, len(ids), BATCH):
                 try:
                     _mark(bind, ids[start : start + BATCH], published=True)
                 except Exception:
                     # Sent but not marked: the sweeper sends them again, consumers dedupe.
                     log.exception("outbox relay could not mark events", extra={"bind": bind})
+        # Emptied only now: join() waits until the marks are written, not just taken.
+        self._unmarked = {}
 
     def _ensure_thread(self) -> None:
         # Started lazily: gunicorn forks after the app is made, and threads do not survive.
@@ -271,6 +275,8 @@ def init_relay(app: Flask, mode: str) -> Relay:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: its events wait for the real commit
     pending = session.info.pop(PENDING_KEY, None)
     if not pending:
         return
@@ -282,4 +288,6 @@ def _after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: none of its own (see emit), the outer ones stand
     session.info.pop(PENDING_KEY, None)

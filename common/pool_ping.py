@@ -28,8 +28,7 @@ def _note_connect(dbapi_connection, record) -> None:
 
 @event.listens_for(Pool, "checkin")
 def _note_return(dbapi_connection, record) -> None:
-    if record is not None:  # None: the connection was invalidated and is gone
-        record.info[_RETURNED_AT] = time.monotonic()
+    record.info[_RETURNED_AT] = time.monotonic()
 
 
 @event.listens_for(Pool, "checkout")

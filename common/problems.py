@@ -76,6 +76,7 @@ class ProblemApi(Api):
     """smorest's Api, answering every error as a problem document."""
 
     def handle_http_exception(self, error: HTTPException):
+        _end_transaction()
         extra = {}
         data = getattr(error, "data", None) or {}
         messages = data.get("messages")
@@ -106,7 +107,10 @@ class ProblemApi(Api):
 def _end_transaction() -> None:
     """A failed request's work is never committed: end its transaction now, so nothing
     later in the same session (and no after-commit hook) can pick it up."""
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except Exception:  # a dead connection: the answer still goes out; teardown cleans up
+        log.exception("rolling back a failed request failed")
 
 
 def _handle_domain_error(error: DomainError):

@@ -38,6 +38,7 @@ KEYSET = "tts_keyset"
 # An unknown kid re-reads the key files at most this often (a flood of forged kids
 # must not turn into a flood of file reads).
 KEY_RELOAD_SECONDS = 10.0
+KEY_RETRY_SECONDS = 1.0  # after reading a rotation halfway through
 _reload_lock = threading.Lock()
 
 
@@ -121,9 +122,12 @@ def _reload_keys() -> KeySet:
             except (OSError, ValueError):
                 log.exception("re-reading the JWT key files failed")
             else:
-                # auth (which holds the private key) never takes a half-rotated pair.
+                # auth (which holds the private key) never takes a half-rotated pair; it
+                # looks again in a second rather than after the full interval.
                 if keys.private_key is None or keys.pair_matches():
                     state["keys"] = keys
+                else:
+                    state["loaded"] = time.monotonic() - KEY_RELOAD_SECONDS + KEY_RETRY_SECONDS
     return state["keys"]
 
 
@@ -177,11 +181,13 @@ def _rotated_keys() -> KeySet:
         except (OSError, ValueError):
             log.exception("re-reading the JWT key files failed; signing with the old key")
             return state["keys"]
-        # Caught between the two files of a rotation: keep the old pair, look again soon.
         if keys.pair_matches():
             state.update(keys=keys, stamp=stamp, loaded=time.monotonic())
         else:
-            state["checked"] = 0.0
+            # Caught between the two writes of a rotation (or the private key was replaced
+            # alone): keep signing with the old pair and look again in a second.
+            log.warning("JWT key files do not form a pair yet; signing with the old key")
+            state["checked"] = time.monotonic() - KEY_RELOAD_SECONDS + KEY_RETRY_SECONDS
     return state["keys"]
 
 

@@ -148,6 +148,8 @@ def _remove_on_rollback(path: Path) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _files_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the files wait for the real commit
     session.info.pop(UNCOMMITTED_FILES, None)
 
 

@@ -81,6 +81,7 @@ def test_auth_signs_with_the_rotated_key_without_a_restart(
         paths = key_paths(config.replace(var_dir=tmp_path))
         before = _use_keys(app, paths)
         monkeypatch.setattr(security, "KEY_RELOAD_SECONDS", 0.0)
+        monkeypatch.setattr(security, "KEY_RETRY_SECONDS", 0.0)
 
         # Caught halfway through a rotation (a new private key beside the old public one):
         # auth keeps signing with the old, matching pair.

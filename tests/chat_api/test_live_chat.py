@@ -221,7 +221,7 @@ def test_a_logged_out_session_is_cut_off_before_the_next_message(app, live, toke
         opcode, data = leaving.recv_data(control_frame=True)
         assert opcode == websocket.ABNF.OPCODE_CLOSE
         assert int.from_bytes(data[:2], "big") == 1008
-        assert data[2:] == b"Your session ended"
+        assert data[2:] == b"Token no longer valid"
         # The requester's other session still gets it.
         assert _next(staying)["message"]["body"] == "Are you still there?"
     finally:

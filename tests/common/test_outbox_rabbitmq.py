@@ -128,13 +128,16 @@ def test_the_background_relay_publishes_each_commit_and_marks_them_in_batches(ap
         real_mark(bind, ids, published)
 
     monkeypatch.setattr(outbox, "_mark", counting_mark)
+    # Long enough that five quick commits land inside one marking window, even on a busy
+    # machine; join() below still returns once the batch is marked.
+    monkeypatch.setattr(outbox, "MARK_EVERY", 2.0)
     ids = []
     try:
         with app.app_context():  # real commits: the relay works in its own thread
             for n in range(5):
                 ids.append(outbox.emit("test.ping", {"n": n}))
                 db.session.commit()
-            relay.join()
+            relay.join(timeout=10)
             published = db.session.scalars(
                 select(TicketsOutbox.published_at).where(TicketsOutbox.id.in_(ids))
             ).all()
@@ -149,3 +152,19 @@ def test_the_background_relay_publishes_each_commit_and_marks_them_in_batches(ap
         with app.app_context():
             db.session.execute(TicketsOutbox.__table__.delete().where(TicketsOutbox.id.in_(ids)))
             db.session.commit()
+
+
+def test_a_savepoint_neither_publishes_early_nor_drops_events(app, tx, rabbit_queue):
+    queue, channel, _broker, _ = rabbit_queue
+    with app.app_context():
+        event_id = outbox.emit("test.ping", {"n": 3})
+        with db.session.begin_nested():  # released: nothing may go out yet
+            db.session.get(TicketsOutbox, event_id)
+        assert _take(channel, queue) is None
+        nested = db.session.begin_nested()
+        with pytest.raises(RuntimeError):
+            outbox.emit("test.ping", {"n": 4})  # its row could roll back under the relay
+        nested.rollback()  # the outer transaction's event stands
+        db.session.commit()
+    assert _take(channel, queue)["args"][0]["id"] == str(event_id)
+    assert _take(channel, queue) is None
