@@ -4,8 +4,7 @@ auth_api signs RS256 tokens with its private key; every service verifies them wi
 public keys through flask-jwt-extended, which rejects refresh tokens where an access
 token is required, wrong issuer or audience, expired tokens and any algorithm but RS256
 (so neither ``alg: none`` nor an HS256 token "signed" with the public key passes). The
-key is chosen by the token's ``kid`` among the current and the previous key; an unknown
-kid makes the process re-read the key files once (a rotation happened). Revoked tokens
+key is chosen by the token's ``kid`` (``common.token_keys``). Revoked tokens
 (logout, deactivation) are rejected through ``common.revocation``. Every failure is
 answered as an RFC 7807 problem.
 """
@@ -16,8 +15,6 @@ import base64
 import hashlib
 import ipaddress
 import logging
-import threading
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,21 +22,15 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask, current_app, g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
-from jwt import InvalidTokenError
 
+from common import token_keys
 from common.config import Config
-from common.keys import KeySet, files_stamp, key_paths, load_keyset
 from common.problems import Unauthorized, problem
 from common.verified_tokens import CachingJWTManager
 
 jwt = CachingJWTManager()
+token_keys.register(jwt)
 log = logging.getLogger(__name__)
-KEYSET = "tts_keyset"
-# An unknown kid re-reads the key files at most this often (a flood of forged kids
-# must not turn into a flood of file reads).
-KEY_RELOAD_SECONDS = 10.0
-KEY_RETRY_SECONDS = 1.0  # after reading a rotation halfway through
-_reload_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -71,20 +62,12 @@ class Principal:
 
 
 def configure_jwt(app: Flask, config: Config) -> None:
-    paths = key_paths(config)
-    keyset = load_keyset(paths)
-    app.extensions[KEYSET] = {
-        "keys": keyset,
-        "paths": paths,
-        "loaded": time.monotonic(),
-        "checked": time.monotonic(),
-        "stamp": files_stamp(paths),
-    }
+    keys = token_keys.install(app, config)
     app.config.update(
         JWT_ALGORITHM="RS256",
         JWT_DECODE_ALGORITHMS=["RS256"],
-        JWT_PUBLIC_KEY=keyset.public_pems[keyset.current_kid],
-        JWT_PRIVATE_KEY=keyset.private_pem,
+        JWT_PUBLIC_KEY=keys.public_pems[keys.current_kid],
+        JWT_PRIVATE_KEY=keys.private_pem,
         JWT_ENCODE_ISSUER=config.jwt_issuer,
         JWT_DECODE_ISSUER=config.jwt_issuer,
         JWT_ENCODE_AUDIENCE=config.jwt_audience,
@@ -103,92 +86,9 @@ def configure_jwt(app: Flask, config: Config) -> None:
         JWT_ACCESS_CSRF_COOKIE_PATH="/",
         JWT_REFRESH_CSRF_COOKIE_PATH="/",
         JWT_ERROR_MESSAGE_KEY="detail",
-        TTS_JWK=keyset.jwks[0],
+        TTS_JWK=keys.jwks[0],
     )
     jwt.init_app(app)
-
-
-def keyset() -> KeySet:
-    return current_app.extensions[KEYSET]["keys"]
-
-
-def _reload_keys() -> KeySet:
-    state = current_app.extensions[KEYSET]
-    with _reload_lock:
-        if time.monotonic() - state["loaded"] >= KEY_RELOAD_SECONDS:
-            state["loaded"] = time.monotonic()
-            try:
-                keys = load_keyset(state["paths"])
-            except (OSError, ValueError):
-                log.exception("re-reading the JWT key files failed")
-            else:
-                # auth (which holds the private key) never takes a half-rotated pair; it
-                # looks again in a second rather than after the full interval.
-                if keys.private_key is None or keys.pair_matches():
-                    state["keys"] = keys
-                else:
-                    state["loaded"] = time.monotonic() - KEY_RELOAD_SECONDS + KEY_RETRY_SECONDS
-    return state["keys"]
-
-
-@jwt.decode_key_loader
-def _verification_key(header: dict, _payload: dict) -> bytes:
-    kid = header.get("kid")
-    if not isinstance(kid, str):
-        raise InvalidTokenError("token has no key id")
-    keys = keyset()
-    if kid not in keys.public_keys:
-        keys = _reload_keys()
-    if kid not in keys.public_keys:
-        raise InvalidTokenError("unknown key id")
-    return keys.public_keys[kid]
-
-
-# flask-jwt-extended asks for a token's headers (the kid), then for its signing key: the
-# pair chosen for the first call is handed to the second, so both come from one key set
-# even if a rotation is picked up in between.
-_signing = threading.local()
-
-
-@jwt.additional_headers_loader
-def _signing_headers(_identity) -> dict:
-    _signing.keys = _rotated_keys()
-    return {"kid": _signing.keys.current_kid}
-
-
-@jwt.encode_key_loader
-def _signing_key(_identity):
-    keys = getattr(_signing, "keys", None) or _rotated_keys()
-    _signing.keys = None
-    return keys.private_key
-
-
-def _rotated_keys() -> KeySet:
-    """The pair auth signs with: re-read once ``tts keys rotate`` replaced the files (looked
-    at every KEY_RELOAD_SECONDS at most), so auth needs no restart after a rotation."""
-    state = current_app.extensions[KEYSET]
-    if time.monotonic() - state.get("checked", 0.0) < KEY_RELOAD_SECONDS:
-        return state["keys"]
-    with _reload_lock:
-        if time.monotonic() - state.get("checked", 0.0) < KEY_RELOAD_SECONDS:
-            return state["keys"]
-        state["checked"] = time.monotonic()
-        stamp = files_stamp(state["paths"])
-        if stamp == state.get("stamp"):
-            return state["keys"]
-        try:
-            keys = load_keyset(state["paths"])
-        except (OSError, ValueError):
-            log.exception("re-reading the JWT key files failed; signing with the old key")
-            return state["keys"]
-        if keys.pair_matches():
-            state.update(keys=keys, stamp=stamp, loaded=time.monotonic())
-        else:
-            # Caught between the two writes of a rotation (or the private key was replaced
-            # alone): keep signing with the old pair and look again in a second.
-            log.warning("JWT key files do not form a pair yet; signing with the old key")
-            state["checked"] = time.monotonic() - KEY_RELOAD_SECONDS + KEY_RETRY_SECONDS
-    return state["keys"]
 
 
 @jwt.token_in_blocklist_loader

@@ -18,6 +18,8 @@ import time
 from flask import current_app
 from flask_jwt_extended import JWTManager
 
+from common.token_keys import keyset
+
 # Tokens live 15 minutes; this holds the active ones of a few thousand clients at once.
 CACHE_SIZE = 4096
 
@@ -51,8 +53,6 @@ def _verified(manager, encoded_token, csrf_value, kids, issuer, audience) -> dic
 
 
 def accepted_kids() -> tuple[str, ...]:
-    from common.security import keyset
-
     return tuple(keyset().public_pems)
 
 

@@ -4,7 +4,7 @@ import jwt as pyjwt
 from click.testing import CliRunner
 
 from common.keys import key_paths, load_keyset
-from common.security import KEYSET
+from common.token_keys import KEYSET
 from tests.auth_api.helpers import bearer, mint
 
 SERVICES = ["/api/auth/me", "/api/tickets", "/api/workflow/tasks", "/api/notifications"]
@@ -72,7 +72,7 @@ def test_rotation_keeps_old_tokens_valid(app, client, seeded, config, tmp_path, 
 def test_auth_signs_with_the_rotated_key_without_a_restart(
     app, client, seeded, config, tmp_path, monkeypatch
 ):
-    from common import security
+    from common import token_keys
     from common.keys import generate_keypair
 
     saved = (dict(app.extensions[KEYSET]), app.config["JWT_PRIVATE_KEY"])
@@ -80,8 +80,8 @@ def test_auth_signs_with_the_rotated_key_without_a_restart(
         monkeypatch.setenv("TTS_VAR_DIR", str(tmp_path))
         paths = key_paths(config.replace(var_dir=tmp_path))
         before = _use_keys(app, paths)
-        monkeypatch.setattr(security, "KEY_RELOAD_SECONDS", 0.0)
-        monkeypatch.setattr(security, "KEY_RETRY_SECONDS", 0.0)
+        monkeypatch.setattr(token_keys, "KEY_RELOAD_SECONDS", 0.0)
+        monkeypatch.setattr(token_keys, "KEY_RETRY_SECONDS", 0.0)
 
         # Caught halfway through a rotation (a new private key beside the old public one):
         # auth keeps signing with the old, matching pair.

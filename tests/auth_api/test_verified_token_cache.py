@@ -7,7 +7,7 @@ from flask_jwt_extended import JWTManager
 
 from common import verified_tokens
 from common.keys import load_keyset
-from common.security import KEYSET
+from common.token_keys import KEYSET
 from tests.auth_api.helpers import bearer, mint
 from tests.auth_api.test_token_attacks import _claims, _signed
 
