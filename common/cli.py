@@ -104,6 +104,12 @@ def worker(services, processes, threads):
     )
     os.environ["TTS_WORKER_SERVICES"] = ",".join(s.name for s in specs)
     config = Config.from_env()
+    # A worker thread may hold two connections at once (its actor's, and the email log's
+    # own transaction); the relay and live-hub threads one each. A pool of threads + 1
+    # (and as many in overflow) can then never run dry with every thread waiting.
+    wanted = threads + 1
+    if config.database_pool_size < wanted:
+        os.environ["TTS_DATABASE_POOL_SIZE"] = str(wanted)
     if config.worker_metrics_port:
         from common.metrics import worker_metrics_env
 

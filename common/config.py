@@ -51,7 +51,7 @@ class Config:
     database_password: str = ""
     database_prefix: str = "tts_"
     database_urls: dict[str, str] = field(default_factory=dict)
-    database_pool_size: int = 10
+    database_pool_size: int = 5
 
     # "amqp://..." for RabbitMQ, "stub" for the in-process broker (dev and unit tests).
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -130,7 +130,7 @@ class Config:
             "database_password": get("DATABASE_PASSWORD", ""),
             "database_prefix": get("DATABASE_PREFIX", "tts_"),
             "database_urls": urls,
-            "database_pool_size": int(get("DATABASE_POOL_SIZE", "10")),
+            "database_pool_size": int(get("DATABASE_POOL_SIZE", "5")),
             "broker_url": get("BROKER_URL", cls.broker_url),
             "outbox_relay": get("OUTBOX_RELAY", "thread"),
             "jwt_issuer": get("JWT_ISSUER", "tts-auth"),

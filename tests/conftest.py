@@ -15,6 +15,9 @@ TEST_ENV = {
     "TTS_BROKER_URL": "stub",
     "TTS_DATABASE_PREFIX": os.environ.get("TTS_TEST_DATABASE_PREFIX", "tts_test_"),
     "TTS_OUTBOX_RELAY": "sync",
+    # Concurrency tests race 12 threads; with the sync relay each committing thread also
+    # holds a second connection while it marks its events published.
+    "TTS_DATABASE_POOL_SIZE": "13",
     "TTS_LOG_JSON": "0",
     "TTS_LOG_LEVEL": "WARNING",
     "TTS_DEMO_PASSWORD": "demo-password-1",

@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 
 from common.db import db
 from common.models.workflow import BIND, RoleHolder, Task, Workflow, WorkflowVersion
@@ -133,19 +133,38 @@ ADVANCE = text(
 
 
 def _advance(workflow_id: int, key: str, candidate_ids: list[int]) -> int:
-    """Take the next slot in its own short transaction (autocommit).
+    """Take the next slot in its own short, autocommitted statement.
 
-    If the assignment then fails, that holder's turn is skipped once: fairness bends a
-    little on failures, but no slot is ever handed out twice and workers do not queue
-    behind each other's transactions.
+    The pointer's row is locked for that statement only, not for the rest of the
+    assignment's transaction: under load, workers at one busy step would otherwise queue
+    behind each other's commits. If the assignment then fails, that holder's turn is
+    skipped once: fairness bends a little on failures, but no slot is given twice.
     """
     params = {"workflow_id": workflow_id, "key": key, "ids": sorted(candidate_ids)}
     bind = db.engines[BIND]
-    if isinstance(bind, Engine):
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            return connection.execute(ADVANCE, params).scalar()
-    # A test's connection, already inside the test's transaction.
-    return bind.execute(ADVANCE, params).scalar()
+    if not isinstance(bind, Engine):  # a test's connection, inside the test's transaction
+        return bind.execute(ADVANCE, params).scalar()
+    with _pointer_engine(bind).connect() as connection:
+        return connection.execute(ADVANCE, params).scalar()
+
+
+# The pointer statement runs on a pool of its own. A thread asks for it while holding its
+# transaction's connection; from the same pool, enough threads doing that at once could
+# each hold one connection and wait for a second that never frees. Here the connections
+# waited for are held for one statement and never wait on anything: no cycle can form.
+_pointer_engines: dict[str, Engine] = {}
+_pointer_lock = threading.Lock()
+
+
+def _pointer_engine(bind: Engine) -> Engine:
+    key = bind.url.render_as_string(hide_password=False)
+    with _pointer_lock:
+        engine = _pointer_engines.get(key)
+        if engine is None:
+            engine = _pointer_engines[key] = create_engine(
+                bind.url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=2
+            )
+        return engine
 
 
 def _open_load(user_ids: list[int]) -> dict[int, int]:

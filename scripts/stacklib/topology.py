@@ -193,7 +193,10 @@ def worker_processes(settings: Settings) -> list[Process]:
         service = name.removeprefix("worker-")
         for replica in range(1, settings.replicas(name) + 1):
             metrics_port += 1
-            argv = (str(BIN / "tts"), "worker", service, "--processes", "2", "--threads", "8")
+            # One process of eight threads per queue, as in compose.prod.yml: the busy queues
+            # together keep a couple of cores busy (two processes each drained no faster)
+            # and hold half the connections.
+            argv = (str(BIN / "tts"), "worker", service, "--processes", "1", "--threads", "8")
             procs.append(
                 Process(
                     name=f"{name}-{replica}",
@@ -243,6 +246,11 @@ def process_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("TTS_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
     env.setdefault("TTS_DATABASE_HOST", "127.0.0.1")
+    # Some twenty processes share one PostgreSQL (max_connections 100 by default): three
+    # pooled connections each, and as many in overflow, is all a web process on a couple
+    # of cores keeps busy (workers take threads + 1, see `tts worker`). Ten each ran the
+    # server out of connections under a burst.
+    env.setdefault("TTS_DATABASE_POOL_SIZE", "3")
     env.setdefault("TTS_VAR_DIR", str(ROOT / "var"))
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # set per server
     tickets_port = settings.server_ports()["tickets"][0]
