@@ -139,17 +139,24 @@ def _wait_assigned(stack: Stack, ids: list[int], timeout: float) -> dict[int, tu
     return {tid: (opened[tid], tasks[tid]) for tid in tasks}
 
 
+def _processes():
+    """(pid, fields of /proc/<pid>/stat after the command name) of every live process."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            yield int(stat.parent.name), stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+
+
 def _cpu_ticks() -> dict[str, int]:
     """CPU ticks (user + system) so far of every process, grouped by what it is."""
     groups: dict[str, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for pid, fields in _processes():
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            raw = (stat.parent / "cmdline").read_bytes()
-            argv = raw.replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, IndexError):
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
             continue
-        group = _process_group(argv)
+        group = _process_group(raw.replace(b"\0", b" ").decode(errors="replace"))
         groups[group] = groups.get(group, 0) + int(fields[11]) + int(fields[12])
     return groups
 
@@ -220,15 +227,8 @@ def _workflow_worker_pids(run_dir: Path) -> list[int]:
     parents = {int(p.read_text().split()[0]) for p in run_dir.glob("worker-workflow-*.pid")}
     if not parents:
         raise SystemExit(f"no workflow worker pid files in {run_dir} (set --run-dir)")
-    pids = set(parents)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) in parents:
-            pids.add(int(stat.parent.name))
-    return sorted(pids)
+    children = {pid for pid, fields in _processes() if int(fields[1]) in parents}
+    return sorted(parents | children)
 
 
 def _signal_all(pids: list[int], sig: int) -> None:
