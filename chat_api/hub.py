@@ -5,14 +5,12 @@ Internal notes go only to subscribers who see them (staff working the ticket).
 
 from __future__ import annotations
 
-import time
-
 from flask import Flask
 
 from chat_api.service import CHANNEL, load_view
 from common.db import db
-from common.livehub import LiveHub, send_all
-from common.livehub import hub_for as _hub_for
+from common.live.hub import LiveHub, send_all
+from common.live.hub import hub_for as _hub_for
 
 
 def _dispatch(app: Flask, note: dict, subscribers) -> None:
@@ -23,11 +21,10 @@ def _dispatch(app: Flask, note: dict, subscribers) -> None:
             db.session.remove()
         if message is None:
             return
-    frame = {"type": "message", "message": message}
     send_all(
         subscribers,
-        frame,
-        time.time(),
+        {"type": "message", "message": message},
+        seq=message["id"],
         allowed=lambda s: not note["internal"] or s.sees_internal,
     )
 

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from common.db import db
-from common.livehub import MAX_INLINE_PAYLOAD, notify_in_transaction
+from common.live.hub import MAX_INLINE_PAYLOAD, notify_in_transaction
 from common.models.chat import Message
 from common.outbox import emit
 from common.problems import Forbidden
 from common.security import Principal
 
 CHANNEL = "tts_chat"
+# The first key of the per-ticket advisory lock taken while posting.
+TICKET_LOCK = 0x7453_4348
 
 
 def message_view(message: Message) -> dict:
@@ -34,6 +36,13 @@ def post_message(
 ) -> Message:
     if internal and not sees_internal:
         raise Forbidden("Only staff working this ticket may post internal notes")
+    # One writer per ticket at a time: its message ids then commit in order, so a socket
+    # that reconnects with ?after=<last id seen> can never miss an earlier message.
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(:namespace, :ticket_id)"),
+        {"namespace": TICKET_LOCK, "ticket_id": ticket_id},
+        bind_arguments={"mapper": Message},
+    )
     message = Message(
         ticket_id=ticket_id,
         author_id=principal.id,

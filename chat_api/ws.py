@@ -1,96 +1,111 @@
 """``WS /ws/chat/tickets/<id>``: the live conversation of one ticket.
 
 The token comes from ``Authorization: Bearer`` or ``?access_token=`` (browsers cannot set
-headers on a WebSocket). Access is checked before the upgrade. Frames are JSON objects:
-client → server ``{"type": "message", "body", "internal"?}`` and ``{"type": "ping"}``;
-server → client ``ready``, ``message``, ``pong`` and ``error``.
+headers on a WebSocket). Access is checked before the upgrade. ``?after=<message id>``
+(a reconnect) first replays the messages posted since, oldest first.
+
+Frames are JSON objects: client → server ``{"type": "message", "body", "internal"?}`` and
+``{"type": "ping"}``; server → client ``ready`` (``missed``: messages replayed; ``more``:
+there are more, page them with ``GET /api/chat/tickets/<id>/messages?after=``),
+``message``, ``pong`` and ``error``. Close codes: ``common/live/frames.py``.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import Flask
 from flask_jwt_extended import get_jwt
-from simple_websocket import ConnectionClosed
 
 from chat_api import access, service
 from chat_api.hub import hub_for
 from common.db import db
-from common.livehub import Subscriber
+from common.live.endpoint import (
+    BACKLOG_LIMIT,
+    Backlog,
+    Caller,
+    after_cursor,
+    guarded_websocket,
+    serve,
+)
+from common.live.frames import encode, error_frame
+from common.live.subscriber import Subscriber
 from common.problems import DomainError
-from common.security import Principal, authenticate
-from common.websocket import RECHECK_SECONDS, check_session, guarded_websocket
+from common.security import authenticate
 
 MAX_BODY = 10_000
 
 
 @dataclass
-class Caller:
-    """Who is on the socket, as checked at the upgrade and re-checked while it lives."""
+class ChatCaller(Caller):
+    ticket_id: int = 0
+    token: str = ""
+    sees_internal: bool = False
 
-    principal: Principal
-    token: str
-    claims: dict
-    sees_internal: bool
-
-    def still_allowed(self, ticket_id: int) -> None:
+    def recheck(self) -> None:
         """Raise if the token expired or was revoked, or the ticket is no longer visible."""
-        check_session(self.claims)
-        access.fetch_ticket(self.token, ticket_id)  # cached for a few seconds
+        super().recheck()
+        access.fetch_ticket(self.token, self.ticket_id)  # cached for a few seconds
 
 
-def _guard(ticket_id: int) -> Caller:
+def _guard(ticket_id: int) -> ChatCaller:
+    after = after_cursor()
     principal = authenticate(locations=["headers", "query_string"])
-    ticket = access.fetch_ticket(access.raw_token(), ticket_id)
-    return Caller(
-        principal, access.raw_token(), dict(get_jwt()), access.sees_internal(principal, ticket)
+    token = access.raw_token()
+    ticket = access.fetch_ticket(token, ticket_id)
+    return ChatCaller(
+        principal,
+        dict(get_jwt()),
+        after,
+        token=token,
+        sees_internal=access.sees_internal(principal, ticket),
+        ticket_id=ticket_id,
     )
 
 
-def _handle_frame(caller: Caller, subscriber: Subscriber, ticket_id: int, raw) -> None:
-    try:
-        frame = json.loads(raw)
-    except (TypeError, ValueError):
-        subscriber.send(
-            {"type": "error", "title": "Bad frame", "detail": "frames are JSON objects"}
-        )
-        return
-    kind = frame.get("type") if isinstance(frame, dict) else None
-    if kind == "ping":
-        subscriber.send({"type": "pong"})
-        return
-    if kind != "message":
-        subscriber.send({"type": "error", "title": "Bad frame", "detail": f"unknown type {kind!r}"})
+def _backlog(caller: ChatCaller) -> Backlog:
+    ready = {"type": "ready", "ticket_id": caller.ticket_id}
+    if caller.after is None:
+        return Backlog(ready, [])
+    missed = service.list_messages(
+        caller.ticket_id, caller.sees_internal, caller.after, BACKLOG_LIMIT + 1
+    )
+    more = len(missed) > BACKLOG_LIMIT
+    frames = [
+        encode({"type": "message", "message": service.message_view(m)}, m.id)
+        for m in missed[:BACKLOG_LIMIT]
+    ]
+    ready.update(missed=len(frames), more=more)
+    floor = max([caller.after, *(frame.seq for frame in frames)])
+    return Backlog(ready, frames, floor)
+
+
+def _post(caller: ChatCaller, subscriber: Subscriber, frame: dict) -> None:
+    if frame["type"] != "message":
+        subscriber.offer(error_frame("Bad frame", f"unknown type {frame['type']!r}"))
         return
     body = frame.get("body")
     if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
-        subscriber.send(
-            {
-                "type": "error",
-                "title": "Invalid message",
-                "detail": f"body: 1 to {MAX_BODY} characters",
-            }
-        )
+        subscriber.offer(error_frame("Invalid message", f"body: 1 to {MAX_BODY} characters"))
         return
     try:
-        caller.still_allowed(ticket_id)
+        caller.recheck()
         service.post_message(
-            caller.principal, ticket_id, body, bool(frame.get("internal")), caller.sees_internal
+            caller.principal,
+            caller.ticket_id,
+            body,
+            bool(frame.get("internal")),
+            caller.sees_internal,
         )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        subscriber.send({"type": "error", "title": error.title, "detail": error.detail})
-    finally:
-        db.session.remove()
+        subscriber.offer(error_frame(error.title, error.detail))
 
 
-def register(app, sock) -> None:
-    @guarded_websocket(app, sock, "/ws/chat/tickets/<id:ticket_id>", _guard, "chat_ws")
-    def conversation(ws, caller: Caller, ticket_id):
-        hub = hub_for(current_app._get_current_object())
+def register(app: Flask, sock) -> None:
+    @guarded_websocket(app, sock, "/ws/chat/tickets/<id:ticket_id>", _guard, "chat_ws", hub_for)
+    def conversation(ws, caller: ChatCaller, hub, ticket_id):
         subscriber = Subscriber(
             ws=ws,
             user_id=caller.principal.id,
@@ -98,19 +113,12 @@ def register(app, sock) -> None:
             sees_internal=caller.sees_internal,
             claims=caller.claims,
         )
-        hub.subscribe(ticket_id, subscriber)
-        try:
-            subscriber.send({"type": "ready", "ticket_id": ticket_id})
-            while True:
-                raw = ws.receive(timeout=RECHECK_SECONDS)
-                if raw is None:  # idle: is this caller still allowed here?
-                    caller.still_allowed(ticket_id)
-                    continue
-                _handle_frame(caller, subscriber, ticket_id, raw)
-        except DomainError as error:
-            subscriber.send({"type": "error", "title": error.title, "detail": error.detail})
-            ws.close(reason=1008, message=error.detail[:120])
-        except ConnectionClosed:
-            pass
-        finally:
-            hub.unsubscribe(ticket_id, subscriber)
+        serve(
+            ws,
+            hub,
+            ticket_id,
+            subscriber,
+            caller,
+            backlog=lambda: _backlog(caller),
+            on_frame=lambda frame: _post(caller, subscriber, frame),
+        )

@@ -56,6 +56,12 @@ def create_app(services: list[ServiceSpec], config: Config | None = None) -> Fla
         # Whole-request cap: one upload plus room for the multipart envelope.
         MAX_CONTENT_LENGTH=(config.max_upload_mb + 1) * 1024 * 1024,
         JSON_SORT_KEYS=False,
+        # flask-sock's server: pings detect a client that vanished without a close (no pong
+        # by the next ping closes it); no client frame is anywhere near 64 kB.
+        SOCK_SERVER_OPTIONS={
+            "ping_interval": config.live_ping_seconds or None,
+            "max_message_size": 64 * 1024,
+        },
     )
     for spec in services:
         importlib.import_module(spec.models)

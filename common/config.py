@@ -100,6 +100,11 @@ class Config:
     # Backups: where `tts backup` writes, and how many of them it keeps.
     backup_dir: Path | None = None
     backup_keep: int = 7
+    # Open WebSockets one person may hold per live service (chat, notifications), across
+    # every live process; one more is refused with 429.
+    live_sockets_per_user: int = 20
+    # Seconds between the server's pings; a client silent for two of them is closed.
+    live_ping_seconds: float = 25.0
     # A worker's Prometheus exposition port (Dramatiq's middleware); 0 leaves it off.
     worker_metrics_port: int = 0
 
@@ -144,6 +149,8 @@ class Config:
             "sweep_interval_seconds": float(get("SWEEP_INTERVAL_SECONDS", "5")),
             "backup_keep": int(get("BACKUP_KEEP", "7")),
             "worker_metrics_port": int(get("WORKER_METRICS_PORT", "0")),
+            "live_sockets_per_user": int(get("LIVE_SOCKETS_PER_USER", "20")),
+            "live_ping_seconds": float(get("LIVE_PING_SECONDS", "25")),
             "trusted_proxies": tuple(
                 p.strip() for p in get("TRUSTED_PROXIES", "127.0.0.1").split(",") if p.strip()
             ),

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.db import db, utcnow
-from common.livehub import MAX_INLINE_PAYLOAD, notify_in_transaction
+from common.live.hub import MAX_INLINE_PAYLOAD, notify_in_transaction
 from common.models.notify import Notification
 from common.problems import NotFound
 
 LIVE_CHANNEL = "tts_notifications"
+# The first key of the per-user advisory lock taken while adding notifications.
+NOTIFICATION_LOCK = 0x7453_4E4F
 
 
 def notification_view(notification: Notification) -> dict:
@@ -31,6 +33,9 @@ def notification_view(notification: Notification) -> dict:
 def notify(user_id: int, kind: str, subject: str, body: str, data: dict, source_event_id) -> None:
     """Add a notification once per causing event (redelivery adds nothing), and push it to
     the user's open sockets when the transaction commits."""
+    # One writer per user at a time: a user's notification ids then commit in order, so a
+    # socket that reconnects with ?after=<last id seen> can never miss an earlier one.
+    lock_rows_of(user_id)
     added = db.session.scalars(
         insert(Notification)
         .values(
@@ -49,6 +54,28 @@ def notify(user_id: int, kind: str, subject: str, body: str, data: dict, source_
         if len(json.dumps(view).encode()) > MAX_INLINE_PAYLOAD:
             view = {key: view[key] for key in ("id", "type", "subject", "created_at")}
         notify_in_transaction(Notification, LIVE_CHANNEL, {"key": user_id, "notification": view})
+
+
+def lock_rows_of(user_id: int) -> None:
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(:namespace, :user_id)"),
+        {"namespace": NOTIFICATION_LOCK, "user_id": user_id},
+        bind_arguments={"mapper": Notification},
+    )
+
+
+def unread_after(user_id: int, after: int, limit: int) -> list[Notification]:
+    """The user's unread notifications newer than ``after``, oldest first."""
+    return db.session.scalars(
+        select(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.id > after,
+            Notification.read_at.is_(None),
+        )
+        .order_by(Notification.id)
+        .limit(limit)
+    ).all()
 
 
 def task_assigned(payload: dict, event_id) -> None:

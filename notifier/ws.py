@@ -1,30 +1,37 @@
 """``WS /ws/notifications``: the caller's new notifications, pushed as they are committed.
 
 Authenticated like the chat socket (``Authorization: Bearer`` or ``?access_token=``).
-Frames: server → client ``ready`` (with the unread count), ``notification``, ``pong`` and
-``error``; client → server ``{"type": "ping"}``.
+``?after=<notification id>`` (a reconnect) first replays the unread notifications newer
+than that, oldest first. Frames: server → client ``ready`` (``unread_count``; with
+``after``, ``missed`` and ``more``), ``notification``, ``pong`` and ``error``; client →
+server ``{"type": "ping"}``. Close codes: ``common/live/frames.py``.
 """
 
 from __future__ import annotations
 
-import json
-import time
-
-from flask import Flask, current_app
+from flask import Flask
 from flask_jwt_extended import get_jwt
-from simple_websocket import ConnectionClosed
 
-from common.livehub import LiveHub, Subscriber, send_all
-from common.livehub import hub_for as _hub_for
-from common.problems import DomainError
+from common.live.endpoint import (
+    BACKLOG_LIMIT,
+    Backlog,
+    Caller,
+    after_cursor,
+    guarded_websocket,
+    serve,
+)
+from common.live.frames import encode, error_frame
+from common.live.hub import LiveHub, send_all
+from common.live.hub import hub_for as _hub_for
+from common.live.subscriber import Subscriber
 from common.security import authenticate
-from common.websocket import RECHECK_SECONDS, check_session, guarded_websocket
-from notifier.service import LIVE_CHANNEL, unread_count
+from notifier.service import LIVE_CHANNEL, notification_view, unread_after, unread_count
 
 
 def _dispatch(app: Flask, note: dict, subscribers) -> None:
+    notification = note["notification"]
     send_all(
-        subscribers, {"type": "notification", "notification": note["notification"]}, time.time()
+        subscribers, {"type": "notification", "notification": notification}, notification["id"]
     )
 
 
@@ -32,39 +39,45 @@ def hub_for(app: Flask) -> LiveHub:
     return _hub_for(app, "notify", lambda a: LiveHub(a, "notify", LIVE_CHANNEL, _dispatch))
 
 
-def _guard():
+def _guard() -> Caller:
+    after = after_cursor()
     principal = authenticate(locations=["headers", "query_string"])
-    return principal, dict(get_jwt())
+    return Caller(principal, dict(get_jwt()), after)
 
 
-def register(app, sock) -> None:
-    @guarded_websocket(app, sock, "/ws/notifications", _guard, "notify_ws")
-    def notifications(ws, context):
-        principal, claims = context
-        hub = hub_for(current_app._get_current_object())
+def _backlog(caller: Caller) -> Backlog:
+    user_id = caller.principal.id
+    ready = {"type": "ready", "unread_count": unread_count(user_id)}
+    if caller.after is None:
+        return Backlog(ready, [])
+    missed = unread_after(user_id, caller.after, BACKLOG_LIMIT + 1)
+    frames = [
+        encode({"type": "notification", "notification": notification_view(n)}, n.id)
+        for n in missed[:BACKLOG_LIMIT]
+    ]
+    ready.update(missed=len(frames), more=len(missed) > BACKLOG_LIMIT)
+    return Backlog(ready, frames, max([caller.after, *(frame.seq for frame in frames)]))
+
+
+def register(app: Flask, sock) -> None:
+    @guarded_websocket(app, sock, "/ws/notifications", _guard, "notify_ws", hub_for)
+    def notifications(ws, caller: Caller, hub):
         subscriber = Subscriber(
-            ws=ws, user_id=principal.id, expires_at=claims["exp"], claims=claims
+            ws=ws,
+            user_id=caller.principal.id,
+            expires_at=caller.claims["exp"],
+            claims=caller.claims,
         )
-        hub.subscribe(principal.id, subscriber)
-        try:
-            subscriber.send({"type": "ready", "unread_count": unread_count(principal.id)})
-            while True:
-                raw = ws.receive(timeout=RECHECK_SECONDS)
-                check_session(claims)
-                if raw is None:
-                    continue
-                try:
-                    kind = json.loads(raw).get("type")
-                except (ValueError, AttributeError):
-                    kind = None
-                if kind == "ping":
-                    subscriber.send({"type": "pong"})
-                else:
-                    subscriber.send({"type": "error", "title": "Bad frame", "detail": "send ping"})
-        except DomainError as error:
-            subscriber.send({"type": "error", "title": error.title, "detail": error.detail})
-            ws.close(reason=1008, message=error.detail[:120])
-        except ConnectionClosed:
-            pass
-        finally:
-            hub.unsubscribe(principal.id, subscriber)
+
+        def on_frame(frame: dict) -> None:
+            subscriber.offer(error_frame("Bad frame", 'send {"type": "ping"}'))
+
+        serve(
+            ws,
+            hub,
+            caller.principal.id,
+            subscriber,
+            caller,
+            backlog=lambda: _backlog(caller),
+            on_frame=on_frame,
+        )

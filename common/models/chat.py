@@ -8,7 +8,12 @@ from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import db
-from common.models.mixins import OutboxMixin, ProcessedEventMixin, RevocationMixin
+from common.models.mixins import (
+    LiveSocketMixin,
+    OutboxMixin,
+    ProcessedEventMixin,
+    RevocationMixin,
+)
 
 BIND = "chat"
 
@@ -37,4 +42,8 @@ class ChatProcessedEvent(ProcessedEventMixin, db.Model):
 
 
 class ChatRevocation(RevocationMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class ChatLiveSocket(LiveSocketMixin, db.Model):
     __bind_key__ = BIND

@@ -88,3 +88,26 @@ class RevocationMixin:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         REVOCATION_MODELS[cls.__bind_key__] = cls
+
+
+LIVE_SOCKET_MODELS: dict[str, type] = {}
+
+
+class LiveSocketMixin:
+    """One open WebSocket of a service with live routes, counted for the per-user cap.
+
+    ``process`` is the ``application_name`` of the owning process's LISTEN connection: a
+    row whose process PostgreSQL no longer lists belongs to a process that died and no
+    longer counts (common/live/registry.py), so a crash never locks anyone out.
+    """
+
+    __tablename__ = "live_sockets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(index=True)
+    process: Mapped[str] = mapped_column(String(63))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        LIVE_SOCKET_MODELS[cls.__bind_key__] = cls

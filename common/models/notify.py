@@ -9,7 +9,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import db
-from common.models.mixins import OutboxMixin, ProcessedEventMixin, RevocationMixin
+from common.models.mixins import (
+    LiveSocketMixin,
+    OutboxMixin,
+    ProcessedEventMixin,
+    RevocationMixin,
+)
 
 BIND = "notify"
 
@@ -63,4 +68,8 @@ class EmailLog(db.Model):
 
 
 class NotifyRevocation(RevocationMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class NotifyLiveSocket(LiveSocketMixin, db.Model):
     __bind_key__ = BIND

@@ -1,9 +1,14 @@
 """What the stack runs: settings, replicas (``--scale``), ports, argv and environment.
 
-Services listen on consecutive ports from ``base+1``, replica after replica, in the order
-of ``SERVICES``; with the default scale (chat twice, everything else once) that is auth
-base+1, tickets +2, workflow +3, chat +4 and +5, notify +6. Each Dramatiq worker replica
-serves its Prometheus metrics on ``base+50+n``.
+Servers listen on consecutive ports from ``base+1``, replica after replica, in the order
+of ``SERVICES`` then ``LIVE``; with the default scale (two live chat processes, everything
+else once) that is auth base+1, tickets +2, workflow +3, chat +4, notify +5, chat-live +6
+and +7, notify-live +8. Each Dramatiq worker replica serves its Prometheus metrics on
+``base+50+n``.
+
+The REST servers run gunicorn's gthread worker; the *live* servers run the same apps on
+gevent (``common/live/gunicorn_conf.py``) and nginx sends them only ``/ws/*``, so open
+sockets never take a thread from the API.
 """
 
 from __future__ import annotations
@@ -25,12 +30,13 @@ WORKER_METRICS_OFFSET = 50  # services use base+1.. (fewer than 50 replicas in a
 
 @dataclass(frozen=True)
 class Service:
-    """One service; each replica is its own gunicorn server."""
+    """One service (or a service's live group); each replica is its own gunicorn server."""
 
     name: str
     factory: str
     prefix: str
     upstream: str  # the nginx upstream block that balances over its replicas
+    live: bool = False  # serves the service's WebSockets on gevent
 
 
 SERVICES = (
@@ -40,8 +46,14 @@ SERVICES = (
     Service("chat", "chat_api:create_app()", "/api/chat", "chat_api"),
     Service("notify", "notifier:create_app()", "/api/notifications", "notify_api"),
 )
-# Two chat servers by default, to prove cross-process WebSocket delivery.
-DEFAULT_SCALE = {"chat": 2}
+# The services with WebSocket routes, each as a live group of its own.
+LIVE = (
+    Service("chat-live", "chat_api:create_app()", "/api/chat", "chat_live", live=True),
+    Service("notify-live", "notifier:create_app()", "/api/notifications", "notify_live", True),
+)
+SERVERS = SERVICES + LIVE
+# Two live chat servers by default, to prove cross-process WebSocket delivery.
+DEFAULT_SCALE = {"chat-live": 2}
 # The prefixes nginx must route, each probed through nginx before the stack is "ready".
 EDGE_PREFIXES = tuple(service.prefix for service in SERVICES)
 
@@ -54,7 +66,7 @@ def worker_names() -> list[str]:
 
 
 def scalable_names() -> list[str]:
-    return [service.name for service in SERVICES] + worker_names() + ["scheduler"]
+    return [server.name for server in SERVERS] + worker_names() + ["scheduler"]
 
 
 def parse_scale(items: list[str]) -> dict[str, int]:
@@ -67,10 +79,13 @@ def parse_scale(items: list[str]) -> dict[str, int]:
             raise ValueError(f"--scale {item!r}: the count must be a positive integer")
         if not name:
             scale.update({key: int(count) for key in known if key != "scheduler"})
+        elif name == "live":
+            scale.update({server.name: int(count) for server in LIVE})
         elif name in known:
             scale[name] = int(count)
         else:
-            raise ValueError(f"--scale {item!r}: unknown name; known: {', '.join(known)}")
+            names = ", ".join([*known, "live"])
+            raise ValueError(f"--scale {item!r}: unknown name; known: {names}")
     return scale
 
 
@@ -82,6 +97,9 @@ class Settings:
     ready_timeout: float
     gunicorn_workers: int = 2
     scale: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SCALE))
+    # nginx's cap on one address's open WebSockets. High here: tests and benchmarks open
+    # thousands from 127.0.0.1. Production's is TTS_WS_PER_ADDRESS.
+    ws_per_address: int = 10_000
 
     @classmethod
     def from_env(cls, scale: dict[str, int] | None = None) -> Settings:
@@ -93,6 +111,7 @@ class Settings:
             base_port=int(env.get("TTS_STACK_BASE_PORT", "8100")),
             ready_timeout=float(env.get("TTS_STACK_READY_TIMEOUT", "60")),
             gunicorn_workers=int(env.get("TTS_STACK_GUNICORN_WORKERS", "2")),
+            ws_per_address=int(env.get("TTS_STACK_WS_PER_ADDRESS", "10000")),
             scale=dict(DEFAULT_SCALE if scale is None else scale),
         )
 
@@ -129,9 +148,9 @@ class Settings:
         return self.run_dir / f"{name}.log"
 
     def server_ports(self) -> dict[str, list[int]]:
-        """Each service's replica ports, consecutive from base+1 in SERVICES order."""
+        """Each server's replica ports, consecutive from base+1 in SERVERS order."""
         ports, next_port = {}, self.base_port + 1
-        for service in SERVICES:
+        for service in SERVERS:
             count = self.replicas(service.name)
             ports[service.name] = list(range(next_port, next_port + count))
             next_port += count
@@ -159,23 +178,15 @@ class Process:
 
 def gunicorn_process(settings: Settings, service: Service, replica: int, port: int) -> Process:
     name = f"{service.name}-{replica}"
-    argv = (
-        str(BIN / "gunicorn"),
-        "--worker-class", "gthread",
-        "--workers", str(settings.gunicorn_workers),
-        "--threads", "16",
-        "--bind", f"127.0.0.1:{port}",
-        "--no-control-socket",
-        # Longer than nginx's upstream keepalive_timeout: nginx closes idle connections first.
-        "--keep-alive", "75",
-        # Open WebSockets hold threads; give up on them well inside `down`'s patience.
-        "--graceful-timeout", "5",
-        # One app import per service, forked into every worker: half the CPU of a cold
-        # start. Safe: create_app opens no connection or thread (pools and the outbox
-        # relay, chat hub and broker all start lazily, after the fork).
-        "--preload",
-        service.factory,
-    )  # fmt: skip
+    if service.live:
+        argv = (
+            str(BIN / "gunicorn"),
+            "--config", "python:common.live.gunicorn_conf",
+            "--bind", f"127.0.0.1:{port}",
+            service.factory,
+        )  # fmt: skip
+    else:
+        argv = rest_argv(settings, service, port)
     # Every gunicorn worker writes its metrics here; /metrics sums them (common/metrics.py).
     metrics_dir = settings.run_dir / "metrics" / name
     return Process(
@@ -185,6 +196,25 @@ def gunicorn_process(settings: Settings, service: Service, replica: int, port: i
         ports=(port,),
         env=(("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir)),),
     )
+
+
+def rest_argv(settings: Settings, service: Service, port: int) -> tuple[str, ...]:
+    return (
+        str(BIN / "gunicorn"),
+        "--worker-class", "gthread",
+        "--workers", str(settings.gunicorn_workers),
+        "--threads", "16",
+        "--bind", f"127.0.0.1:{port}",
+        "--no-control-socket",
+        # Longer than nginx's upstream keepalive_timeout: nginx closes idle connections first.
+        "--keep-alive", "75",
+        "--graceful-timeout", "5",
+        # One app import per service, forked into every worker: half the CPU of a cold
+        # start. Safe: create_app opens no connection or thread (pools and the outbox
+        # relay, chat hub and broker all start lazily, after the fork).
+        "--preload",
+        service.factory,
+    )  # fmt: skip
 
 
 def worker_processes(settings: Settings) -> list[Process]:
@@ -229,7 +259,7 @@ def processes(settings: Settings, nginx: str = "nginx") -> list[Process]:
     ports = settings.server_ports()
     servers = [
         gunicorn_process(settings, service, replica, port)
-        for service in SERVICES
+        for service in SERVERS
         for replica, port in enumerate(ports[service.name], start=1)
     ]
     schedulers = [
@@ -271,8 +301,9 @@ def render_nginx_conf(settings: Settings) -> None:
         "access_log": str(settings.nginx_access_log),
         "nginx_dir": str(settings.nginx_dir),
         "port": str(settings.port),
+        "ws_per_address": str(settings.ws_per_address),
     }
-    for service in SERVICES:
+    for service in SERVERS:
         servers = (f"server 127.0.0.1:{port};" for port in by_service[service.name])
         values[f"{service.upstream}_servers"] = "\n        ".join(servers)
     settings.nginx_conf.write_text(render(TEMPLATE.read_text(), values, TEMPLATE))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_SRC = ROOT / "nginx"
-UPSTREAM_SERVER = re.compile(r"^(\s*)server (\w+):8000 (.*);$", re.MULTILINE)
+UPSTREAM_SERVER = re.compile(r"^(\s*)server ([\w-]+):8000 (.*);$", re.MULTILINE)
 
 
 def find_nginx() -> str:
@@ -44,6 +44,7 @@ class ProdNginx:
     http_port: int
     https_port: int
     upstream_ports: dict[str, list[int]]  # compose service name -> loopback ports
+    ws_per_address: int = 200
     process: subprocess.Popen | None = None
 
     @property
@@ -77,6 +78,7 @@ class ProdNginx:
             "TTS_HTTPS_REDIRECT": f":{self.https_port}",
             "TTS_TLS_CERT": str(self.cert),
             "TTS_TLS_KEY": str(self.run_dir / "tls" / "privkey.pem"),
+            "TTS_WS_PER_ADDRESS": str(self.ws_per_address),
         }
         template = (NGINX_SRC / "templates" / "tts.conf.template").read_text()
         (site / "tts.conf").write_text(envsubst(template, values))

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(compose.__file__).parent / "docker-compose"  # the wrapper always exits 0
-APPS = ("auth", "tickets", "workflow", "chat", "notify")
+APPS = ("auth", "tickets", "workflow", "chat", "notify", "chat-live", "notify-live")
 WORKERS = ("worker-tickets", "worker-workflow", "worker-notify")
 
 
@@ -48,6 +48,12 @@ def test_the_topology_is_complete(prod):
     assert set(prod["volumes"]) >= {"postgres_data", "rabbitmq_data", "media_files"}
     for name in APPS:
         assert services[name]["command"][0] == "gunicorn"
+    # WebSockets are served by the live groups on gevent, never by the REST processes.
+    for name in ("chat-live", "notify-live"):
+        assert "python:common.live.gunicorn_conf" in services[name]["command"]
+        assert "--preload" not in services[name]["environment"]["GUNICORN_CMD_ARGS"]
+    for name in ("chat", "notify"):
+        assert "common.live" not in " ".join(services[name]["command"])
 
 
 def test_start_order_comes_from_health_never_from_sleep(prod):

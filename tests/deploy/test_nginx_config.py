@@ -12,13 +12,16 @@ def test_production_config_passes_nginx_t(tmp_path):
         tmp_path / "edge",
         18080,
         18443,
-        {n: [18001, 18002] for n in ("auth", "tickets", "workflow", "chat", "notify")},
+        {
+            n: [18001, 18002]
+            for n in ("auth", "tickets", "workflow", "chat", "notify", "chat-live", "notify-live")
+        },
     )
     edge.render()
     checked = edge.check()
     assert checked.returncode == 0, checked.stderr
     upstreams = (edge.run_dir / "tts.d" / "upstreams.conf").read_text()
-    assert upstreams.count("server 127.0.0.1:18002") == 5
+    assert upstreams.count("server 127.0.0.1:18002") == 7
 
 
 def test_no_location_sets_its_own_headers():

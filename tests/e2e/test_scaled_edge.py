@@ -23,7 +23,7 @@ import requests
 import websocket
 
 from tests.deploy.prod_nginx import ProdNginx
-from tests.e2e import test_stack_flow as flow
+from tests.e2e import stack_support as flow
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -33,7 +33,7 @@ EDGE = f"http://127.0.0.1:{STACK_PORT}"
 TLS_HTTP, TLS_HTTPS = 8480, 8443
 LIMIT_HTTP, LIMIT_HTTPS = 8481, 8444
 VHOST, PREFIX = "tts_e2s", "tts_e2s_"
-SERVICES = ("auth", "tickets", "workflow", "chat", "notify")
+SERVICES = ("auth", "tickets", "workflow", "chat", "notify", "chat-live", "notify-live")
 # scripts/stack --scale 2: services take consecutive ports, two each, in this order.
 PORTS = {name: [BASE_PORT + 1 + 2 * i, BASE_PORT + 2 + 2 * i] for i, name in enumerate(SERVICES)}
 WORKER_METRICS = [BASE_PORT + 51 + n for n in range(6)]

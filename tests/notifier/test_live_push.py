@@ -46,3 +46,36 @@ def test_no_token_no_socket(live):  # noqa: F811
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
         websocket.create_connection(live.replace("http", "ws") + "/ws/notifications", timeout=5)
     assert refused.value.status_code == 401
+
+
+def test_a_reconnect_with_after_receives_the_unread_it_missed(app, live, tokens):  # noqa: F811
+    from sqlalchemy import select
+
+    from common.models.auth import User
+
+    with app.app_context():
+        agent_id = db.session.scalar(select(User.id).where(User.email == "agent@example.com"))
+        ids = []
+        for subject in ("seen", "missed and read", "missed 1", "missed 2"):
+            service.notify(agent_id, "system", subject, "", {}, uuid.uuid4())
+            db.session.flush()
+        rows = service.list_for(agent_id, unread_only=False, limit=4, before=None)[0]
+        ids = {row.subject: row.id for row in rows}
+        service.mark_read(agent_id, ids["missed and read"])
+        db.session.commit()
+    url = live.replace("http", "ws") + (
+        f"/ws/notifications?access_token={tokens['agent']}&after={ids['seen']}"
+    )
+    ws = websocket.create_connection(url, timeout=5)
+    try:
+        ready = json.loads(ws.recv())
+        assert ready["missed"] == 2 and ready["more"] is False
+        assert ready["unread_count"] >= 3
+        replayed = [json.loads(ws.recv())["notification"]["id"] for _ in range(2)]
+        assert replayed == [ids["missed 1"], ids["missed 2"]]
+        with app.app_context():
+            service.notify(agent_id, "system", "live again", "", {}, uuid.uuid4())
+            db.session.commit()
+        assert json.loads(ws.recv())["notification"]["subject"] == "live again"
+    finally:
+        ws.close()

@@ -11,52 +11,26 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import select as io_select
+import socket
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from flask import Flask
 from sqlalchemy import text
 
 from common.db import db
+from common.live.frames import SESSION_ENDED, Outgoing, encode
+from common.live.subscriber import Subscriber
 from common.logs import service_var
-from common.revocation import is_revoked
 
 log = logging.getLogger(__name__)
 # NOTIFY payloads are capped at 8000 bytes; larger notes travel by id and are re-read.
 MAX_INLINE_PAYLOAD = 7000
-
-
-@dataclass(eq=False)
-class Subscriber:
-    ws: object
-    user_id: int
-    expires_at: float = float("inf")  # the token's exp: nothing is sent after it
-    sees_internal: bool = False
-    claims: dict | None = None  # the socket's token, checked for revocation before sends
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def send(self, frame: dict) -> None:
-        data = json.dumps(frame, default=str)
-        # The handler thread and the hub thread both send; frames must not interleave.
-        with self.lock:
-            self.ws.send(data)
-
-    def session_ended(self, now: float) -> bool:
-        """Expired, or revoked (logout, deactivation): needs an app context."""
-        return now >= self.expires_at or (self.claims is not None and is_revoked(self.claims))
-
-    def close_ended(self) -> None:
-        """Close the socket (policy violation); its handler then unsubscribes it."""
-        with self.lock:
-            try:
-                # Logged out, deactivated, or roles changed: a refreshed token may reconnect.
-                self.ws.close(reason=1008, message="Token no longer valid")
-            except Exception:
-                log.info("socket already closed", extra={"user_id": self.user_id})
 
 
 def notify_in_transaction(mapper, channel: str, note: dict) -> None:
@@ -79,6 +53,9 @@ class LiveHub:
         self.bind = bind
         self.channel = channel
         self.dispatch = dispatch
+        # The LISTEN connection carries this as its application_name: while PostgreSQL
+        # lists it, this process is alive and its sockets count (common/live/registry.py).
+        self.process_name = process_name()
         self._subscribers: dict[object, set[Subscriber]] = defaultdict(set)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -109,6 +86,14 @@ class LiveHub:
                 self._thread.start()
         self._listening.wait(timeout)
 
+    @property
+    def listening(self) -> bool:
+        return self._listening.is_set()
+
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return sum(len(subscribers) for subscribers in self._subscribers.values())
+
     def stop(self) -> None:
         self._stop.set()
 
@@ -132,6 +117,9 @@ class LiveHub:
         connection.autocommit = True
         try:
             with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('application_name', %s, false)", (self.process_name,)
+                )
                 cursor.execute(f"LISTEN {self.channel}")
             self._listening.set()
             while not self._stop.is_set():
@@ -170,19 +158,24 @@ class LiveHub:
             log.exception("live hub could not check revocations")
             ended = {s for s in subscribers if now >= s.expires_at}
         for subscriber in ended:
-            subscriber.close_ended()
+            # Logged out, deactivated, or roles changed: a refreshed token may reconnect.
+            subscriber.close(SESSION_ENDED, "Token no longer valid")
         return [s for s in subscribers if s not in ended]
 
 
-def send_all(subscribers, frame: dict, now: float, allowed=lambda s: True) -> None:
-    """Send to each live, allowed subscriber; a dead socket is its handler's to clean up."""
+def send_all(subscribers, frame: dict, seq: int | None = None, allowed=lambda s: True) -> None:
+    """Offer ``frame`` (encoded once) to each live, allowed subscriber; never blocks."""
+    outgoing: Outgoing = encode(frame, seq)
+    now = time.time()
     for subscriber in subscribers:
-        if now >= subscriber.expires_at or not allowed(subscriber):
-            continue
-        try:
-            subscriber.send(frame)
-        except Exception:
-            log.info("dropping frame for a closed socket", extra={"user_id": subscriber.user_id})
+        if now < subscriber.expires_at and allowed(subscriber):
+            subscriber.offer(outgoing)
+
+
+def process_name() -> str:
+    """``tts-live:<host>:<pid>:<random>``, unique per process start, within PostgreSQL's
+    63-byte application_name."""
+    return f"tts-live:{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def hub_for(app: Flask, name: str, factory: Callable[[Flask], LiveHub]) -> LiveHub:

@@ -1,0 +1,195 @@
+"""WebSocket routes that authorise *before* the upgrade, and the loop every socket runs.
+
+flask-sock performs the handshake before calling the handler, so a refused caller would
+first get a socket and then a close. Here a ``guard`` runs first: when it raises, the
+client gets an ordinary problem response (401, 404, 422, 429) and no socket. The
+handshake and teardown themselves are flask-sock's own code, reused as is.
+
+Once open, a socket subscribes to the hub, receives what it missed (``?after=``) and
+then live frames, answers pings, and re-checks its session whenever it has been idle for
+``RECHECK_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, request
+from flask_sock import Sock
+from simple_websocket import ConnectionClosed
+
+from common.db import db
+from common.live.frames import (
+    SESSION_ENDED,
+    TRY_AGAIN,
+    BadFrame,
+    Outgoing,
+    encode,
+    error_frame,
+    parse_frame,
+)
+from common.live.hub import LiveHub
+from common.live.registry import socket_slot
+from common.live.subscriber import Subscriber
+from common.problems import DomainError, Unauthorized, Unavailable
+from common.revocation import is_revoked
+from common.security import Principal
+
+# An idle socket still wakes this often to notice an expired or revoked token.
+RECHECK_SECONDS = 30
+# The kernel's send buffer per socket. Linux would grow it to megabytes for a client that
+# stops reading; bounded, such a client fills its queue (subscriber.py) and is closed
+# within about a megabyte, and thousands of sockets cannot pin gigabytes of kernel memory.
+SEND_BUFFER_BYTES = 64 * 1024
+# At most this many missed rows are replayed on reconnect; ``more`` tells the client to
+# page through the rest over REST.
+BACKLOG_LIMIT = 200
+
+
+class InvalidCursor(DomainError):
+    status = 422
+    title = "Unprocessable Entity"
+
+
+def check_session(claims: dict) -> None:
+    """Raise 401 once the socket's token has expired or its session was revoked."""
+    if time.time() >= claims["exp"] or is_revoked(claims):
+        raise Unauthorized("Your session ended")
+
+
+@dataclass
+class Caller:
+    """Who is on the socket, as checked at the upgrade."""
+
+    principal: Principal
+    claims: dict
+    after: int | None  # the last row id the client saw before reconnecting
+
+    def recheck(self) -> None:
+        """Raise if the caller may no longer hold this socket (services add their rules)."""
+        check_session(self.claims)
+
+
+def after_cursor() -> int | None:
+    """``?after=<id>``: the last message or notification id the client saw."""
+    raw = request.args.get("after")
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise InvalidCursor("after: the id of the last row received, a whole number.")
+    return int(raw)
+
+
+@dataclass
+class Backlog:
+    """What a socket sends first: its ready frame, then the rows the client missed."""
+
+    ready: dict
+    frames: list[Outgoing]
+    floor: int = 0  # rows up to this id were sent here; live copies of them are dropped
+
+
+class _CaptureRoute:
+    """Stands in for a blueprint so flask-sock hands us its wrapped view function."""
+
+    view: Callable | None = None
+
+    def route(self, _path, **_options):
+        def register(view):
+            self.view = view
+            return view
+
+        return register
+
+
+def guarded_websocket(
+    app: Flask,
+    sock: Sock,
+    path: str,
+    guard: Callable[..., Caller],
+    endpoint: str,
+    hub_for: Callable[[Flask], LiveHub],
+):
+    """Register ``handler(ws, caller, hub, **url_args)`` at ``path`` behind ``guard``."""
+
+    def decorator(handler: Callable) -> Callable:
+        def with_context(ws, **kwargs):
+            return handler(ws, g.live_caller, g.live_hub, **kwargs)
+
+        capture = _CaptureRoute()
+        sock.route(path, bp=capture)(with_context)
+        upgrade = capture.view
+
+        def view(**kwargs):
+            caller = guard(**kwargs)  # raises DomainError -> problem, no upgrade
+            hub = hub_for(current_app._get_current_object())
+            cap = current_app.config["TTS_CONFIG"].live_sockets_per_user
+            db.session.remove()  # an open socket holds no pooled connection
+            # No permessage-deflate: its zlib state costs ~300 kB per socket, more than
+            # everything else a socket holds, for frames of a few hundred bytes.
+            request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+            _bound_send_buffer(request.environ)
+            with socket_slot(hub, caller.principal.id, cap):
+                g.live_caller, g.live_hub = caller, hub
+                return upgrade(**kwargs)
+
+        app.add_url_rule(path, endpoint=endpoint, view_func=view, websocket=True)
+        return handler
+
+    return decorator
+
+
+def _bound_send_buffer(environ: dict) -> None:
+    sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+
+
+def serve(
+    ws,
+    hub: LiveHub,
+    key,
+    subscriber: Subscriber,
+    caller: Caller,
+    backlog: Callable[[], Backlog],
+    on_frame: Callable[[dict], None],
+) -> None:
+    """Run one socket: subscribe, send the backlog, then live frames until it closes."""
+    hub.subscribe(key, subscriber)
+    try:
+        # Read after subscribing: a row committed meanwhile is in the backlog, or arrives
+        # live, or both (then ``floor`` drops the live copy); never neither.
+        first = backlog()
+        db.session.remove()
+        subscriber.start([encode(first.ready), *first.frames], first.floor)
+        while True:
+            raw = ws.receive(timeout=RECHECK_SECONDS)
+            if raw is None:  # idle: is this caller still allowed here?
+                caller.recheck()
+                db.session.remove()
+                continue
+            try:
+                frame = parse_frame(raw)
+            except BadFrame as error:
+                subscriber.offer(error_frame("Bad frame", error.detail))
+                continue
+            if frame["type"] == "ping":
+                subscriber.offer(encode({"type": "pong"}))
+                continue
+            try:
+                on_frame(frame)
+            finally:
+                db.session.remove()
+    except DomainError as error:
+        subscriber.offer(error_frame(error.title, error.detail))
+        code = TRY_AGAIN if isinstance(error, Unavailable) else SESSION_ENDED
+        subscriber.close(code, error.detail)
+    except ConnectionClosed:
+        pass
+    finally:
+        hub.unsubscribe(key, subscriber)
+        db.session.remove()
+        subscriber.finish()

@@ -1,0 +1,180 @@
+"""One open socket as the hub sees it: a bounded queue of outgoing frames and one writer.
+
+The hub never writes to a socket itself: it offers each frame to each subscriber's queue
+and moves on, so one client that stops reading cannot delay the others. A subscriber whose
+queue fills up is too far behind to catch up live; it is closed with ``TOO_SLOW`` and
+reconnects with ``?after=`` to receive what it missed. A writer blocked on a client that
+reads nothing at all cannot even send that close frame: after a short grace the socket is
+shut down under it.
+
+A new subscriber *holds* what the hub offers until the socket's backlog (what the client
+missed while away) has been read and queued; held frames already in the backlog are
+dropped by ``seq``, so the client sees every row once and in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+from common.live.frames import NORMAL, TOO_SLOW, Outgoing
+
+log = logging.getLogger(__name__)
+
+# How far a socket may fall behind before it is closed as too slow, in frames and in
+# bytes (whichever comes first). Chat and notifications are a few frames a minute: this far
+# behind means the client is not reading. Beyond the queue, the kernel holds at most
+# SEND_BUFFER_BYTES (common/live/endpoint.py) per socket.
+QUEUE_FRAMES = 512
+QUEUE_BYTES = 1024 * 1024
+# How long a close frame may take to go out before the socket is shut down under it.
+CLOSE_GRACE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class _Close:
+    code: int
+    reason: str
+
+
+@dataclass(eq=False)
+class Subscriber:
+    ws: object
+    user_id: int
+    expires_at: float = float("inf")  # the token's exp: nothing is sent after it
+    sees_internal: bool = False
+    claims: dict | None = None  # the socket's token, checked for revocation before sends
+    queue_frames: int = QUEUE_FRAMES
+    queue_bytes: int = QUEUE_BYTES
+    _queue: queue.Queue = field(init=False, repr=False)
+    _queued_bytes: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _held: list[Outgoing] | None = field(default_factory=list, repr=False)
+    _floor: int = 0
+    _closing: bool = False
+    _writer: threading.Thread | None = None
+
+    def __post_init__(self):
+        self._queue = queue.Queue(self.queue_frames)
+
+    # --- the hub's side -----------------------------------------------------------------
+
+    def offer(self, frame: Outgoing) -> None:
+        """Queue ``frame`` without waiting; a subscriber too far behind is closed."""
+        with self._lock:
+            if self._closing:
+                return
+            if self._held is not None:
+                if len(self._held) < self.queue_frames:
+                    self._held.append(frame)
+                    return
+            elif frame.seq is None or frame.seq > self._floor:
+                if self._queued_bytes + len(frame.text) <= self.queue_bytes:
+                    try:
+                        self._queue.put_nowait(frame)
+                        self._queued_bytes += len(frame.text)
+                        return
+                    except queue.Full:
+                        pass
+            else:
+                return  # already sent with the backlog
+        log.warning("closing a socket that stopped reading", extra={"user_id": self.user_id})
+        self.close(TOO_SLOW, "Too far behind: reconnect with ?after=<last id seen>")
+
+    def session_ended(self, now: float) -> bool:
+        """Expired, or revoked (logout, deactivation): needs an app context."""
+        from common.revocation import is_revoked
+
+        return now >= self.expires_at or (self.claims is not None and is_revoked(self.claims))
+
+    # --- the socket's side --------------------------------------------------------------
+
+    def start(self, first: list[Outgoing], floor: int = 0) -> None:
+        """Send ``first`` (the ready frame and the backlog), then what the hub held back,
+        minus rows whose ``seq`` is at most ``floor``; from then on frames flow live."""
+        with self._lock:
+            held, self._held = self._held or [], None
+            self._floor = floor
+            for frame in first:
+                self._queue.put_nowait(frame)
+                self._queued_bytes += len(frame.text)
+            for frame in held:
+                if frame.seq is None or frame.seq > floor:
+                    self._queue.put_nowait(frame)
+                    self._queued_bytes += len(frame.text)
+        self._writer = threading.Thread(target=self._write, name="ws-writer", daemon=True)
+        self._writer.start()
+
+    def close(self, code: int, reason: str, watchdog: bool = True) -> None:
+        """Close with ``code`` after the frames already queued, unless the client is too
+        slow for them: then the queue is dropped and only the close is sent. The watchdog
+        shuts the socket down if even the close cannot go out in time."""
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            if code == TOO_SLOW:
+                _drain(self._queue)
+                self._queued_bytes = 0
+            try:
+                self._queue.put_nowait(_Close(code, reason[:120]))
+            except queue.Full:
+                _drain(self._queue)
+                self._queued_bytes = 0
+                self._queue.put_nowait(_Close(code, reason[:120]))
+        if self._writer is None:  # never started: nothing will send the close
+            self._abort()
+        elif watchdog:
+            timer = threading.Timer(CLOSE_GRACE_SECONDS, self._abort_if_stuck)
+            timer.daemon = True
+            timer.start()
+
+    def finish(self) -> None:
+        """The handler is leaving: close the socket (normally, if nothing closed it yet)
+        and make sure no writer is left blocked on it."""
+        self.close(NORMAL, "Bye", watchdog=False)
+        if self._writer is not None:
+            self._writer.join(CLOSE_GRACE_SECONDS)
+        self._abort_if_stuck()
+
+    def _write(self) -> None:
+        ws = self.ws
+        while True:
+            item = self._queue.get()
+            try:
+                if isinstance(item, _Close):
+                    if ws.connected:
+                        ws.close(reason=item.code, message=item.reason)
+                    return
+                with self._lock:
+                    self._queued_bytes -= len(item.text)
+                if time.time() < self.expires_at:
+                    ws.send(item.text)
+            except Exception:  # the client went away: the handler cleans up
+                log.info("socket closed while sending", extra={"user_id": self.user_id})
+                return
+
+    def _abort_if_stuck(self) -> None:
+        if (self._writer is not None and self._writer.is_alive()) or self.ws.connected:
+            self._abort()
+
+    def _abort(self) -> None:
+        """Shut the socket down under a writer blocked on a client that reads nothing."""
+        sock = getattr(self.ws, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already gone
+                sock.shutdown(socket.SHUT_RDWR)
+        self.ws.connected = False
+
+
+def _drain(frames: queue.Queue) -> None:
+    while True:
+        try:
+            frames.get_nowait()
+        except queue.Empty:
+            return

@@ -1,0 +1,177 @@
+"""The live socket's protections, on a real server: the per-person cap, replay of what a
+reconnecting client missed, hostile frames, and the refusals that come before the upgrade."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import jwt
+import pytest
+import requests
+import websocket
+from sqlalchemy import text
+
+from common.db import db
+from tests.chat_api.test_live_chat import _next, live, ticket, tokens  # noqa: F401
+
+
+def _url(base: str, ticket_id: int, token: str, **query) -> str:
+    extra = "".join(f"&{key}={value}" for key, value in query.items())
+    return base.replace("http", "ws") + f"/ws/chat/tickets/{ticket_id}?access_token={token}{extra}"
+
+
+def _post(base: str, ticket_id: int, token: str, body: str) -> dict:
+    response = requests.post(
+        f"{base}/api/chat/tickets/{ticket_id}/messages",
+        json={"body": body},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_reconnect_with_after_receives_exactly_what_it_missed(live, tokens, ticket):  # noqa: F811
+    employee = tokens["employee"]
+    seen = _post(live, ticket["id"], employee, "seen before the blip")
+    missed = [_post(live, ticket["id"], employee, f"missed {n}")["id"] for n in range(3)]
+    ws = websocket.create_connection(
+        _url(live, ticket["id"], employee, after=seen["id"]), timeout=5
+    )
+    try:
+        ready = _next(ws)
+        assert ready == {"type": "ready", "ticket_id": ticket["id"], "missed": 3, "more": False}
+        assert [_next(ws)["message"]["id"] for _ in missed] == missed
+        live_one = _post(live, ticket["id"], employee, "after the reconnect")
+        assert _next(ws)["message"]["id"] == live_one["id"]  # then live, nothing repeated
+    finally:
+        ws.close()
+
+
+def test_internal_notes_are_not_replayed_to_the_requester(live, tokens, ticket):  # noqa: F811
+    before = _post(live, ticket["id"], tokens["employee"], "before the note")
+    note = requests.post(
+        f"{live}/api/chat/tickets/{ticket['id']}/messages",
+        json={"body": "staff only", "internal": True},
+        headers={"Authorization": f"Bearer {tokens['coordinator']}"},
+    )
+    assert note.status_code == 201
+    url = _url(live, ticket["id"], tokens["employee"], after=before["id"])
+    ws = websocket.create_connection(url, timeout=5)
+    try:
+        assert _next(ws)["missed"] == 0
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("after", ["abc", "-1", "1e3", "9" * 40])
+def test_a_bad_after_is_refused_before_the_upgrade(live, tokens, ticket, after):  # noqa: F811
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(_url(live, ticket["id"], tokens["employee"], after=after))
+    assert refused.value.status_code == 422
+
+
+def test_one_person_holds_at_most_the_cap_and_a_closed_socket_frees_its_slot(
+    app,
+    live,  # noqa: F811
+    tokens,  # noqa: F811
+    ticket,  # noqa: F811
+):
+    cap = app.config["TTS_CONFIG"].live_sockets_per_user
+    url = _url(live, ticket["id"], tokens["coordinator"])
+    held = [websocket.create_connection(url, timeout=5) for _ in range(cap)]
+    try:
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(url, timeout=5)
+        assert refused.value.status_code == 429
+        problem = json.loads(refused.value.resp_body)
+        assert problem["status"] == 429 and problem["limit"] == cap
+        # Someone else is not affected by this person's sockets.
+        other = websocket.create_connection(_url(live, ticket["id"], tokens["employee"]))
+        other.close()
+        held.pop().close()
+        _wait_for_slots(app, _user_id(tokens["coordinator"]), cap - 1)
+        held.append(websocket.create_connection(url, timeout=5))
+    finally:
+        for ws in held:
+            ws.close()
+
+
+def _user_id(token: str) -> int:
+    return int(jwt.decode(token, options={"verify_signature": False})["sub"])
+
+
+def _wait_for_slots(app, user_id: int, count: int) -> None:
+    """The closed socket's slot is released as its handler ends, a moment after the close."""
+    deadline = time.monotonic() + 5
+    while True:
+        with app.app_context(), db.engines["chat"].connect() as connection:
+            held = connection.execute(
+                text("SELECT count(*) FROM live_sockets WHERE user_id = :u"), {"u": user_id}
+            ).scalar_one()
+        if held == count or time.monotonic() > deadline:
+            assert held == count
+            return
+        time.sleep(0.05)
+
+
+def test_slots_of_a_dead_process_do_not_count(app, live, tokens, ticket):  # noqa: F811
+    coordinator_id = _user_id(tokens["coordinator"])
+    cap = app.config["TTS_CONFIG"].live_sockets_per_user
+    with app.app_context(), db.engines["chat"].begin() as connection:
+        for _ in range(cap):
+            connection.execute(
+                text(
+                    "INSERT INTO live_sockets (user_id, process) VALUES (:u, 'tts-live:gone:1:x')"
+                ),
+                {"u": coordinator_id},
+            )
+    ws = websocket.create_connection(_url(live, ticket["id"], tokens["coordinator"]), timeout=5)
+    ws.close()
+    with app.app_context(), db.engines["chat"].connect() as connection:
+        left = connection.execute(
+            text("SELECT count(*) FROM live_sockets WHERE process = 'tts-live:gone:1:x'")
+        ).scalar_one()
+    assert left == 0
+
+
+@pytest.mark.parametrize(
+    "frame,detail",
+    [
+        ('{"type": "message", "body": "nul \\u0000 here"}', "NUL"),
+        ('{"type": "message", "body": "half \\ud800 pair"}', "surrogate"),
+        ("[" * 5000 + "]" * 5000, "nest"),
+        ('{"type": "message", "body": ' + "1" * 5000 + "}", "Malformed"),
+        ('["type", "message"]', "JSON objects"),
+    ],
+    ids=["nul", "surrogate", "deep", "long-int", "not-an-object"],
+)
+def test_hostile_frames_get_an_error_frame_and_the_socket_stays(
+    live,  # noqa: F811
+    tokens,  # noqa: F811
+    ticket,  # noqa: F811
+    frame,
+    detail,
+):
+    ws = websocket.create_connection(_url(live, ticket["id"], tokens["employee"]), timeout=5)
+    try:
+        _next(ws)
+        ws.send(frame)
+        error = _next(ws)
+        assert error["type"] == "error" and detail in error["detail"]
+        ws.send(json.dumps({"type": "ping"}))
+        assert _next(ws) == {"type": "pong"}
+    finally:
+        ws.close()
+
+
+def test_a_frame_over_64_kb_closes_the_socket(live, tokens, ticket):  # noqa: F811
+    ws = websocket.create_connection(_url(live, ticket["id"], tokens["employee"]), timeout=5)
+    try:
+        _next(ws)
+        ws.send(json.dumps({"type": "message", "body": "x" * 70_000}))
+        opcode, data = ws.recv_data(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+        assert int.from_bytes(data[:2], "big") == 1009  # message too big
+    finally:
+        ws.close()

@@ -1,0 +1,177 @@
+"""What the end-to-end tests share: the stack's environment and lifecycle, and clients.
+
+The stack runs on its own databases (``tts_e2e_*``, dropped first) and its own RabbitMQ
+virtual host (recreated first), so nothing of a developer's data is read, consumed or
+changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+import websocket
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from common.config import Config
+from common.services import discover
+from tests.conftest import TEST_ENV
+from tests.support import DEMO_PASSWORD, TICKET
+
+__all__ = ["DEMO_PASSWORD", "TICKET"]
+
+ROOT = Path(__file__).resolve().parents[2]
+EDGE = "http://127.0.0.1:8080"
+WS_EDGE = "ws://127.0.0.1:8080"
+# The two live chat processes of the default scale (scripts/stacklib/topology.py).
+CHAT_PROCESSES = ("127.0.0.1:8106", "127.0.0.1:8107")
+PREFIXES = ("/api/auth", "/api/tickets", "/api/workflow", "/api/chat", "/api/notifications")
+VHOST = "tts_e2e"
+EMPLOYEE, COORDINATOR, AGENT = (
+    "employee@example.com",
+    "coordinator@example.com",
+    "agent@example.com",
+)
+
+
+# --- the stack --------------------------------------------------------------------------
+
+
+def _stack_env(run_dir: Path) -> dict[str, str]:
+    # tests/conftest.py points this process at the stub broker and the unit-test
+    # databases; none of that may reach the stack.
+    env = {key: value for key, value in os.environ.items() if key not in TEST_ENV}
+    env.update(
+        TTS_DATABASE_PREFIX="tts_e2e_",
+        TTS_DEMO_PASSWORD=DEMO_PASSWORD,
+        TTS_BROKER_URL=f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
+        TTS_STACK_RUN_DIR=str(run_dir),
+    )
+    return env
+
+
+def _run(argv: list[str], env: dict[str, str], timeout: float = 180) -> None:
+    result = subprocess.run(
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    print(f"$ {' '.join(argv)}\n{result.stdout}{result.stderr}")
+    if result.returncode != 0:
+        pytest.fail(
+            f"{' '.join(argv)} exited {result.returncode}:\n{result.stdout}{result.stderr}",
+            pytrace=False,
+        )
+
+
+def _fresh_vhost(env: dict[str, str]) -> None:
+    """A RabbitMQ virtual host of our own, empty: no message of an earlier run survives."""
+    rabbitmqctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    if not os.access(rabbitmqctl, os.X_OK):
+        pytest.fail("rabbitmqctl not found: the e2e tests need the local RabbitMQ", pytrace=False)
+    subprocess.run([rabbitmqctl, "-q", "delete_vhost", VHOST], capture_output=True, timeout=60)
+    _run([rabbitmqctl, "-q", "add_vhost", VHOST], env, timeout=60)
+    _run([rabbitmqctl, "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"], env)
+
+
+def _drop_databases(env: dict[str, str]) -> None:
+    config = Config.from_env(env)
+    for name in discover():
+        url = make_url(config.database_url(name))
+        assert url.database.startswith("tts_e2e_"), url.database  # never a developer's data
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# --- clients ------------------------------------------------------------------------------
+
+
+class User:
+    """One demo user talking to the stack with a bearer token."""
+
+    def __init__(self, email: str, base: str = EDGE):
+        self.base = base
+        self.http = requests.Session()
+        self.http.trust_env = False  # loopback only: no proxy from the environment
+        response = self.http.post(
+            f"{base}/api/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=10
+        )
+        assert response.status_code == 200, response.text
+        self.token = response.json()["access_token"]
+        self.http.headers["Authorization"] = f"Bearer {self.token}"
+
+    def get(self, path: str, base: str | None = None) -> requests.Response:
+        return self.http.get(f"{base or self.base}{path}", timeout=10)
+
+    def post(self, path: str, body: dict, base: str | None = None) -> requests.Response:
+        return self.http.post(f"{base or self.base}{path}", json=body, timeout=10)
+
+
+def wait_for(check: Callable[[], object], timeout: float, what: str):
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout}s: {what} (last: {result!r})", pytrace=False)
+        time.sleep(0.05)
+
+
+def create_ticket(employee: User, subject: str) -> dict:
+    response = employee.post("/api/tickets", {**TICKET, "subject": subject})
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "new"
+    return response.json()
+
+
+def approve(coordinator: User, ticket_id: int) -> None:
+    response = coordinator.post(f"/api/tickets/{ticket_id}/approve", {"priority": "high"})
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "open"
+
+
+def wait_until_assigned(agent: User, ticket_id: int) -> None:
+    # The tickets worker records the assignee; from then on the agent may see the ticket.
+    wait_for(
+        lambda: agent.get(f"/api/tickets/{ticket_id}").status_code == 200,
+        15,
+        f"agent may read ticket {ticket_id}",
+    )
+
+
+def open_socket(url: str, token: str | None = None, in_query: bool = False):
+    headers = []
+    if token and in_query:
+        url += f"?access_token={token}"
+    elif token:
+        headers.append(f"Authorization: Bearer {token}")
+    ws = websocket.create_connection(url, header=headers, timeout=10)
+    first = json.loads(ws.recv())
+    assert first["type"] == "ready", first
+    return ws
+
+
+def receive_message(ws, body: str, timeout: float = 10) -> dict:
+    """The next ``message`` frame with ``body`` (other frames are skipped)."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        ws.settimeout(max(deadline - time.monotonic(), 0.1))
+        try:
+            frame = json.loads(ws.recv())
+        except websocket.WebSocketTimeoutException:
+            break
+        if frame.get("type") == "message" and frame["message"]["body"] == body:
+            return frame
+        seen.append(frame)
+    pytest.fail(f"no message {body!r} within {timeout}s; frames seen: {seen}", pytrace=False)
