@@ -52,7 +52,6 @@ def post_message(
     )
     db.session.add(message)
     db.session.flush()
-    db.session.refresh(message, ["created_at"])
     emit(
         "chat.message_posted",
         {

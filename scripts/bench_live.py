@@ -112,6 +112,14 @@ async def bench(args, edge: Edge) -> None:
     idle = await loop.run_in_executor(None, rest)
     print(f"GET /api/notifications, no socket open: {summary(idle)}")
 
+    # A few sockets first: the first ones pay for what a process sets up once (pools, the
+    # hub's LISTEN connection, caches), which is no cost per socket.
+    await close_all(
+        await open_many(
+            [f"{edge.ws_base}/ws/notifications?access_token={edge.tokens[p]}" for p in people[:20]]
+        )
+    )
+    await asyncio.sleep(1)
     rss_before = live_worker_rss(run_dir, "notify-live")
     urls = [
         f"{edge.ws_base}/ws/notifications?access_token={edge.tokens[who]}"

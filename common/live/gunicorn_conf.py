@@ -10,8 +10,10 @@ capacity never depends on how many sockets are open. It is the same Flask app an
 flask-sock handlers as the dev server runs on threads: gevent patches the standard library
 (threads, sockets, ``select``) under them.
 
-psycopg2 is made cooperative with its own ``wait_select`` callback (it calls ``select``,
-which gevent has patched): a query waits in the event loop instead of blocking it.
+psycopg2 is made cooperative by psycogreen's wait callback: a query waits in the event
+loop instead of blocking it. (psycopg2's own ``wait_select`` would do on few sockets, but
+``select()`` refuses descriptors above 1024, which a process holding a thousand sockets
+hands to its next database connection.)
 """
 
 from __future__ import annotations
@@ -44,7 +46,6 @@ def on_starting(server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    import psycopg2.extensions
-    import psycopg2.extras
+    from psycogreen.gevent import patch_psycopg
 
-    psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
+    patch_psycopg()

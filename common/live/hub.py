@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import select as io_select
+import selectors
 import socket
 import threading
 import time
@@ -122,13 +122,16 @@ class LiveHub:
                 )
                 cursor.execute(f"LISTEN {self.channel}")
             self._listening.set()
-            while not self._stop.is_set():
-                readable, _, _ = io_select.select([connection], [], [], 5.0)
-                if not readable:
-                    continue
-                connection.poll()
-                while connection.notifies:
-                    self._deliver(json.loads(connection.notifies.pop(0).payload))
+            # A selector, not select(): a process holding a thousand sockets may give this
+            # connection a descriptor above select()'s limit of 1024.
+            with selectors.DefaultSelector() as selector:
+                selector.register(connection, selectors.EVENT_READ)
+                while not self._stop.is_set():
+                    if not selector.select(5.0):
+                        continue
+                    connection.poll()
+                    while connection.notifies:
+                        self._deliver(json.loads(connection.notifies.pop(0).payload))
         finally:
             connection.close()
 

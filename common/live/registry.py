@@ -35,18 +35,26 @@ class TooManySockets(DomainError):
 # Its own statement: a statement's snapshot is taken before it runs, so a lock taken
 # inside the counting statement would not make it see the slot its rival just committed.
 _LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :user_id)")
-_FORGET_DEAD = text(
+# Under the lock, one statement: forget the slots of processes PostgreSQL no longer lists,
+# count the rest, and take a slot if one is free (no row comes back when none is).
+_CLAIM = text(
     """
-    DELETE FROM live_sockets
-    WHERE user_id = :user_id AND process NOT IN (
-        SELECT application_name FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name LIKE 'tts-live:%'
+    WITH dead AS (
+        DELETE FROM live_sockets
+        WHERE user_id = :user_id AND process NOT IN (
+            SELECT application_name FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name LIKE 'tts-live:%'
+        )
+        RETURNING id
+    ),
+    held AS (
+        SELECT count(*) - (SELECT count(*) FROM dead) AS slots
+        FROM live_sockets WHERE user_id = :user_id
     )
+    INSERT INTO live_sockets (user_id, process)
+    SELECT :user_id, :process FROM held WHERE slots < :cap
+    RETURNING id
     """
-)
-_COUNT = text("SELECT count(*) FROM live_sockets WHERE user_id = :user_id")
-_INSERT = text(
-    "INSERT INTO live_sockets (user_id, process) VALUES (:user_id, :process) RETURNING id"
 )
 _RELEASE = text("DELETE FROM live_sockets WHERE id = :id")
 
@@ -63,16 +71,14 @@ def socket_slot(hub: LiveHub, user_id: int, cap: int) -> Iterator[int]:
     engine = db.engines[hub.bind]
     with engine.begin() as connection:
         connection.execute(_LOCK, {"namespace": LOCK_NAMESPACE, "user_id": user_id})
-        connection.execute(_FORGET_DEAD, {"user_id": user_id})
-        open_now = connection.execute(_COUNT, {"user_id": user_id}).scalar_one()
-        if open_now >= cap:
-            raise TooManySockets(
-                f"At most {cap} live connections per person; close a tab or window first.",
-                limit=cap,
-            )
         slot = connection.execute(
-            _INSERT, {"user_id": user_id, "process": hub.process_name}
-        ).scalar_one()
+            _CLAIM, {"user_id": user_id, "process": hub.process_name, "cap": cap}
+        ).scalar()
+    if slot is None:
+        raise TooManySockets(
+            f"At most {cap} live connections per person; close a tab or window first.",
+            limit=cap,
+        )
     try:
         yield slot
     finally:

@@ -22,6 +22,8 @@ class Message(db.Model):
     __bind_key__ = BIND
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_ticket_id_id", "ticket_id", "id"),)
+    # created_at comes back with the INSERT's RETURNING: no second round trip to read it.
+    __mapper_args__ = {"eager_defaults": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(Integer)
