@@ -346,3 +346,15 @@ def _handshake(url: str) -> None:
     )
     response.close()
     response.raise_for_status()
+
+
+def test_tokens_in_socket_urls_never_reach_the_access_log(stack, people):
+    token = next(iter(people.values()))
+    _handshake(f"{EDGE}/ws/notifications?access_token={token}&after=0")
+    log = Path(stack["TTS_STACK_RUN_DIR"]) / "nginx-access.log"
+    deadline = time.monotonic() + 5
+    while "access_token=[redacted]&after=0" not in log.read_text():
+        assert time.monotonic() < deadline, "the socket's request was not logged"
+        time.sleep(0.1)
+    assert token not in log.read_text()
+    assert "access_token=ey" not in log.read_text()
