@@ -1,10 +1,12 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.ids import IdField
+from common.lengths import fits
+from common.models.auth import Role, System, User
 
 Password = lambda **kw: fields.Str(validate=validate.Length(min=1, max=1024), **kw)  # noqa: E731
-Name = lambda **kw: fields.Str(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
-RoleName = lambda **kw: fields.Str(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731
+Name = lambda **kw: fields.Str(validate=fits(User.name), **kw)  # noqa: E731
+RoleName = lambda **kw: fields.Str(validate=fits(Role.name), **kw)  # noqa: E731
 
 
 class LoginIn(Schema):
@@ -116,7 +118,7 @@ class RegistrationArgs(Schema):
 
 class SystemIn(Schema):
     slug = fields.Str(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_-]{1,19}$"))
-    name = Name(required=True)
+    name = fields.Str(required=True, validate=fits(System.name))
 
 
 class SystemOut(Schema):

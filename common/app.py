@@ -14,22 +14,18 @@ from flask import Flask, g, request
 from flask_migrate import Migrate
 from flask_sock import Sock
 
+from common import input_guard
 from common.config import Config
 from common.db import db
 from common.ids import IdConverter
 from common.logs import clean_request_id, configure_logging, request_id_var, service_var
 from common.metrics import init_metrics
 from common.outbox import init_relay
-from common.problems import DomainError, ProblemApi
+from common.problems import ProblemApi
 from common.security import configure_jwt
 from common.services import ServiceSpec, load
 
 sock = Sock()
-
-
-class InvalidText(DomainError):
-    status = 422
-    title = "Unprocessable Entity"
 
 
 migrate = Migrate()
@@ -115,19 +111,13 @@ def _install_request_context(app: Flask, services: list[ServiceSpec]) -> None:
     )
 
     @app.before_request
-    def _refuse_nul():
-        # PostgreSQL text cannot hold NUL: refuse it up front as bad input, not a 500.
-        if any("\x00" in value for value in request.args.values()) or (
-            request.is_json and b"\\u0000" in request.get_data(cache=True)
-        ):
-            raise InvalidText("Text may not contain NUL characters.")
-
-    @app.before_request
     def _start_request():
         g.request_id = clean_request_id(request.headers.get("X-Request-ID"))
         g.started = time.perf_counter()
         request_id_var.set(g.request_id)
         service_var.set(next((s for p, s in by_prefix if request.path.startswith(p)), None))
+
+    input_guard.install(app)
 
     @app.after_request
     def _finish_request(response):

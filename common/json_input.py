@@ -18,11 +18,15 @@ MAX_DEPTH = 32
 
 
 class BadJSON(ValueError):
-    """The input is not JSON we accept; ``detail`` says why, in words for the caller."""
+    """The input is not JSON we accept; ``detail`` says why, in words for the caller.
 
-    def __init__(self, detail: str):
+    ``unstorable`` marks well-formed JSON holding text no column can store (422), as
+    opposed to input that is not JSON at all, or too deep to read (400)."""
+
+    def __init__(self, detail: str, unstorable: bool = False):
         super().__init__(detail)
         self.detail = detail
+        self.unstorable = unstorable
 
 
 def parse(raw: str | bytes) -> object:
@@ -37,13 +41,18 @@ def parse(raw: str | bytes) -> object:
     return value
 
 
+def bad_text(text: str) -> bool:
+    """True if ``text`` holds a character PostgreSQL or UTF-8 cannot take."""
+    return _BAD_TEXT.search(text) is not None
+
+
 def check(value: object, depth: int = 0) -> None:
     """Raise ``BadJSON`` if ``value`` nests too deep or holds text PostgreSQL cannot store."""
     if depth > MAX_DEPTH:
         raise BadJSON(f"JSON may nest at most {MAX_DEPTH} levels deep.")
     if isinstance(value, str):
         if _BAD_TEXT.search(value):
-            raise BadJSON("Text may not contain NUL characters or lone surrogates.")
+            raise BadJSON("Text may not contain NUL characters or lone surrogates.", True)
     elif isinstance(value, dict):
         for key, item in value.items():
             check(key, depth + 1)

@@ -3,6 +3,7 @@ from webargs.fields import DelimitedList
 
 from common.ids import IdField, UserRef
 from common.models.tickets import DEPARTMENTS, PRIORITIES, STATUSES
+from common.times import UtcDateTime
 from tickets_api.search import SORTS
 
 
@@ -100,10 +101,10 @@ class TicketListArgs(Schema):
     category = DelimitedList(fields.Str(validate=validate.Length(max=100)))
     requester = UserRef()
     assignee = UserRef()
-    created_from = fields.AwareDateTime()
-    created_to = fields.AwareDateTime()
-    updated_from = fields.AwareDateTime()
-    updated_to = fields.AwareDateTime()
+    created_from = UtcDateTime()
+    created_to = UtcDateTime()
+    updated_from = UtcDateTime()
+    updated_to = UtcDateTime()
     q = fields.Str(validate=validate.Length(max=200), metadata={"description": "full-text search"})
     sort = fields.Str(load_default="-created_at", validate=validate.OneOf(list(SORTS)))
     cursor = fields.Str(validate=validate.Length(max=200))

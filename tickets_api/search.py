@@ -20,6 +20,7 @@ from common.ids import MAX_ID
 from common.models.tickets import Ticket
 from common.problems import DomainError
 from common.security import Principal
+from common.times import to_utc
 from tickets_api.access import visible
 
 SORTS = {
@@ -47,7 +48,7 @@ def decode_cursor(sort: str, cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, key, ticket_id = json.loads(raw)
-        key = datetime.fromisoformat(key)
+        key = to_utc(datetime.fromisoformat(key))  # any offset, never none
         if cursor_sort != sort or type(ticket_id) is not int or not 0 < ticket_id <= MAX_ID:
             raise ValueError("cursor from another sort")
     except (ValueError, TypeError, json.JSONDecodeError):

@@ -118,10 +118,30 @@ def _round(value):
     return None if value is None else round(float(value), 2)
 
 
+# A cell starting with one of these is a formula to a spreadsheet (=HYPERLINK(...) in a
+# display name): OWASP's advice is to make it text with a leading quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, out):
+        self._writer = csv.writer(out)
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([safe_cell(value) for value in row])
+
+
 def as_csv(report: dict) -> str:
-    """One row per figure: metric, key, value (spreadsheets take it as it is)."""
+    """One row per figure: metric, key, value (spreadsheets take it as it is, and no cell
+    is ever taken for a formula)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _SafeWriter(out)
     writer.writerow(["metric", "key", "value"])
     for name, value in report.items():
         if name == "range":

@@ -1,5 +1,7 @@
 """Workflow definitions, publishing, audit, unrouted tickets and reports (staff only)."""
 
+import functools
+
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -134,12 +136,35 @@ def route(body, ticket_id):
     return task
 
 
+def staff_first(view):
+    """Check the caller before the arguments: an employee asking with bad parameters is
+    told 403, not shown how to fix a query they may not run."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        _staff()
+        return view(*args, **kwargs)
+
+    return checked
+
+
 @blp.route("/reports/kpis")
+@staff_first
 @blp.arguments(ReportArgs, location="query")
-@blp.doc(security=BEARER)
+@blp.doc(
+    security=BEARER,
+    responses={
+        "200": {
+            "description": "The KPIs, as JSON or (format=csv) as CSV rows: metric, key, value.",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 def kpis(args):
     """KPIs for tasks created in [from, to): JSON, or CSV with ``format=csv``."""
-    _staff()
     report = reports.kpis(args["start"], args["end"])
     if args["format"] == "csv":
         return Response(

@@ -2,6 +2,7 @@ from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
 from common.ids import IdField, UserRef
+from common.times import UtcDateTime
 
 TASK_STATUSES = ("unassigned", "assigned", "on_hold", "completed", "cancelled")
 
@@ -174,6 +175,6 @@ class RouteIn(Schema):
 
 
 class ReportArgs(Schema):
-    start = fields.AwareDateTime(data_key="from", required=True)
-    end = fields.AwareDateTime(data_key="to", required=True)
+    start = UtcDateTime(data_key="from", required=True)
+    end = UtcDateTime(data_key="to", required=True)
     format = fields.Str(load_default="json", validate=validate.OneOf(["json", "csv"]))

@@ -124,3 +124,28 @@ def test_ascending_sort_and_cursor_bound_to_its_sort(app, people, make_ticket):
         wrong = people["coordinator"].get(f"/api/tickets?cursor={first['next_cursor']}")
         assert wrong.status_code == 422
     assert ids
+
+
+@pytest.mark.parametrize("name", ["created_from", "created_to", "updated_from", "updated_to"])
+def test_extreme_utc_offsets_filter_by_the_same_moment(app, people, corpus, name):
+    # Python takes offsets up to +-23:59, PostgreSQL only to +-15:59: normalised to UTC.
+    response = people["coordinator"].get(f"/api/tickets?{name}=2024-05-23T01:05:48-18:00")
+    assert response.status_code == 200, response.get_json()
+
+
+def test_a_cursor_carrying_an_extreme_offset_is_normalised_or_refused(app, people, corpus):
+    import base64
+    import json
+
+    def cursor(moment: str) -> str:
+        raw = json.dumps(["-created_at", moment, 1]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    extreme = people["coordinator"].get(
+        f"/api/tickets?cursor={cursor('2030-01-01T00:00:00-18:00')}"
+    )
+    assert extreme.status_code == 200, extreme.get_json()
+    assert len(extreme.get_json()["items"]) == len(corpus)  # every ticket is older than that
+    for bad in ("0001-01-01T00:00:00+18:00", "2030-01-01T00:00:00"):
+        refused = people["coordinator"].get(f"/api/tickets?cursor={cursor(bad)}")
+        assert refused.status_code == 422, bad

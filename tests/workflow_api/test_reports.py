@@ -58,3 +58,43 @@ def test_csv_and_access(client, seeded):
         == 403
     )
     assert coordinator.get("/api/workflow/reports/kpis?from=yesterday").status_code == 422
+
+
+def test_an_employee_is_refused_before_their_parameters_are_judged(client, seeded):
+    employee = client.as_user("employee@example.com")
+    assert employee.get("/api/workflow/reports/kpis?from=yesterday").status_code == 403
+
+
+def test_extreme_utc_offsets_are_the_same_moment_in_utc(client, seeded):
+    coordinator = client.as_user("coordinator@example.com")
+    # PostgreSQL refuses offsets beyond +-15:59; Python accepts them: normalised, not a 500.
+    window = "from=2024-05-23T01:05:48-18:00&to=2024-05-25T01:05:48%2B23:59"
+    response = coordinator.get(f"/api/workflow/reports/kpis?{window}")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["range"]["from"] == "2024-05-23T19:05:48+00:00"
+    edge = coordinator.get("/api/workflow/reports/kpis?from=0001-01-01T00:00:00%2B18:00&to=x")
+    assert edge.status_code == 422
+
+
+def test_csv_cells_never_start_a_formula():
+    report = {
+        "range": {"from": datetime(2024, 1, 1, tzinfo=UTC), "to": datetime(2024, 1, 2, tzinfo=UTC)},
+        "created": -3,
+        "load_per_agent": [
+            {"user_id": 1, "name": '=HYPERLINK("http://evil.example","x")', "open_tasks": 1},
+            {"user_id": 2, "name": "@SUM(A1)", "open_tasks": 2},
+            {"user_id": 3, "name": "\tTabbed", "open_tasks": 0},
+            {"user_id": 4, "name": "Ava Agent", "open_tasks": 4},
+        ],
+    }
+    from workflow_api.reports import as_csv
+
+    rows = list(csv.reader(io.StringIO(as_csv(report))))
+    names = [row[1] for row in rows if row[0] == "load_per_agent"]
+    assert names == [
+        '\'=HYPERLINK("http://evil.example","x")',
+        "'@SUM(A1)",
+        "'\tTabbed",
+        "Ava Agent",
+    ]
+    assert ["created", "", "-3"] in rows  # numbers stay numbers
