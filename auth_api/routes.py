@@ -22,7 +22,7 @@ from auth_api.schemas import (
     WebSessionOut,
 )
 from common.db import db
-from common.problems import DomainError
+from common.problems import DomainError, problem_doc
 from common.security import caller, ends_session, require_auth
 from common.token_keys import keyset
 
@@ -51,8 +51,12 @@ def _login(body) -> dict:
 @blp.route("/login", methods=["POST"])
 @blp.arguments(LoginIn)
 @blp.response(200, TokensOut)
-@blp.alt_response(401, description="Wrong email or password, or a second factor is needed")
-@blp.alt_response(429, description="Locked after repeated failures (see Retry-After)")
+@blp.alt_response(
+    401, **problem_doc(), description="Wrong email or password, or a second factor is needed"
+)
+@blp.alt_response(
+    429, **problem_doc(), description="Locked after repeated failures (see Retry-After)"
+)
 def login(body):
     return _login(body)
 

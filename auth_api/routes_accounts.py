@@ -1,5 +1,6 @@
 """Accounts: self-registration, password reset, invitations, and the admins' directory."""
 
+import marshmallow as ma
 from flask_smorest import Blueprint
 
 from auth_api import accounts, permissions, roles
@@ -23,9 +24,15 @@ BEARER = [{"bearerAuth": []}]
 ACCEPTED = {"status": "accepted"}
 
 
+class AcceptedOut(ma.Schema):
+    """The same answer whatever the outcome, so it says nothing about who has an account."""
+
+    status = ma.fields.String(metadata={"description": "accepted"})
+
+
 @blp.route("/register", methods=["POST"])
 @blp.arguments(RegisterIn)
-@blp.response(202)
+@blp.response(202, AcceptedOut)
 def register(body):
     """Employee self-registration (open, approval by an hdts admin, or closed)."""
     accounts.register(body["email"], body["name"], body["password"])
@@ -35,7 +42,7 @@ def register(body):
 
 @blp.route("/password/forgot", methods=["POST"])
 @blp.arguments(EmailIn)
-@blp.response(202)
+@blp.response(202, AcceptedOut)
 def forgot_password(body):
     """Mail a single-use reset link; the answer is the same whether the email exists."""
     accounts.forgot_password(body["email"])
@@ -137,7 +144,7 @@ def activate_user(user_id):
 
 
 @blp.route("/users/<id:user_id>/invitation", methods=["POST"])
-@blp.response(202)
+@blp.response(202, AcceptedOut)
 @blp.doc(security=BEARER)
 def resend_invitation(user_id):
     accounts.send_invitation(_changeable(user_id))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+import marshmallow as ma
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
@@ -55,17 +56,44 @@ def readiness(bind: str) -> tuple[dict, int]:
     return body, status
 
 
+class HealthOut(ma.Schema):
+    status = ma.fields.String(metadata={"description": "ok"})
+    service = ma.fields.String()
+
+
+class ReadyOut(ma.Schema):
+    status = ma.fields.String(metadata={"description": "ready, or unavailable (503)"})
+    service = ma.fields.String()
+    checks = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        metadata={"description": 'each dependency: "ok" or "error: <kind>"'},
+    )
+
+
 def health_blueprint(service: str, prefix: str) -> Blueprint:
     blp = Blueprint(
         f"{service}-health", __name__, url_prefix=prefix, description="Liveness and readiness"
     )
 
     @blp.route("/health")
-    @blp.response(200)
+    @blp.response(200, HealthOut)
     def health():
         return {"status": "ok", "service": service}
 
     @blp.route("/ready")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "The database and the broker answer",
+                "content": {"application/json": {"schema": ReadyOut}},
+            },
+            "503": {
+                "description": "A dependency does not answer (the same body)",
+                "content": {"application/json": {"schema": ReadyOut}},
+            },
+        }
+    )
     def ready():
         body, status = readiness(service)
         body["service"] = service

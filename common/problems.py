@@ -7,10 +7,13 @@ error handler) turns those, HTTP errors, validation errors and JWT failures into
 
 from __future__ import annotations
 
+import http
 import logging
 
+import marshmallow as ma
 from flask import Response, g, json, request
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from common.db import db
@@ -72,8 +75,39 @@ def problem(status: int, title: str, detail: str | None = None, **extra) -> Resp
     return response
 
 
+class ProblemSchema(ma.Schema):
+    """An RFC 7807 problem document, as every error is answered (for the OpenAPI docs)."""
+
+    type = ma.fields.String(metadata={"description": "always about:blank"})
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String()
+    instance = ma.fields.String(metadata={"description": "the request's path"})
+    request_id = ma.fields.String()
+    errors = ma.fields.Raw(metadata={"description": "422: the invalid fields and why"})
+
+
+def problem_doc() -> dict:
+    """``alt_response`` arguments documenting a problem document body."""
+    return {"schema": ProblemSchema, "content_type": PROBLEM_MIME}
+
+
 class ProblemApi(Api):
-    """smorest's Api, answering every error as a problem document."""
+    """smorest's Api, answering every error as a problem document, and saying so in the
+    OpenAPI documents (smorest would describe its own JSON error body)."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_MIME)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "An error, as a problem document", "schema": ProblemSchema}
+        prepare_response(default, self.spec, PROBLEM_MIME)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
     def handle_http_exception(self, error: HTTPException):
         _end_transaction()

@@ -7,6 +7,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from common.db import db
+from common.problems import problem_doc
 from common.security import caller, require_auth
 from tickets_api import attachments, service
 from tickets_api.schemas import AttachmentList, AttachmentOut
@@ -26,8 +27,8 @@ class UploadIn(Schema):
 class TicketAttachments(MethodView):
     @blp.arguments(UploadIn, location="files")
     @blp.response(201, AttachmentOut)
-    @blp.alt_response(413, description="Larger than the upload limit")
-    @blp.alt_response(415, description="A file type that is not accepted")
+    @blp.alt_response(413, **problem_doc(), description="Larger than the upload limit")
+    @blp.alt_response(415, **problem_doc(), description="A file type that is not accepted")
     @blp.doc(security=BEARER)
     def post(self, files, ticket_id):
         """Attach a file (multipart field ``file``)."""
@@ -46,8 +47,16 @@ class TicketAttachments(MethodView):
 
 @blp.route("/<id:ticket_id>/attachments/<id:attachment_id>")
 class TicketAttachment(MethodView):
-    @blp.response(200, description="The file, as an attachment download")
-    @blp.doc(security=BEARER)
+    @blp.doc(
+        security=BEARER,
+        responses={
+            "200": {
+                "description": "The file, as an attachment download",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            "304": {"description": "Not modified (If-None-Match)"},
+        },
+    )
     def get(self, ticket_id, attachment_id):
         ticket = service.get_visible(caller(), ticket_id)
         attachment = attachments.get(ticket.id, attachment_id)
