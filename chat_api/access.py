@@ -13,7 +13,7 @@ import time
 import requests
 from flask import current_app, request
 
-from common.problems import NotFound, Unauthorized, Unavailable
+from common.problems import Conflict, NotFound, Unauthorized, Unavailable
 from common.security import Principal
 
 CACHE_SECONDS = 10.0
@@ -69,6 +69,16 @@ def fetch_ticket(token: str, ticket_id: int) -> dict:
             _cache.clear()
         _cache[key] = (now, ticket)
     return ticket
+
+
+# A ticket in one of these is over: its conversation is kept, read-only.
+OVER = ("closed", "rejected", "withdrawn")
+
+
+def check_open(ticket: dict) -> None:
+    """Raise 409 when the ticket is over (closed, rejected, withdrawn): no new messages."""
+    if ticket.get("status") in OVER:
+        raise Conflict(f"Ticket {ticket.get('number', ticket['id'])} is {ticket['status']}")
 
 
 def sees_internal(principal: Principal, ticket: dict) -> bool:

@@ -12,10 +12,11 @@ BEARER = [{"bearerAuth": []}]
 
 
 def _authorise(ticket_id: int):
-    """The caller, and whether they see internal notes (tickets_api decides visibility)."""
+    """The caller, whether they see internal notes, and the ticket (tickets_api decides
+    visibility)."""
     principal = caller()
     ticket = access.fetch_ticket(access.raw_token(), ticket_id)
-    return principal, access.sees_internal(principal, ticket)
+    return principal, access.sees_internal(principal, ticket), ticket
 
 
 @blp.route("/tickets/<id:ticket_id>/messages")
@@ -26,7 +27,8 @@ class TicketMessages(MethodView):
     @blp.response(201, MessageOut)
     @blp.doc(security=BEARER)
     def post(self, body, ticket_id):
-        principal, internal_ok = _authorise(ticket_id)
+        principal, internal_ok, ticket = _authorise(ticket_id)
+        access.check_open(ticket)
         message = service.post_message(
             principal, ticket_id, body["body"], body["internal"], internal_ok
         )
@@ -37,6 +39,6 @@ class TicketMessages(MethodView):
     @blp.response(200, MessagePage)
     @blp.doc(security=BEARER)
     def get(self, args, ticket_id):
-        _principal, internal_ok = _authorise(ticket_id)
+        _principal, internal_ok, _ticket = _authorise(ticket_id)
         items = service.list_messages(ticket_id, internal_ok, args.get("after"), args["limit"])
         return {"items": [service.message_view(m) for m in items]}

@@ -42,10 +42,11 @@ class ChatCaller(Caller):
     token: str = ""
     sees_internal: bool = False
 
-    def recheck(self) -> None:
-        """Raise if the token expired or was revoked, or the ticket is no longer visible."""
+    def recheck(self) -> dict:
+        """The ticket; raise if the token expired or was revoked, or the ticket is no
+        longer visible."""
         super().recheck()
-        access.fetch_ticket(self.token, self.ticket_id)  # cached for a few seconds
+        return access.fetch_ticket(self.token, self.ticket_id)  # cached for a few seconds
 
 
 def _guard(ticket_id: int) -> ChatCaller:
@@ -89,7 +90,7 @@ def _post(caller: ChatCaller, subscriber: Subscriber, frame: dict) -> None:
         subscriber.offer(error_frame("Invalid message", f"body: 1 to {MAX_BODY} characters"))
         return
     try:
-        caller.recheck()
+        access.check_open(caller.recheck())
         service.post_message(
             caller.principal,
             caller.ticket_id,

@@ -41,6 +41,10 @@ class Config:
 
     # Largest attachment accepted (the whole request may be 1 MB more for the envelope).
     max_upload_mb: int = 25
+    # Attachment quotas: per ticket (bytes and files) and per person per day.
+    ticket_upload_mb: int = 200
+    ticket_max_files: int = 50
+    user_daily_upload_mb: int = 500
     # Resolved tickets close by themselves after this long (the scheduler does it).
     auto_close_hours: float = 72.0
 
@@ -174,6 +178,9 @@ class Config:
         if get("MEDIA_DIR"):
             values["media_dir"] = Path(get("MEDIA_DIR")).resolve()
         values["max_upload_mb"] = int(get("MAX_UPLOAD_MB", "25"))
+        values["ticket_upload_mb"] = int(get("TICKET_UPLOAD_MB", "200"))
+        values["ticket_max_files"] = int(get("TICKET_MAX_FILES", "50"))
+        values["user_daily_upload_mb"] = int(get("USER_DAILY_UPLOAD_MB", "500"))
         values["auto_close_hours"] = float(get("AUTO_CLOSE_HOURS", "72"))
         for name in (
             "JWT_PRIVATE_KEY_FILE",

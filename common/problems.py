@@ -85,6 +85,7 @@ class ProblemSchema(ma.Schema):
     instance = ma.fields.String(metadata={"description": "the request's path"})
     request_id = ma.fields.String()
     errors = ma.fields.Raw(metadata={"description": "422: the invalid fields and why"})
+    errors_omitted = ma.fields.Integer(metadata={"description": "fields past the first 50"})
 
 
 def problem_doc() -> dict:
@@ -118,7 +119,7 @@ class ProblemApi(Api):
             # webargs nests by location ({"json": {...}}); the caller wants the field map.
             if isinstance(messages, dict) and len(messages) == 1:
                 (messages,) = messages.values()
-            extra["errors"] = messages
+            extra.update(_capped(messages))
         response = problem(
             error.code or 500,
             error.name,
@@ -136,6 +137,17 @@ class ProblemApi(Api):
         app = self._app
         app.register_error_handler(DomainError, _handle_domain_error)
         app.register_error_handler(Exception, _handle_unexpected)
+
+
+# Fields named in one 422 at most: 200,000 unknown keys must not make a 6 MB answer.
+MAX_FIELD_ERRORS = 50
+
+
+def _capped(messages) -> dict:
+    if not isinstance(messages, dict) or len(messages) <= MAX_FIELD_ERRORS:
+        return {"errors": messages}
+    kept = dict(list(messages.items())[:MAX_FIELD_ERRORS])
+    return {"errors": kept, "errors_omitted": len(messages) - MAX_FIELD_ERRORS}
 
 
 def _end_transaction() -> None:

@@ -25,23 +25,12 @@ from common.db import db
 from common.models.tickets import Attachment, Ticket
 from common.problems import DomainError, Forbidden, NotFound
 from common.security import Principal
-from tickets_api import access, history
+from tickets_api import access, attachment_rules, history
 
 CHUNK = 64 * 1024
 UNCOMMITTED_FILES = "tts_uncommitted_files"
 SNIFF_BYTES = 8192
-ALLOWED_TYPES = {
-    "application/pdf",
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "application/zip",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "text/plain",
-}
+ALLOWED_TYPES = set(attachment_rules.EXTENSIONS)
 
 
 class TooLarge(DomainError):
@@ -94,6 +83,8 @@ def safe_filename(name: str | None) -> str:
 
 
 def store(principal: Principal, ticket: Ticket, upload: FileStorage) -> Attachment:
+    """Save ``upload`` on ``ticket`` (locked by the caller, so quotas count exactly)."""
+    attachment_rules.check_open(ticket)
     limit = current_app.config["TTS_CONFIG"].max_upload_mb * 1024 * 1024
     stored_name = secrets.token_hex(16)
     final = media_root() / stored_name[:2] / stored_name[2:4] / stored_name
@@ -120,6 +111,7 @@ def store(principal: Principal, ticket: Ticket, upload: FileStorage) -> Attachme
                 f"Files of type {content_type or 'unknown'} are not accepted",
                 allowed_types=sorted(ALLOWED_TYPES),
             )
+        attachment_rules.check_quota(ticket, principal.id, size)
         os.replace(partial, final)
     finally:
         partial.unlink(missing_ok=True)

@@ -1,9 +1,11 @@
 """Tickets: create, read, list and search, edit (If-Match), lifecycle actions, history, CSAT."""
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from common.db import db
+from common.problems import DomainError
 from common.security import caller, require_auth
 from tickets_api import history, lifecycle, search, service
 from tickets_api.schemas import (
@@ -24,6 +26,11 @@ from tickets_api.schemas import (
 blp = Blueprint("tickets", __name__, url_prefix="/api/tickets", description="Tickets")
 require_auth(blp)
 BEARER = [{"bearerAuth": []}]
+
+
+class VersionRequired(DomainError):
+    status = 428
+    title = "Precondition Required"
 
 
 def _etag(ticket) -> dict:
@@ -69,6 +76,9 @@ class TicketById(MethodView):
         """Edit fields. Send the ETag of what you edited as If-Match (412 when stale)."""
         principal = caller()
         ticket = service.get_visible(principal, ticket_id, for_update=True)
+        if request.if_match.star_tag:
+            # "*" matches any version: it would overwrite what someone else just saved.
+            raise VersionRequired("Send the ETag of the version you edited as If-Match, not *.")
         blp.check_etag(_etag(ticket))
         ticket = service.edit(principal, ticket, changes)
         db.session.commit()

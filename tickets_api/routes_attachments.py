@@ -9,7 +9,7 @@ from marshmallow import Schema
 from common.db import db
 from common.problems import problem_doc
 from common.security import caller, require_auth
-from tickets_api import attachments, service
+from tickets_api import attachment_rules, attachments, service
 from tickets_api.schemas import AttachmentList, AttachmentOut
 
 blp = Blueprint(
@@ -29,11 +29,13 @@ class TicketAttachments(MethodView):
     @blp.response(201, AttachmentOut)
     @blp.alt_response(413, **problem_doc(), description="Larger than the upload limit")
     @blp.alt_response(415, **problem_doc(), description="A file type that is not accepted")
+    @blp.alt_response(409, **problem_doc(), description="The ticket is over: no more files")
     @blp.doc(security=BEARER)
     def post(self, files, ticket_id):
         """Attach a file (multipart field ``file``)."""
         principal = caller()
-        ticket = service.get_visible(principal, ticket_id)
+        # Locked: two uploads at once must not both fit the last of a ticket's quota.
+        ticket = service.get_visible(principal, ticket_id, for_update=True)
         attachment = attachments.store(principal, ticket, files["file"])
         db.session.commit()
         return attachment
@@ -64,12 +66,12 @@ class TicketAttachment(MethodView):
             attachments.path_of(attachment),
             mimetype=attachment.content_type,
             as_attachment=True,
-            download_name=attachment.filename,
+            download_name=attachment_rules.download_name(attachment),
             etag=attachment.sha256,
             conditional=True,
             max_age=0,
         )
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Content-Type-Options"] = "nosniff"  # nginx's replaces it
         response.headers["Cache-Control"] = "private, no-cache"
         return response
 

@@ -175,3 +175,29 @@ def test_a_frame_over_64_kb_closes_the_socket(live, tokens, ticket):  # noqa: F8
         assert int.from_bytes(data[:2], "big") == 1009  # message too big
     finally:
         ws.close()
+
+
+def test_a_ticket_that_is_over_takes_no_more_messages(live, tokens):  # noqa: F811
+    from tests.support import TICKET
+
+    employee = {"Authorization": f"Bearer {tokens['employee']}"}
+    filed = requests.post(f"{live}/api/tickets", json=TICKET, headers=employee).json()
+    withdrawn = requests.post(
+        f"{live}/api/tickets/{filed['id']}/withdraw", json={"reason": "sorted"}, headers=employee
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    posted = requests.post(
+        f"{live}/api/chat/tickets/{filed['id']}/messages", json={"body": "hello?"}, headers=employee
+    )
+    assert posted.status_code == 409
+    assert posted.headers["Content-Type"] == "application/problem+json"
+    ws = websocket.create_connection(_url(live, filed["id"], tokens["employee"]), timeout=5)
+    try:
+        _next(ws)  # the conversation stays readable
+        ws.send(json.dumps({"type": "message", "body": "hello?"}))
+        error = _next(ws)
+        assert error["type"] == "error" and "withdrawn" in error["detail"]
+    finally:
+        ws.close()
+    history = requests.get(f"{live}/api/chat/tickets/{filed['id']}/messages", headers=employee)
+    assert history.status_code == 200 and history.json()["items"] == []

@@ -81,3 +81,13 @@ def test_ordinary_unicode_passes(client, seeded):
     )
     assert response.status_code == 201
     assert response.get_json()["subject"] == "Écran noir 🖥️ après la mise à jour"
+
+
+def test_a_flood_of_unknown_fields_gets_a_short_answer(client, seeded):
+    employee = client.as_user("employee@example.com")
+    body = {**TICKET, **{f"unknown{n}": n for n in range(20_000)}}
+    response = employee.post("/api/tickets", json=body)
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert len(problem["errors"]) == 50 and problem["errors_omitted"] == 20_000 - 50
+    assert len(response.data) < 10_000

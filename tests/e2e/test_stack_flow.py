@@ -130,3 +130,42 @@ def test_websocket_refuses_before_upgrade(users):
 
     # The requester herself is let in, through the same path.
     open_socket(url, employee.token).close()
+
+
+def test_a_download_through_the_edge_carries_each_security_header_once(users):
+    employee = users[EMPLOYEE]
+    ticket_id = create_ticket(employee, "e2e: one nosniff")["id"]
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+    created = employee.http.post(
+        f"{EDGE}/api/tickets/{ticket_id}/attachments",
+        files={"file": ("shot.html", png)},
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    download = employee.http.get(
+        f"{EDGE}/api/tickets/{ticket_id}/attachments/{created.json()['id']}", timeout=10
+    )
+    assert download.raw.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert "filename=shot.png" in download.headers["Content-Disposition"]
+
+
+def test_the_stack_edge_refuses_as_problem_documents(stack):
+    """The same answers as the production edge: problem documents, and Retry-After on 429."""
+    too_large = requests.post(
+        f"{EDGE}/api/tickets/1/attachments",
+        data=b"0" * (26 * 1024 * 1024),
+        headers={"Content-Type": "application/octet-stream"},
+        timeout=30,
+    )
+    assert too_large.status_code == 413
+    assert too_large.headers["Content-Type"] == "application/problem+json"
+    assert too_large.json()["status"] == 413
+
+    session = requests.Session()
+    statuses = [session.get(f"{EDGE}/api/auth/health", timeout=10) for _ in range(400)]
+    refused = [r for r in statuses if r.status_code == 429]
+    assert refused, "no burst was refused"  # 50 r/s with a burst of 100
+    assert refused[0].headers["Content-Type"] == "application/problem+json"
+    assert refused[0].headers["Retry-After"] == "1"
+    assert refused[0].json()["title"] == "Too Many Requests"
+    assert "Retry-After" not in statuses[0].headers

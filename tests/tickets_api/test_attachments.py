@@ -165,3 +165,53 @@ def test_a_failed_upload_leaves_no_file_behind(app, people, make_ticket, monkeyp
     monkeypatch.undo()
     assert upload(people["employee"], ticket_id, PNG, "screen.png").status_code == 201
     assert len(_files(app)) == len(before) + 1
+
+
+@pytest.mark.parametrize("status", ["closed", "rejected", "withdrawn"])
+def test_a_ticket_that_is_over_takes_no_more_files(app, people, make_ticket, status):
+    ticket_id = make_ticket(status)
+    response = upload(people["employee"], ticket_id, PNG, "late.png")
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    listed = people["employee"].get(f"/api/tickets/{ticket_id}/attachments").get_json()
+    assert listed["items"] == []
+
+
+@pytest.mark.parametrize(
+    "data,name,saved_as",
+    [
+        (PNG, "evil.html", "evil.png"),
+        (PNG, "photo.JPG", "photo.png"),
+        (PDF, "report", "report.pdf"),
+        (b"a,b\n1,2\n", "table.csv", "table.csv"),
+        (b"just text, named as an image", "notes.svg", "notes.txt"),
+        (PNG, "shot.png", "shot.png"),
+    ],
+)
+def test_a_download_is_named_for_what_its_bytes_are(app, people, make_ticket, data, name, saved_as):
+    ticket_id = make_ticket("new")
+    created = upload(people["employee"], ticket_id, data, name)
+    assert created.status_code == 201, created.get_json()
+    download = people["employee"].get(
+        f"/api/tickets/{ticket_id}/attachments/{created.get_json()['id']}"
+    )
+    assert f"filename={saved_as}" in download.headers["Content-Disposition"]
+
+
+def test_quotas_per_ticket_and_per_person(app, people, make_ticket):
+    config = app.config["TTS_CONFIG"]
+    app.config["TTS_CONFIG"] = config.replace(ticket_max_files=2, user_daily_upload_mb=1)
+    try:
+        ticket_id = make_ticket("new")
+        for n in range(2):
+            assert upload(people["employee"], ticket_id, PNG, f"{n}.png").status_code == 201
+        third = upload(people["employee"], ticket_id, PNG, "2.png")
+        assert third.status_code == 413 and "at most 2 files" in third.get_json()["detail"]
+        other = make_ticket("new")
+        big = b"%PDF-1.7\n" + b"0" * (1024 * 1024)
+        daily = upload(people["employee"], other, big, "big.pdf")
+        assert daily.status_code == 413 and "a day" in daily.get_json()["detail"]
+        listed = people["employee"].get(f"/api/tickets/{other}/attachments").get_json()
+        assert listed["items"] == []  # refused files leave nothing behind
+    finally:
+        app.config["TTS_CONFIG"] = config

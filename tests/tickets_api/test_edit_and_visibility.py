@@ -44,6 +44,15 @@ def test_stale_edit_is_412_and_missing_if_match_is_428(people, make_ticket):
     assert fresh.status_code == 200
 
 
+def test_if_match_star_cannot_skip_the_conflict_check(people, make_ticket):
+    ticket_id = make_ticket("new")
+    url = f"/api/tickets/{ticket_id}"
+    star = people["employee"].patch(url, json={"subject": "Blind edit"}, headers={"If-Match": "*"})
+    assert star.status_code == 428
+    assert star.mimetype == "application/problem+json"
+    assert people["employee"].get(url).get_json()["subject"] != "Blind edit"
+
+
 def test_who_may_edit_what(people, user_ids, make_ticket):
     def patch(who, ticket_id, body):
         etag = people["coordinator"].get(f"/api/tickets/{ticket_id}").headers["ETag"]
