@@ -21,11 +21,12 @@ from common.ids import IdConverter
 from common.logs import clean_request_id, configure_logging, request_id_var, service_var
 from common.metrics import init_metrics
 from common.outbox import init_relay
-from common.problems import ProblemApi
+from common.problems import ProblemApi, strict_query_arguments
 from common.security import configure_jwt
 from common.services import ServiceSpec, load
 
 sock = Sock()
+strict_query_arguments()
 
 
 migrate = Migrate()

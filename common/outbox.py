@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from dramatiq import Message
 from flask import Flask, current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from common.broker import get_broker
@@ -116,8 +116,11 @@ def publish(bind: str, older_than: float = 0) -> int:
     model = OUTBOX_MODELS[bind]
     query = select(model).where(model.published_at.is_(None))
     if older_than:
+        # A row that failed to publish (attempts > 0) was given up by its relay: no need
+        # to wait out the grace, so events held back by a broker outage leave as soon as
+        # the broker answers again.
         cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
-        query = query.where(model.created_at < cutoff)
+        query = query.where(or_(model.created_at < cutoff, model.attempts > 0))
     query = query.order_by(model.created_at).limit(BATCH).with_for_update(skip_locked=True)
     with Session(db.engines[bind], join_transaction_mode="create_savepoint") as session:
         rows = session.scalars(query).all()
@@ -145,8 +148,9 @@ def publish(bind: str, older_than: float = 0) -> int:
 
 
 def sweep(binds: list[str], grace_seconds: float = 30.0) -> int:
-    """Re-publish what the relay left behind (older than ``grace_seconds``: long enough that
-    a relay merely running late under load is not raced into sending events twice)."""
+    """Re-publish what the relay left behind: rows it failed to send at once, the others
+    once older than ``grace_seconds`` (long enough that a relay merely running late under
+    load is not raced into sending events twice)."""
     total = 0
     for bind in binds:
         if bind not in OUTBOX_MODELS:

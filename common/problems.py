@@ -14,6 +14,7 @@ import marshmallow as ma
 from flask import Response, g, json, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from common.db import db
@@ -75,8 +76,25 @@ def problem(status: int, title: str, detail: str | None = None, **extra) -> Resp
     return response
 
 
+def strict_query_arguments() -> None:
+    """Unknown query parameters are a 422, as unknown body fields are: ``?assigne=me``
+    silently ignored would list everyone's tickets instead of telling the caller."""
+    from flask_smorest import Blueprint
+
+    parser = Blueprint.ARGUMENTS_PARSER
+    parser.DEFAULT_UNKNOWN_BY_LOCATION = {
+        **parser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
+
+
 class ProblemSchema(ma.Schema):
-    """An RFC 7807 problem document, as every error is answered (for the OpenAPI docs)."""
+    """An RFC 7807 problem document, as every error is answered (for the OpenAPI docs).
+    Problems may carry extension members (``retry_after``, ``limit``, ``allowed_types``)."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # documented as additionalProperties: true
 
     type = ma.fields.String(metadata={"description": "always about:blank"})
     title = ma.fields.String(required=True)
@@ -150,6 +168,12 @@ def _capped(messages) -> dict:
     return {"errors": kept, "errors_omitted": len(messages) - MAX_FIELD_ERRORS}
 
 
+def _database_unavailable(error: Exception) -> bool:
+    return isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
+
 def _end_transaction() -> None:
     """A failed request's work is never committed: end its transaction now, so nothing
     later in the same session (and no after-commit hook) can pick it up."""
@@ -167,6 +191,14 @@ def _handle_domain_error(error: DomainError):
 def _handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return ProblemApi.handle_http_exception(None, error)  # type: ignore[arg-type]
+    if _database_unavailable(error):
+        # A restart, a failover, a dropped connection: transient, and the pool replaces
+        # the connection. Nothing was committed; the client may simply retry.
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        _end_transaction()
+        response = problem(503, "Service Unavailable", "The database is unavailable; retry.")
+        response.headers["Retry-After"] = "2"
+        return response
     log.exception("unhandled error")
     _end_transaction()
     generic = InternalServerError()

@@ -1,4 +1,4 @@
-"""The production-like local stack: ``scripts/stack up [--scale ...]|down|status``.
+"""The production-like local stack: ``scripts/stack up [--scale ...]|down|status|restart``.
 
 The same topology as production, on this machine and without Docker: every service under
 gunicorn (two chat_api servers by default, to prove cross-process WebSocket delivery), one
@@ -13,7 +13,8 @@ or ``scheduler`` (the names of docker/compose.prod.yml).
 ``up`` migrates, starts everything in the background and returns once every service
 answers ``/ready`` directly and through nginx (or stops it all and shows the failing log).
 Each process runs in its own session, with a pid file and a log file in the run directory;
-``down`` stops exactly those process groups and nothing else; ``status`` lists them.
+``down`` stops exactly those process groups and nothing else; ``status`` lists them;
+``restart NAME...`` stops the named ones (what is left of them) and starts them again.
 
 Environment: ``TTS_STACK_RUN_DIR`` (default ``var/stack``), ``TTS_STACK_PORT`` (nginx,
 default 8080), ``TTS_STACK_BASE_PORT`` (services listen from base+1, worker metrics from
@@ -147,6 +148,21 @@ def cmd_down(settings: Settings) -> int:
     return 0
 
 
+def cmd_restart(settings: Settings, names: list[str]) -> int:
+    """Stop the named processes (whatever is left of them) and start them again."""
+    procs = {proc.name: proc for proc in processes(settings, find_nginx() or "nginx")}
+    unknown = [name for name in names if name not in procs]
+    if not names or unknown:
+        fail(f"restart: name processes of this stack ({', '.join(procs)}); not {unknown}")
+    stop(settings, names)
+    env = process_env(settings)
+    launcher = Launcher(settings, env)
+    launcher.start([procs[name] for name in names])
+    launcher.wait_ready(time.monotonic() + settings.ready_timeout)
+    print(f"restarted {', '.join(names)}")
+    return 0
+
+
 def cmd_status(settings: Settings) -> int:
     healthy = True
     for proc in processes(settings):
@@ -170,7 +186,8 @@ def fail(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/stack", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("command", choices=("up", "down", "status", "restart"))
+    parser.add_argument("names", nargs="*", help="restart: the processes, as status names them")
     parser.add_argument(
         "--scale",
         action="append",
@@ -189,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "up" and not args.scale and settings.scale_file.is_file():
         # status/down describe what `up` started, at the scale it was started with.
         settings = Settings.from_env(json.loads(settings.scale_file.read_text()))
+    if args.command == "restart":
+        return cmd_restart(settings, args.names)
     commands = {"up": cmd_up, "down": cmd_down, "status": cmd_status}
     return commands[args.command](settings)
 
