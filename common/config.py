@@ -78,6 +78,9 @@ class Config:
     log_level: str = "INFO"
     demo_password: str | None = None
     sweep_interval_seconds: float = 5.0
+    # How old an unmarked outbox row must be before the sweeper sends it again: longer than
+    # a relay running late under load takes to mark what it sent.
+    outbox_grace_seconds: float = 30.0
 
     # Identity (auth_api). X-Real-IP is believed only from these proxy addresses (nginx).
     trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
@@ -99,6 +102,11 @@ class Config:
     smtp_from: str = "TTS <no-reply@localhost>"
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
+    # An email's retries: backing off from the first delay to the longest, the last retry
+    # landing in the dead-letter queue (12 retries reach about an hour of outage).
+    email_max_retries: int = 12
+    email_min_backoff_ms: int = 5_000
+    email_max_backoff_ms: int = 600_000
     # Uploaded attachments (TTS_MEDIA_DIR); `tts backup` archives this directory.
     media_dir: Path | None = None
     # Backups: where `tts backup` writes, and how many of them it keeps.
@@ -151,6 +159,7 @@ class Config:
             "log_level": get("LOG_LEVEL", "INFO").upper(),
             "demo_password": get("DEMO_PASSWORD"),
             "sweep_interval_seconds": float(get("SWEEP_INTERVAL_SECONDS", "5")),
+            "outbox_grace_seconds": float(get("OUTBOX_GRACE_SECONDS", "30")),
             "backup_keep": int(get("BACKUP_KEEP", "7")),
             "worker_metrics_port": int(get("WORKER_METRICS_PORT", "0")),
             "live_sockets_per_user": int(get("LIVE_SOCKETS_PER_USER", "20")),
@@ -170,6 +179,9 @@ class Config:
             "smtp_from": get("SMTP_FROM", "TTS <no-reply@localhost>"),
             "smtp_starttls": _bool(get("SMTP_STARTTLS", "0")),
             "smtp_timeout_seconds": float(get("SMTP_TIMEOUT_SECONDS", "10")),
+            "email_max_retries": int(get("EMAIL_MAX_RETRIES", "12")),
+            "email_min_backoff_ms": int(get("EMAIL_MIN_BACKOFF_MS", "5000")),
+            "email_max_backoff_ms": int(get("EMAIL_MAX_BACKOFF_MS", "600000")),
         }
         if get("BACKUP_DIR"):
             values["backup_dir"] = Path(get("BACKUP_DIR")).resolve()

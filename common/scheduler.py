@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 def run_once(app: Flask) -> int:
     services = app.config["TTS_SERVICES"]
     with app.app_context():
-        published = sweep(services)
+        grace = app.config["TTS_CONFIG"].outbox_grace_seconds
+        published = sweep(services, grace_seconds=grace)
         for name in services:
             for dotted in discover()[name].periodic:
                 try:

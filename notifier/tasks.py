@@ -2,6 +2,7 @@
 (queue ``email``, its own worker threads so a slow mail server never delays the rest)."""
 
 from common.actors import event_actor
+from common.config import Config
 from common.revocation import revocation_actor
 from notifier import email, service
 
@@ -11,10 +12,19 @@ def on_task_assigned(payload: dict, event_id) -> None:
     service.task_assigned(payload, event_id)
 
 
-# Retries back off from 5 s to 10 min: a mail server that is down for a while is the
-# common failure, and the last retry lands in the dead-letter queue for the dashboard.
+# Retries back off from 5 s to 10 min (TTS_EMAIL_*): a mail server that is down for a
+# while is the common failure, and the last retry lands in the dead-letter queue for the
+# dashboard. Read when the actor is declared: Dramatiq fixes an actor's options then.
+_RETRIES = Config.from_env()
+
+
 @event_actor(
-    "notify", "email", "notify.send_email", max_retries=12, min_backoff=5_000, max_backoff=600_000
+    "notify",
+    "email",
+    "notify.send_email",
+    max_retries=_RETRIES.email_max_retries,
+    min_backoff=_RETRIES.email_min_backoff_ms,
+    max_backoff=_RETRIES.email_max_backoff_ms,
 )
 def send_email(payload: dict, event_id) -> None:
     email.send_requested(payload, event_id)

@@ -19,6 +19,7 @@ from tests.faults.tcp_proxy import TcpProxy
 
 STACK_PORT, BASE_PORT = 8680, 8600
 EDGE = f"http://127.0.0.1:{STACK_PORT}"
+SMTP_PORT = 35025  # nothing listens there until a test starts its mail server
 PG_PROXY, AMQP_PROXY = 35432, 35672  # RabbitMQ itself holds 25672 (clustering)
 VHOST, PREFIX = "tts_faults", "tts_faults_"
 RUN_DIR = Path(tempfile.gettempdir()) / "tts-faults-stack"
@@ -41,6 +42,13 @@ def stack(proxies):
         TTS_STACK_BASE_PORT=str(BASE_PORT),
         TTS_STACK_GUNICORN_WORKERS="1",
         TTS_SWEEP_INTERVAL_SECONDS="1",
+        TTS_OUTBOX_GRACE_SECONDS="3",
+        TTS_SMTP_PORT=str(SMTP_PORT),
+        TTS_SMTP_FROM="TTS <tts@example.com>",
+        # Retries in seconds, not an hour: the last one lands in the dead letters.
+        TTS_EMAIL_MAX_RETRIES="3",
+        TTS_EMAIL_MIN_BACKOFF_MS="300",
+        TTS_EMAIL_MAX_BACKOFF_MS="1000",
     )
     script = str(ROOT / "scripts" / "stack")
     rabbitmqctl = "rabbitmqctl"

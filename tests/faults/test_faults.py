@@ -177,3 +177,27 @@ def test_postgres_connections_dropped_under_load_recover_by_themselves(stack, pr
     ]
     assert len(approved) > 10
     _converge(approved, restored, "PostgreSQL connections dropped under load")
+
+
+def test_a_relay_killed_between_publish_and_mark_is_resent_and_deduplicated(stack, people):
+    tickets = [_create(people, f"relay {n}") for n in range(30)]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda t: _approve(people, t), tickets))
+    # At once: what the relay published in the last half second is not marked yet.
+    leader = int((RUN_DIR / "tickets-1.pid").read_text().split()[0])
+    os.killpg(leader, signal.SIGKILL)
+    killed = time.monotonic()
+    unmarked = query("tickets", "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0]
+    subprocess.run(
+        [str(ROOT / "scripts" / "stack"), "restart", "tickets-1"],
+        env=stack,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    _converge(tickets, killed, f"relay killed with {unmarked} events not marked as sent")
+    deadline = time.monotonic() + 30
+    while query("tickets", "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0]:
+        assert time.monotonic() < deadline, "the sweeper never marked the resent events"
+        time.sleep(0.5)
