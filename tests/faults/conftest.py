@@ -7,6 +7,7 @@ servers themselves are never stopped.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -23,6 +24,7 @@ SMTP_PORT = 35025  # nothing listens there until a test starts its mail server
 PG_PROXY, AMQP_PROXY = 35432, 35672  # RabbitMQ itself holds 25672 (clustering)
 VHOST, PREFIX = "tts_faults", "tts_faults_"
 RUN_DIR = Path(tempfile.gettempdir()) / "tts-faults-stack"
+RABBITMQCTL = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
 
 
 @pytest.fixture(scope="package")
@@ -51,7 +53,7 @@ def stack(proxies):
         TTS_EMAIL_MAX_BACKOFF_MS="1000",
     )
     script = str(ROOT / "scripts" / "stack")
-    rabbitmqctl = "rabbitmqctl"
+    rabbitmqctl = RABBITMQCTL
     try:
         _run([script, "down"], env)
         subprocess.run([rabbitmqctl, "-q", "delete_vhost", VHOST], capture_output=True)

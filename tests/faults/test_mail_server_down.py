@@ -11,7 +11,7 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 
-from tests.faults.conftest import EDGE, SMTP_PORT, VHOST, query
+from tests.faults.conftest import EDGE, RABBITMQCTL, SMTP_PORT, VHOST, query
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -86,7 +86,7 @@ def test_after_the_last_retry_the_email_is_on_record_and_in_the_dead_letters(sta
 
 def _dead_letters(queue: str) -> int:
     listed = subprocess.run(
-        ["rabbitmqctl", "-q", "list_queues", "-p", VHOST, "name", "messages"],
+        [RABBITMQCTL, "-q", "list_queues", "-p", VHOST, "name", "messages"],
         capture_output=True,
         text=True,
         check=True,
