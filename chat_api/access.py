@@ -10,8 +10,11 @@ from __future__ import annotations
 import threading
 import time
 
+import jwt
 import requests
 from flask import current_app, request
+from flask_jwt_extended import get_jwt
+from requests.adapters import HTTPAdapter
 
 from common.problems import Conflict, NotFound, Unauthorized, Unavailable
 from common.security import Principal
@@ -19,23 +22,35 @@ from common.security import Principal
 CACHE_SECONDS = 10.0
 _cache: dict[tuple[str, int], tuple[float, dict]] = {}
 _cache_lock = threading.Lock()
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    if not hasattr(_local, "session"):
-        _local.session = requests.Session()
-    return _local.session
+# One pool per process, bounded: a live process's thousands of sockets (greenlets) share
+# a few keep-alive connections to tickets_api instead of holding one each.
+_session = requests.Session()
+_session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=16, pool_block=True))
+_session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=16, pool_block=True))
 
 
 def raw_token() -> str:
-    """The caller's token as they sent it: header, ``?access_token`` (WebSocket) or cookie."""
+    """The token the caller was authenticated with (header, ``?access_token`` for a
+    WebSocket, or cookie), to ask tickets_api with. It must be that very token: with two
+    sent, visibility must not be checked with the other one."""
     header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    if request.args.get("access_token"):
-        return request.args["access_token"]
-    return request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"], "")
+    candidates = [header[7:].strip()] if header.lower().startswith("bearer ") else []
+    candidates += [
+        request.args.get("access_token", ""),
+        request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"], ""),
+    ]
+    jti = get_jwt().get("jti")
+    for token in candidates:
+        if token and _jti(token) == jti:
+            return token
+    raise Unauthorized("Send one access token")
+
+
+def _jti(token: str) -> str | None:
+    try:  # already verified by authenticate(): only which of the tokens it was is asked
+        return jwt.decode(token, options={"verify_signature": False}).get("jti")
+    except jwt.PyJWTError:
+        return None
 
 
 def fetch_ticket(token: str, ticket_id: int) -> dict:
@@ -47,7 +62,7 @@ def fetch_ticket(token: str, ticket_id: int) -> dict:
             return hit[1]
     base = current_app.config["TTS_CONFIG"].tickets_api_url
     try:
-        response = _session().get(
+        response = _session.get(
             f"{base}/api/tickets/{ticket_id}",
             headers={
                 "Authorization": f"Bearer {token}",

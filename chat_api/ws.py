@@ -27,6 +27,7 @@ from common.live.endpoint import (
     after_cursor,
     guarded_websocket,
     serve,
+    within_budget,
 )
 from common.live.frames import encode, error_frame
 from common.live.subscriber import Subscriber
@@ -71,11 +72,13 @@ def _backlog(caller: ChatCaller) -> Backlog:
     missed = service.list_messages(
         caller.ticket_id, caller.sees_internal, caller.after, BACKLOG_LIMIT + 1
     )
-    more = len(missed) > BACKLOG_LIMIT
-    frames = [
-        encode({"type": "message", "message": service.message_view(m)}, m.id)
-        for m in missed[:BACKLOG_LIMIT]
-    ]
+    frames, more = within_budget(
+        [
+            encode({"type": "message", "message": service.message_view(m)}, m.id)
+            for m in missed[:BACKLOG_LIMIT]
+        ],
+        len(missed) > BACKLOG_LIMIT,
+    )
     ready.update(missed=len(frames), more=more)
     floor = max([caller.after, *(frame.seq for frame in frames)])
     return Backlog(ready, frames, floor)

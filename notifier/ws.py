@@ -19,6 +19,7 @@ from common.live.endpoint import (
     after_cursor,
     guarded_websocket,
     serve,
+    within_budget,
 )
 from common.live.frames import encode, error_frame
 from common.live.hub import LiveHub, send_all
@@ -51,11 +52,14 @@ def _backlog(caller: Caller) -> Backlog:
     if caller.after is None:
         return Backlog(ready, [])
     missed = unread_after(user_id, caller.after, BACKLOG_LIMIT + 1)
-    frames = [
-        encode({"type": "notification", "notification": notification_view(n)}, n.id)
-        for n in missed[:BACKLOG_LIMIT]
-    ]
-    ready.update(missed=len(frames), more=len(missed) > BACKLOG_LIMIT)
+    frames, more = within_budget(
+        [
+            encode({"type": "notification", "notification": notification_view(n)}, n.id)
+            for n in missed[:BACKLOG_LIMIT]
+        ],
+        len(missed) > BACKLOG_LIMIT,
+    )
+    ready.update(missed=len(frames), more=more)
     return Backlog(ready, frames, max([caller.after, *(frame.seq for frame in frames)]))
 
 

@@ -12,6 +12,7 @@ then live frames, answers pings, and re-checks its session whenever it has been 
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from collections.abc import Callable
@@ -19,10 +20,13 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
 from flask_sock import Sock
+from greenlet import GreenletExit
 from simple_websocket import ConnectionClosed
+from wsproto.utilities import RemoteProtocolError
 
 from common.db import db
 from common.live.frames import (
+    GOING_AWAY,
     SESSION_ENDED,
     TRY_AGAIN,
     BadFrame,
@@ -38,15 +42,22 @@ from common.problems import DomainError, Unauthorized, Unavailable
 from common.revocation import is_revoked
 from common.security import Principal
 
-# An idle socket still wakes this often to notice an expired or revoked token.
+log = logging.getLogger(__name__)
+# A socket re-checks its token and its access this often, idle or busy.
 RECHECK_SECONDS = 30
 # The kernel's send buffer per socket. Linux would grow it to megabytes for a client that
 # stops reading; bounded, such a client fills its queue (subscriber.py) and is closed
 # within about a megabyte, and thousands of sockets cannot pin gigabytes of kernel memory.
 SEND_BUFFER_BYTES = 64 * 1024
-# At most this many missed rows are replayed on reconnect; ``more`` tells the client to
-# page through the rest over REST.
+# At most this many missed rows, and this many bytes of them, are replayed on reconnect
+# (well inside a socket's queue); ``more`` tells the client to page the rest over REST.
 BACKLOG_LIMIT = 200
+BACKLOG_BYTES = 256 * 1024
+
+
+class BadHandshake(DomainError):
+    status = 400
+    title = "Bad Request"
 
 
 class InvalidCursor(DomainError):
@@ -81,6 +92,17 @@ def after_cursor() -> int | None:
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
         raise InvalidCursor("after: the id of the last row received, a whole number.")
     return int(raw)
+
+
+def within_budget(frames: list[Outgoing], more: bool) -> tuple[list[Outgoing], bool]:
+    """The first of ``frames`` that fit in BACKLOG_BYTES, and whether any were left out."""
+    kept, size = [], 0
+    for frame in frames:
+        size += len(frame.text)
+        if size > BACKLOG_BYTES and kept:
+            return kept, True
+        kept.append(frame)
+    return kept, more
 
 
 @dataclass
@@ -134,7 +156,10 @@ def guarded_websocket(
             _bound_send_buffer(request.environ)
             with socket_slot(hub, caller.principal.id, cap):
                 g.live_caller, g.live_hub = caller, hub
-                return upgrade(**kwargs)
+                try:
+                    return upgrade(**kwargs)
+                except RemoteProtocolError as error:  # no Sec-WebSocket-Key, a bad version
+                    raise BadHandshake(f"Not a WebSocket handshake: {error}") from None
 
         app.add_url_rule(path, endpoint=endpoint, view_func=view, websocket=True)
         return handler
@@ -165,11 +190,14 @@ def serve(
         first = backlog()
         db.session.remove()
         subscriber.start([encode(first.ready), *first.frames], first.floor)
+        next_check = time.monotonic() + RECHECK_SECONDS
         while True:
-            raw = ws.receive(timeout=RECHECK_SECONDS)
-            if raw is None:  # idle: is this caller still allowed here?
+            raw = ws.receive(timeout=max(next_check - time.monotonic(), 0))
+            if time.monotonic() >= next_check:  # however chatty: still allowed here?
                 caller.recheck()
                 db.session.remove()
+                next_check = time.monotonic() + RECHECK_SECONDS
+            if raw is None:
                 continue
             try:
                 frame = parse_frame(raw)
@@ -189,6 +217,12 @@ def serve(
         subscriber.close(code, error.detail)
     except ConnectionClosed:
         pass
+    except GreenletExit:  # the live process is shutting down
+        subscriber.close(GOING_AWAY, "Server restarting: reconnect with ?after=")
+        raise
+    except Exception:  # a database blip mid-socket: the client retries, nothing is lost
+        log.exception("live socket failed")
+        subscriber.close(TRY_AGAIN, "Temporarily unavailable: reconnect with ?after=")
     finally:
         hub.unsubscribe(key, subscriber)
         db.session.remove()

@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from common.db import db
-from common.live.frames import SESSION_ENDED, Outgoing, encode
+from common.live.frames import SESSION_ENDED, TRY_AGAIN, Outgoing, encode
 from common.live.subscriber import Subscriber
 from common.logs import service_var
 
@@ -106,6 +106,9 @@ class LiveHub:
             except Exception:
                 log.exception("live hub lost its database connection; reconnecting")
                 self._listening.clear()
+                # Whatever was committed while no one listened never reaches this
+                # process: its sockets reconnect with ?after= and are sent it then.
+                self._close_all(TRY_AGAIN, "Live updates were interrupted: reconnect")
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 10)
 
@@ -128,12 +131,35 @@ class LiveHub:
                 selector.register(connection, selectors.EVENT_READ)
                 while not self._stop.is_set():
                     if not selector.select(5.0):
+                        # Quiet, or a link that died without a word: a query tells which.
+                        with connection.cursor() as cursor:
+                            cursor.execute("SELECT 1")
                         continue
                     connection.poll()
                     while connection.notifies:
-                        self._deliver(json.loads(connection.notifies.pop(0).payload))
+                        self._deliver_safely(connection.notifies.pop(0).payload)
         finally:
             connection.close()
+
+    def _deliver_safely(self, payload: str) -> None:
+        """One note's failure (a read-back that failed) is that note's alone: the
+        connection and the notes after it stay, and the note's subscribers reconnect with
+        ?after= to be sent it."""
+        note = json.loads(payload)
+        try:
+            self._deliver(note)
+        except Exception:
+            log.exception("live hub could not deliver a note", extra={"channel": self.channel})
+            with self._lock:
+                missed = list(self._subscribers.get(note.get("key"), ()))
+            for subscriber in missed:
+                subscriber.close(TRY_AGAIN, "A live update was lost: reconnect")
+
+    def _close_all(self, code: int, reason: str) -> None:
+        with self._lock:
+            everyone = [s for subscribers in self._subscribers.values() for s in subscribers]
+        for subscriber in everyone:
+            subscriber.close(code, reason)
 
     def _deliver(self, note: dict) -> None:
         with self._lock:

@@ -36,6 +36,27 @@ QUEUE_BYTES = 1024 * 1024
 CLOSE_GRACE_SECONDS = 2.0
 
 
+class WholeWrites:
+    """The socket under simple-websocket, sending every frame whole and one at a time.
+
+    simple-websocket writes with ``sock.send`` and ignores a short count, which a nearly
+    full send buffer returns (under gevent, often): a frame would go out cut, and the
+    stream with it. Its reader also answers pings from another greenlet or thread. Here
+    every write is a ``sendall`` under one lock per socket."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._lock = threading.Lock()
+
+    def send(self, data: bytes) -> int:
+        with self._lock:
+            self._sock.sendall(data)
+        return len(data)
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
 @dataclass(frozen=True)
 class _Close:
     code: int
@@ -57,10 +78,13 @@ class Subscriber:
     _held: list[Outgoing] | None = field(default_factory=list, repr=False)
     _floor: int = 0
     _closing: bool = False
+    _started: bool = False
     _writer: threading.Thread | None = None
 
     def __post_init__(self):
         self._queue = queue.Queue(self.queue_frames)
+        if getattr(self.ws, "sock", None) is not None and not isinstance(self.ws.sock, WholeWrites):
+            self.ws.sock = WholeWrites(self.ws.sock)
 
     # --- the hub's side -----------------------------------------------------------------
 
@@ -100,15 +124,18 @@ class Subscriber:
         with self._lock:
             held, self._held = self._held or [], None
             self._floor = floor
-            for frame in first:
+            self._started = True
+            behind = [*first, *(f for f in held if f.seq is None or f.seq > floor)]
+            fits = len(behind) <= self.queue_frames and (
+                sum(len(f.text) for f in behind) <= self.queue_bytes
+            )
+            for frame in behind if fits else ():
                 self._queue.put_nowait(frame)
                 self._queued_bytes += len(frame.text)
-            for frame in held:
-                if frame.seq is None or frame.seq > floor:
-                    self._queue.put_nowait(frame)
-                    self._queued_bytes += len(frame.text)
         self._writer = threading.Thread(target=self._write, name="ws-writer", daemon=True)
         self._writer.start()
+        if not fits:
+            self.close(TOO_SLOW, "Too far behind: reconnect with ?after=<last id seen>")
 
     def close(self, code: int, reason: str, watchdog: bool = True) -> None:
         """Close with ``code`` after the frames already queued, unless the client is too
@@ -127,7 +154,7 @@ class Subscriber:
                 _drain(self._queue)
                 self._queued_bytes = 0
                 self._queue.put_nowait(_Close(code, reason[:120]))
-        if self._writer is None:  # never started: nothing will send the close
+        if not self._started:  # no writer will ever send the close
             self._abort()
         elif watchdog:
             timer = threading.Timer(CLOSE_GRACE_SECONDS, self._abort_if_stuck)

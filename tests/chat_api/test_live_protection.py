@@ -3,6 +3,7 @@ reconnecting client missed, hostile frames, and the refusals that come before th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -201,3 +202,75 @@ def test_a_ticket_that_is_over_takes_no_more_messages(live, tokens):  # noqa: F8
         ws.close()
     history = requests.get(f"{live}/api/chat/tickets/{filed['id']}/messages", headers=employee)
     assert history.status_code == 200 and history.json()["items"] == []
+
+
+def test_a_chatty_socket_is_still_rechecked_and_a_revoked_one_closed(app, live, tokens, ticket):  # noqa: F811
+    import common.live.endpoint as endpoint
+    from tests.conftest import deliver
+
+    session = requests.post(
+        f"{live}/api/auth/login",
+        json={"email": "employee@example.com", "password": "demo-password-1"},
+    ).json()["access_token"]
+    original = endpoint.RECHECK_SECONDS
+    endpoint.RECHECK_SECONDS = 0.5
+    ws = websocket.create_connection(_url(live, ticket["id"], session), timeout=5)
+    try:
+        _next(ws)
+        logout = requests.post(
+            f"{live}/api/auth/logout", headers={"Authorization": f"Bearer {session}"}
+        )
+        assert logout.status_code == 204
+        with app.app_context():
+            deliver()
+        deadline = time.monotonic() + 5
+        while True:  # pings keep the socket busy: the re-check must still come
+            # Closed already? Then its close frame is waiting to be read.
+            with contextlib.suppress(BrokenPipeError, websocket.WebSocketConnectionClosedException):
+                ws.send(json.dumps({"type": "ping"}))
+            frame = ws.recv_frame()  # no automatic close reply: the server is gone already
+            if frame.opcode == websocket.ABNF.OPCODE_CLOSE:
+                assert int.from_bytes(frame.data[:2], "big") == 1008
+                break
+            assert time.monotonic() < deadline, "a busy revoked socket stayed open"
+            time.sleep(0.1)
+    finally:
+        endpoint.RECHECK_SECONDS = original
+        ws.close()
+
+
+def test_a_handshake_without_a_key_is_a_400_not_a_500(live, tokens, ticket):  # noqa: F811
+    response = requests.get(
+        _url(live, ticket["id"], tokens["employee"]).replace("ws", "http", 1),
+        headers={"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13"},
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_the_replay_stays_within_its_byte_budget(live, tokens):  # noqa: F811
+    from tests.support import TICKET
+
+    employee = {"Authorization": f"Bearer {tokens['employee']}"}
+    filed = requests.post(f"{live}/api/tickets", json=TICKET, headers=employee).json()
+    for n in range(40):  # ~54 kB each as JSON: "é" travels as \\u00e9
+        _post(live, filed["id"], tokens["employee"], f"{n} " + "é" * 9000)
+    ws = websocket.create_connection(_url(live, filed["id"], tokens["employee"], after=0))
+    try:
+        ready = _next(ws)
+        assert 0 < ready["missed"] < 40 and ready["more"] is True
+        replayed = [_next(ws)["message"]["body"].split()[0] for _ in range(ready["missed"])]
+        assert replayed == [str(n) for n in range(ready["missed"])]  # the oldest first
+    finally:
+        ws.close()
+
+
+def test_visibility_is_checked_with_the_token_that_authenticated(live, tokens, ticket):  # noqa: F811
+    # Two tokens: a lower-case "bearer" header flask-jwt-extended ignores, and the query
+    # token it uses. The agent may not see this ticket; the coordinator may.
+    url = _url(live, ticket["id"], tokens["agent"])
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(
+            url, header=[f"Authorization: bearer {tokens['coordinator']}"], timeout=5
+        )
+    assert refused.value.status_code == 404

@@ -100,3 +100,40 @@ def test_a_writer_stuck_on_a_silent_client_is_cut_off(monkeypatch):
     _wait(lambda: not ws.connected)  # the watchdog gave up on the close frame
     ws.unblock.set()
     subscriber.finish()
+
+
+def test_whole_writes_never_cut_or_interleave_frames():
+    import socket
+
+    from common.live.subscriber import WholeWrites
+
+    ours, theirs = socket.socketpair()
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)  # short writes guaranteed
+    wrapped = WholeWrites(ours)
+    frames = [bytes([65 + n]) * 200_000 for n in range(4)]
+    received = bytearray()
+
+    def read():
+        while len(received) < sum(map(len, frames)):
+            received.extend(theirs.recv(65536))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    writers = [threading.Thread(target=wrapped.send, args=(frame,)) for frame in frames]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(10)
+    reader.join(10)
+    chunks = [bytes(received[i : i + 200_000]) for i in range(0, len(received), 200_000)]
+    assert sorted(chunks) == frames  # each frame whole, one after the other
+    ours.close()
+    theirs.close()
+
+
+def test_a_backlog_too_big_for_the_queue_is_closed_as_too_slow():
+    ws = FakeSocket()
+    subscriber = Subscriber(ws=ws, user_id=1, queue_frames=3)
+    subscriber.start([encode({"n": n}, n + 1) for n in range(5)])
+    _wait(lambda: ws.closed_with is not None)
+    assert ws.closed_with[0] == TOO_SLOW and ws.sent == []
