@@ -18,6 +18,7 @@ import dramatiq
 from flask import Flask
 from sqlalchemy.dialects.postgresql import insert
 
+from common import revocation
 from common.broker import ACTOR_DEFAULTS, get_broker
 from common.db import db
 from common.logs import request_id_var, service_var
@@ -100,3 +101,16 @@ def _claim(service: str, event_id: uuid.UUID, consumer: str) -> bool:
         .returning(model.event_id)
     ).first()
     return inserted is not None
+
+
+def revocation_actor(service: str, queue: str):
+    """Declare ``<service>.on_sessions_revoked`` on ``queue`` (one line in a tasks.py): the
+    service's copy of auth's revocations. It lives here with the other consumer plumbing,
+    not in common/revocation.py, which token checking imports: declaring it there closed
+    the import circle actors -> app -> security -> revocation -> actors."""
+
+    @event_actor(service, queue, f"{service}.on_sessions_revoked")
+    def on_sessions_revoked(payload: dict, event_id) -> None:
+        revocation.record(service, payload)
+
+    return on_sessions_revoked

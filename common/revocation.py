@@ -171,14 +171,3 @@ def record(bind: str, payload: dict) -> None:
     db.session.execute(delete(model).where(model.expires_at < cutoff))
     db.session.flush()
     forget_cache(bind)
-
-
-def revocation_actor(service: str, queue: str):
-    """Declare ``<service>.on_sessions_revoked`` on ``queue`` (one line in a tasks.py)."""
-    from common.actors import event_actor
-
-    @event_actor(service, queue, f"{service}.on_sessions_revoked")
-    def on_sessions_revoked(payload: dict, event_id) -> None:
-        record(service, payload)
-
-    return on_sessions_revoked

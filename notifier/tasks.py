@@ -1,9 +1,8 @@
 """notifier's event consumers: in-app notifications (queue ``notify``) and email
 (queue ``email``, its own worker threads so a slow mail server never delays the rest)."""
 
-from common.actors import event_actor
+from common.actors import event_actor, revocation_actor
 from common.config import Config
-from common.revocation import revocation_actor
 from notifier import email, service
 
 

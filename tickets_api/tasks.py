@@ -1,7 +1,6 @@
 """tickets_api's event consumers (queue ``tickets``)."""
 
-from common.actors import event_actor
-from common.revocation import revocation_actor
+from common.actors import event_actor, revocation_actor
 from tickets_api import service
 
 

@@ -1,7 +1,6 @@
 """workflow_api's event consumers (queue ``workflow``)."""
 
-from common.actors import event_actor
-from common.revocation import revocation_actor
+from common.actors import event_actor, revocation_actor
 from workflow_api import engine, replica
 
 
