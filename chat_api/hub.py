@@ -13,6 +13,11 @@ from common.live.hub import LiveHub, send_all
 from common.live.hub import hub_for as _hub_for
 
 
+def message_frame(view: dict) -> dict:
+    """A message as sockets receive it, live or replayed."""
+    return {"type": "message", "message": view}
+
+
 def _dispatch(app: Flask, note: dict, subscribers) -> None:
     message = note.get("message")
     if message is None:  # too large to travel in the NOTIFY: read it back
@@ -23,7 +28,7 @@ def _dispatch(app: Flask, note: dict, subscribers) -> None:
             return
     send_all(
         subscribers,
-        {"type": "message", "message": message},
+        message_frame(message),
         seq=message["id"],
         allowed=lambda s: not note["internal"] or s.sees_internal,
     )

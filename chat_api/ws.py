@@ -18,7 +18,7 @@ from flask import Flask
 from flask_jwt_extended import get_jwt
 
 from chat_api import access, service
-from chat_api.hub import hub_for
+from chat_api.hub import hub_for, message_frame
 from common.db import db
 from common.live.endpoint import (
     BACKLOG_LIMIT,
@@ -26,8 +26,8 @@ from common.live.endpoint import (
     Caller,
     after_cursor,
     guarded_websocket,
+    replay,
     serve,
-    within_budget,
 )
 from common.live.frames import encode, error_frame
 from common.live.subscriber import Subscriber
@@ -72,16 +72,9 @@ def _backlog(caller: ChatCaller) -> Backlog:
     missed = service.list_messages(
         caller.ticket_id, caller.sees_internal, caller.after, BACKLOG_LIMIT + 1
     )
-    frames, more = within_budget(
-        [
-            encode({"type": "message", "message": service.message_view(m)}, m.id)
-            for m in missed[:BACKLOG_LIMIT]
-        ],
-        len(missed) > BACKLOG_LIMIT,
+    return replay(
+        ready, caller.after, missed, lambda m: encode(message_frame(service.message_view(m)), m.id)
     )
-    ready.update(missed=len(frames), more=more)
-    floor = max([caller.after, *(frame.seq for frame in frames)])
-    return Backlog(ready, frames, floor)
 
 
 def _post(caller: ChatCaller, subscriber: Subscriber, frame: dict) -> None:
@@ -113,7 +106,6 @@ def register(app: Flask, sock) -> None:
         subscriber = Subscriber(
             ws=ws,
             user_id=caller.principal.id,
-            expires_at=caller.claims["exp"],
             sees_internal=caller.sees_internal,
             claims=caller.claims,
         )

@@ -12,17 +12,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from common.json_input import BadJSON, bad_text, parse
-from common.problems import DomainError
-
-
-class MalformedBody(DomainError):
-    status = 400
-    title = "Bad Request"
-
-
-class InvalidText(DomainError):
-    status = 422
-    title = "Unprocessable Entity"
+from common.problems import DomainError, Unprocessable
 
 
 def install(app: Flask) -> None:
@@ -32,7 +22,7 @@ def install(app: Flask) -> None:
     @app.before_request
     def _refuse_bad_input():
         if any(bad_text(value) for value in request.args.values()):
-            raise InvalidText("Text may not contain NUL characters or lone surrogates.")
+            raise Unprocessable("Text may not contain NUL characters or lone surrogates.")
         if not request.is_json:
             return
         raw = request.get_data(cache=True)
@@ -42,5 +32,5 @@ def install(app: Flask) -> None:
             parse(raw)
         except BadJSON as error:
             if error.unstorable:
-                raise InvalidText(error.detail) from None
-            raise MalformedBody(error.detail) from None
+                raise Unprocessable(error.detail) from None
+            raise DomainError(error.detail) from None  # 400

@@ -50,6 +50,13 @@ class Unauthorized(DomainError):
     title = "Unauthorized"
 
 
+class Unprocessable(DomainError):
+    """Well-formed input that cannot be taken as it is (the 422 of a bad parameter)."""
+
+    status = 422
+    title = "Unprocessable Entity"
+
+
 class Conflict(DomainError):
     status = 409
     title = "Conflict"

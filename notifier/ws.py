@@ -18,8 +18,8 @@ from common.live.endpoint import (
     Caller,
     after_cursor,
     guarded_websocket,
+    replay,
     serve,
-    within_budget,
 )
 from common.live.frames import encode, error_frame
 from common.live.hub import LiveHub, send_all
@@ -29,11 +29,14 @@ from common.security import authenticate
 from notifier.service import LIVE_CHANNEL, notification_view, unread_after, unread_count
 
 
+def notification_frame(view: dict) -> dict:
+    """A notification as sockets receive it, live or replayed."""
+    return {"type": "notification", "notification": view}
+
+
 def _dispatch(app: Flask, note: dict, subscribers) -> None:
     notification = note["notification"]
-    send_all(
-        subscribers, {"type": "notification", "notification": notification}, notification["id"]
-    )
+    send_all(subscribers, notification_frame(notification), notification["id"])
 
 
 def hub_for(app: Flask) -> LiveHub:
@@ -52,15 +55,12 @@ def _backlog(caller: Caller) -> Backlog:
     if caller.after is None:
         return Backlog(ready, [])
     missed = unread_after(user_id, caller.after, BACKLOG_LIMIT + 1)
-    frames, more = within_budget(
-        [
-            encode({"type": "notification", "notification": notification_view(n)}, n.id)
-            for n in missed[:BACKLOG_LIMIT]
-        ],
-        len(missed) > BACKLOG_LIMIT,
+    return replay(
+        ready,
+        caller.after,
+        missed,
+        lambda n: encode(notification_frame(notification_view(n)), n.id),
     )
-    ready.update(missed=len(frames), more=more)
-    return Backlog(ready, frames, max([caller.after, *(frame.seq for frame in frames)]))
 
 
 def register(app: Flask, sock) -> None:
@@ -69,7 +69,6 @@ def register(app: Flask, sock) -> None:
         subscriber = Subscriber(
             ws=ws,
             user_id=caller.principal.id,
-            expires_at=caller.claims["exp"],
             claims=caller.claims,
         )
 

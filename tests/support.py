@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 DEMO_PASSWORD = "demo-password-1"
@@ -57,3 +58,16 @@ TICKET = {
     "subcategory": "Hardware Troubleshooting",
     "department": "IT",
 }
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives (the real SMTP server of the tests)."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(envelope)
+        return "250 OK"

@@ -25,6 +25,7 @@ from simple_websocket import ConnectionClosed
 from wsproto.utilities import RemoteProtocolError
 
 from common.db import db
+from common.ids import MAX_ID
 from common.live.frames import (
     GOING_AWAY,
     SESSION_ENDED,
@@ -37,9 +38,8 @@ from common.live.frames import (
 )
 from common.live.hub import LiveHub
 from common.live.registry import socket_slot
-from common.live.subscriber import Subscriber
-from common.problems import DomainError, Unauthorized, Unavailable
-from common.revocation import is_revoked
+from common.live.subscriber import Subscriber, session_over
+from common.problems import DomainError, Unauthorized, Unavailable, Unprocessable
 from common.security import Principal
 
 log = logging.getLogger(__name__)
@@ -55,22 +55,6 @@ BACKLOG_LIMIT = 200
 BACKLOG_BYTES = 256 * 1024
 
 
-class BadHandshake(DomainError):
-    status = 400
-    title = "Bad Request"
-
-
-class InvalidCursor(DomainError):
-    status = 422
-    title = "Unprocessable Entity"
-
-
-def check_session(claims: dict) -> None:
-    """Raise 401 once the socket's token has expired or its session was revoked."""
-    if time.time() >= claims["exp"] or is_revoked(claims):
-        raise Unauthorized("Your session ended")
-
-
 @dataclass
 class Caller:
     """Who is on the socket, as checked at the upgrade."""
@@ -81,7 +65,8 @@ class Caller:
 
     def recheck(self) -> None:
         """Raise if the caller may no longer hold this socket (services add their rules)."""
-        check_session(self.claims)
+        if session_over(self.claims, time.time()):
+            raise Unauthorized("Your session ended")
 
 
 def after_cursor() -> int | None:
@@ -89,20 +74,9 @@ def after_cursor() -> int | None:
     raw = request.args.get("after")
     if raw is None or raw == "":
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise InvalidCursor("after: the id of the last row received, a whole number.")
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
+        raise Unprocessable("after: the id of the last row received, a whole number.")
     return int(raw)
-
-
-def within_budget(frames: list[Outgoing], more: bool) -> tuple[list[Outgoing], bool]:
-    """The first of ``frames`` that fit in BACKLOG_BYTES, and whether any were left out."""
-    kept, size = [], 0
-    for frame in frames:
-        size += len(frame.text)
-        if size > BACKLOG_BYTES and kept:
-            return kept, True
-        kept.append(frame)
-    return kept, more
 
 
 @dataclass
@@ -112,6 +86,22 @@ class Backlog:
     ready: dict
     frames: list[Outgoing]
     floor: int = 0  # rows up to this id were sent here; live copies of them are dropped
+
+
+def replay(ready: dict, after: int, missed: list, frame_of: Callable) -> Backlog:
+    """The ready frame and the first of ``missed`` (read with BACKLOG_LIMIT + 1 rows, oldest
+    first) that fit BACKLOG_LIMIT and BACKLOG_BYTES; ``more`` says some were left out."""
+    frames, size = [], 0
+    more = len(missed) > BACKLOG_LIMIT
+    for row in missed[:BACKLOG_LIMIT]:
+        frame = frame_of(row)
+        size += len(frame.text)
+        if size > BACKLOG_BYTES and frames:
+            more = True
+            break
+        frames.append(frame)
+    ready.update(missed=len(frames), more=more)
+    return Backlog(ready, frames, max([after, *(frame.seq for frame in frames)]))
 
 
 class _CaptureRoute:
@@ -159,7 +149,7 @@ def guarded_websocket(
                 try:
                     return upgrade(**kwargs)
                 except RemoteProtocolError as error:  # no Sec-WebSocket-Key, a bad version
-                    raise BadHandshake(f"Not a WebSocket handshake: {error}") from None
+                    raise DomainError(f"Not a WebSocket handshake: {error}") from None  # 400
 
         app.add_url_rule(path, endpoint=endpoint, view_func=view, websocket=True)
         return handler

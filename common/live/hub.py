@@ -90,10 +90,6 @@ class LiveHub:
     def listening(self) -> bool:
         return self._listening.is_set()
 
-    def subscriber_count(self) -> int:
-        with self._lock:
-            return sum(len(subscribers) for subscribers in self._subscribers.values())
-
     def stop(self) -> None:
         self._stop.set()
 
@@ -193,11 +189,11 @@ class LiveHub:
 
 
 def send_all(subscribers, frame: dict, seq: int | None = None, allowed=lambda s: True) -> None:
-    """Offer ``frame`` (encoded once) to each live, allowed subscriber; never blocks."""
+    """Offer ``frame`` (encoded once) to each allowed subscriber; never blocks. The hub has
+    already closed those whose session ended."""
     outgoing: Outgoing = encode(frame, seq)
-    now = time.time()
     for subscriber in subscribers:
-        if now < subscriber.expires_at and allowed(subscriber):
+        if allowed(subscriber):
             subscriber.offer(outgoing)
 
 

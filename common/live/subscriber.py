@@ -57,6 +57,14 @@ class WholeWrites:
         return getattr(self._sock, name)
 
 
+def session_over(claims: dict, now: float) -> bool:
+    """The token expired, or its session was revoked (logout, deactivation): needs an app
+    context."""
+    from common.revocation import is_revoked
+
+    return now >= claims["exp"] or is_revoked(claims)
+
+
 @dataclass(frozen=True)
 class _Close:
     code: int
@@ -67,9 +75,8 @@ class _Close:
 class Subscriber:
     ws: object
     user_id: int
-    expires_at: float = float("inf")  # the token's exp: nothing is sent after it
+    claims: dict | None = None  # the socket's token: nothing is sent once it has ended
     sees_internal: bool = False
-    claims: dict | None = None  # the socket's token, checked for revocation before sends
     queue_frames: int = QUEUE_FRAMES
     queue_bytes: int = QUEUE_BYTES
     _queue: queue.Queue = field(init=False, repr=False)
@@ -110,11 +117,12 @@ class Subscriber:
         log.warning("closing a socket that stopped reading", extra={"user_id": self.user_id})
         self.close(TOO_SLOW, "Too far behind: reconnect with ?after=<last id seen>")
 
-    def session_ended(self, now: float) -> bool:
-        """Expired, or revoked (logout, deactivation): needs an app context."""
-        from common.revocation import is_revoked
+    @property
+    def expires_at(self) -> float:
+        return self.claims["exp"] if self.claims else float("inf")
 
-        return now >= self.expires_at or (self.claims is not None and is_revoked(self.claims))
+    def session_ended(self, now: float) -> bool:
+        return self.claims is not None and session_over(self.claims, now)
 
     # --- the socket's side --------------------------------------------------------------
 

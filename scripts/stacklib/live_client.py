@@ -69,9 +69,6 @@ class Client:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), left)
 
-    async def send(self, frame: dict) -> None:
-        await self.ws.send(json.dumps(frame))
-
     async def close(self) -> None:
         if self.ws is not None:
             await self.ws.close()

@@ -4,7 +4,6 @@ or, after its last retry, is on record as failed and waits in the dead-letter qu
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 
 import pytest
@@ -12,19 +11,9 @@ import requests
 from aiosmtpd.controller import Controller
 
 from tests.faults.conftest import EDGE, RABBITMQCTL, SMTP_PORT, VHOST, query
+from tests.support import Inbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(envelope)
-        return "250 OK"
 
 
 def _ask_for_a_reset(email: str) -> None:

@@ -3,7 +3,6 @@
 import email
 import email.policy
 import socket
-import threading
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -12,17 +11,7 @@ from sqlalchemy import select
 from common.db import db
 from common.models.notify import EmailLog
 from tests.conftest import deliver
-
-
-class _Inbox:
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(envelope)
-        return "250 OK"
+from tests.support import Inbox
 
 
 def _free_port() -> int:
@@ -33,7 +22,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def smtp(app):
-    inbox = _Inbox()
+    inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
     original = app.config["TTS_CONFIG"]
