@@ -18,6 +18,7 @@ from tests.e2e.stack_support import (
     AGENT,
     COORDINATOR,
     EMPLOYEE,
+    NAME,
     ROOT,
     User,
     _drop_databases,
@@ -31,7 +32,7 @@ from tests.e2e.stack_support import (
 def stack():
     # A fixed directory, not a fresh one: if an earlier run was killed before its teardown,
     # the `down` below finds that run's pid files and stops what it left running.
-    env = _stack_env(Path(tempfile.gettempdir()) / "tts-e2e-stack")
+    env = _stack_env(Path(tempfile.gettempdir()) / f"tts-{NAME}-stack")
     stack_script = str(ROOT / "scripts" / "stack")
     try:
         _run([stack_script, "down"], env)

@@ -29,12 +29,19 @@ from tests.support import DEMO_PASSWORD, TICKET
 __all__ = ["DEMO_PASSWORD", "TICKET"]
 
 ROOT = Path(__file__).resolve().parents[2]
-EDGE = "http://127.0.0.1:8080"
-WS_EDGE = "ws://127.0.0.1:8080"
+# Two checkouts can run their end-to-end tests side by side when one of them moves its
+# stack: TTS_E2E_PORT (nginx), TTS_E2E_BASE_PORT (services) and TTS_E2E_NAME (databases
+# and RabbitMQ virtual host).
+PORT = int(os.environ.get("TTS_E2E_PORT", "8080"))
+BASE_PORT = int(os.environ.get("TTS_E2E_BASE_PORT", "8100"))
+NAME = os.environ.get("TTS_E2E_NAME", "e2e")
+EDGE = f"http://127.0.0.1:{PORT}"
+WS_EDGE = f"ws://127.0.0.1:{PORT}"
 # The two live chat processes of the default scale (scripts/stacklib/topology.py).
-CHAT_PROCESSES = ("127.0.0.1:8106", "127.0.0.1:8107")
+CHAT_PROCESSES = (f"127.0.0.1:{BASE_PORT + 6}", f"127.0.0.1:{BASE_PORT + 7}")
 PREFIXES = ("/api/auth", "/api/tickets", "/api/workflow", "/api/chat", "/api/notifications")
-VHOST = "tts_e2e"
+VHOST = f"tts_{NAME}"
+DATABASE_PREFIX = f"tts_{NAME}_"
 EMPLOYEE, COORDINATOR, AGENT = (
     "employee@example.com",
     "coordinator@example.com",
@@ -50,8 +57,10 @@ def _stack_env(run_dir: Path) -> dict[str, str]:
     # databases; none of that may reach the stack.
     env = {key: value for key, value in os.environ.items() if key not in TEST_ENV}
     env.update(
-        TTS_DATABASE_PREFIX="tts_e2e_",
+        TTS_DATABASE_PREFIX=DATABASE_PREFIX,
         TTS_DEMO_PASSWORD=DEMO_PASSWORD,
+        TTS_STACK_PORT=str(PORT),
+        TTS_STACK_BASE_PORT=str(BASE_PORT),
         TTS_BROKER_URL=f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
         TTS_STACK_RUN_DIR=str(run_dir),
     )
@@ -84,7 +93,7 @@ def _drop_databases(env: dict[str, str]) -> None:
     config = Config.from_env(env)
     for name in discover():
         url = make_url(config.database_url(name))
-        assert url.database.startswith("tts_e2e_"), url.database  # never a developer's data
+        assert url.database.startswith(DATABASE_PREFIX), url.database  # never a developer's data
         admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))

@@ -26,7 +26,16 @@ import requests
 import websockets
 
 from tests.deploy.prod_nginx import ProdNginx
-from tests.e2e.stack_support import EDGE, EMPLOYEE, ROOT, TICKET, WS_EDGE, User
+from tests.e2e.stack_support import (
+    BASE_PORT,
+    CHAT_PROCESSES,
+    EDGE,
+    EMPLOYEE,
+    ROOT,
+    TICKET,
+    WS_EDGE,
+    User,
+)
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -40,7 +49,7 @@ PEOPLE = 16  # 19 sockets each at most: room below the cap of 20
 # A live chat process, reached directly: between it and a client there are then only the
 # two kernels' buffers, not nginx's as well, so a client that reads nothing fills its queue
 # after about a megabyte rather than several.
-LIVE_CHAT = ("127.0.0.1", 8106)
+LIVE_CHAT = ("127.0.0.1", BASE_PORT + 6)
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +220,7 @@ def test_the_per_person_cap_holds_across_live_processes(stack, people, employee)
         # Through nginx, which spreads them over both live chat processes.
         held = await open_many([_chat_url(ticket_id, token) for _ in range(cap)])
         try:
-            for base in (WS_EDGE, "ws://127.0.0.1:8106", "ws://127.0.0.1:8107"):
+            for base in (WS_EDGE, *(f"ws://{address}" for address in CHAT_PROCESSES)):
                 with pytest.raises(websockets.InvalidStatus) as refused:
                     await Client(_chat_url(ticket_id, token, base=base)).open()
                 answer = refused.value.response
@@ -238,13 +247,13 @@ def test_the_per_person_cap_holds_across_live_processes(stack, people, employee)
 def test_the_production_edge_caps_sockets_per_address_with_a_problem_429(stack, people):
     """nginx/ (production) in front of this stack's servers, with a cap of 3 per address."""
     ports = {
-        "auth": [8101],
-        "tickets": [8102],
-        "workflow": [8103],
-        "chat": [8104],
-        "notify": [8105],
-        "chat-live": [8106, 8107],
-        "notify-live": [8108],
+        "auth": [BASE_PORT + 1],
+        "tickets": [BASE_PORT + 2],
+        "workflow": [BASE_PORT + 3],
+        "chat": [BASE_PORT + 4],
+        "notify": [BASE_PORT + 5],
+        "chat-live": [BASE_PORT + 6, BASE_PORT + 7],
+        "notify-live": [BASE_PORT + 8],
     }
     edge = ProdNginx(Path(tempfile.gettempdir()) / "tts-e2e-ws-cap", 8482, 8445, ports, 3)
     edge.start()
