@@ -7,7 +7,7 @@ import json
 import click
 
 from auth_api import accounts, roles, seed
-from common.db import db
+from common.unit_of_work import unit_of_work
 
 
 def _app():
@@ -37,11 +37,9 @@ def _run(fn):
 
     with _app().app_context():
         try:
-            result = fn()
-            db.session.commit()
-            return result
+            with unit_of_work():
+                return fn()
         except DomainError as error:
-            db.session.rollback()
             raise click.ClickException(error.detail) from error
 
 

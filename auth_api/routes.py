@@ -21,8 +21,7 @@ from auth_api.schemas import (
     UserOut,
     WebSessionOut,
 )
-from common.db import db
-from common.problems import DomainError, problem_doc
+from common.problems import problem_doc
 from common.security import caller, ends_session, require_auth
 from common.token_keys import keyset
 
@@ -39,13 +38,9 @@ def _retry_after(response):
 
 
 def _login(body) -> dict:
-    outcome = service.login(
+    return service.login(
         body["email"], body["password"], body.get("otp"), body.get("recovery_code")
     )
-    db.session.commit()  # failure counters too
-    if isinstance(outcome, DomainError):
-        raise outcome
-    return outcome
 
 
 @blp.route("/login", methods=["POST"])
@@ -66,13 +61,7 @@ def login(body):
 @blp.response(200, TokensOut)
 def refresh(body):
     """A new token pair; the refresh token given is spent (reusing it ends the session)."""
-    try:
-        tokens = sessions.refresh(body["refresh_token"])
-    except DomainError:
-        db.session.commit()  # a detected reuse revokes the family: keep that
-        raise
-    db.session.commit()
-    return tokens
+    return sessions.refresh(body["refresh_token"])
 
 
 @blp.route("/logout", methods=["POST"])
@@ -83,7 +72,6 @@ def logout():
     """End this session: its access and refresh tokens stop working everywhere."""
     principal = caller()
     sessions.revoke_session_id(get_jwt().get("sid"), principal.id, "logout")
-    db.session.commit()
 
 
 @blp.route("/logout-all", methods=["POST"])
@@ -93,7 +81,6 @@ def logout():
 def logout_all():
     """End every session of the caller, on every device."""
     sessions.revoke_all(accounts.get_active_user(caller().id), "logout_all")
-    db.session.commit()
 
 
 def _web_response(tokens: dict):
@@ -117,13 +104,7 @@ def web_refresh():
     """Refresh from the cookie; needs the X-CSRF-TOKEN header from csrf_refresh_token."""
     verify_jwt_in_request(refresh=True, locations=["cookies"])
     raw = request.cookies[current_app.config["JWT_REFRESH_COOKIE_NAME"]]
-    try:
-        tokens = sessions.refresh(raw)
-    except DomainError:
-        db.session.commit()
-        raise
-    db.session.commit()
-    return _web_response(tokens)
+    return _web_response(sessions.refresh(raw))
 
 
 @blp.route("/web/logout", methods=["POST"])
@@ -133,7 +114,6 @@ def web_logout():
     verify_jwt_in_request(locations=["cookies"])
     claims = get_jwt()
     sessions.revoke_session_id(claims.get("sid"), int(claims["sub"]), "logout")
-    db.session.commit()
     response = jsonify()
     response.status_code = 204
     unset_jwt_cookies(response)
@@ -160,7 +140,6 @@ def me():
 @blp.doc(security=BEARER)
 def update_me(body):
     user = accounts.update_user(accounts.get_active_user(caller().id), body["name"], None)
-    db.session.commit()
     return sessions.user_view(user)
 
 
@@ -172,5 +151,4 @@ def change_password(body):
     """Change the password: every session ends, and this answer holds a new token pair."""
     user = accounts.get_active_user(caller().id)
     tokens = accounts.change_password(user, body["current_password"], body["new_password"])
-    db.session.commit()
     return tokens

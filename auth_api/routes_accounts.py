@@ -15,7 +15,6 @@ from auth_api.schemas import (
     UserPatch,
     UserSearchArgs,
 )
-from common.db import db
 from common.security import caller, require_auth
 
 blp = Blueprint("auth-accounts", __name__, url_prefix="/api/auth", description="Accounts")
@@ -36,7 +35,6 @@ class AcceptedOut(ma.Schema):
 def register(body):
     """Employee self-registration (open, approval by an hdts admin, or closed)."""
     accounts.register(body["email"], body["name"], body["password"])
-    db.session.commit()
     return ACCEPTED
 
 
@@ -46,7 +44,6 @@ def register(body):
 def forgot_password(body):
     """Mail a single-use reset link; the answer is the same whether the email exists."""
     accounts.forgot_password(body["email"])
-    db.session.commit()
     return ACCEPTED
 
 
@@ -55,7 +52,6 @@ def forgot_password(body):
 @blp.response(204)
 def reset_password(body):
     accounts.reset_password(body["token"], body["password"])
-    db.session.commit()
 
 
 @blp.route("/invitations/accept", methods=["POST"])
@@ -63,7 +59,6 @@ def reset_password(body):
 @blp.response(204)
 def accept_invitation(body):
     accounts.accept_invitation(body["token"], body["password"])
-    db.session.commit()
 
 
 @blp.route("/users")
@@ -91,7 +86,6 @@ def invite_user(body):
         permissions.authorize_system(principal, ref["system"])
         grants.append(roles.find_role(roles.get_system(ref["system"]), ref["role"]))
     user = accounts.invite(body["email"], body["name"], grants)
-    db.session.commit()
     return user
 
 
@@ -120,7 +114,6 @@ def get_user(user_id):
 def update_user(body, user_id):
     user = _changeable(user_id)
     user = accounts.update_user(user, body.get("name"), body.get("email"))
-    db.session.commit()
     return user
 
 
@@ -130,7 +123,6 @@ def update_user(body, user_id):
 def deactivate_user(user_id):
     """Deactivate: every session ends in every service; the user leaves holder lists."""
     user = accounts.set_active(_changeable(user_id), False)
-    db.session.commit()
     return user
 
 
@@ -139,7 +131,6 @@ def deactivate_user(user_id):
 @blp.doc(security=BEARER)
 def activate_user(user_id):
     user = accounts.set_active(_changeable(user_id), True)
-    db.session.commit()
     return user
 
 
@@ -148,7 +139,6 @@ def activate_user(user_id):
 @blp.doc(security=BEARER)
 def resend_invitation(user_id):
     accounts.send_invitation(_changeable(user_id))
-    db.session.commit()
     return ACCEPTED
 
 
@@ -167,5 +157,4 @@ def list_registrations(args):
 def decide_registration(user_id, decision):
     permissions.authorize_registrations(caller())
     user = accounts.decide_registration(accounts.get_user(user_id), decision == "approve")
-    db.session.commit()
     return user

@@ -4,7 +4,6 @@ from flask_smorest import Blueprint
 
 from auth_api import accounts, mfa
 from auth_api.schemas import CodeIn, MfaDisableIn, MfaEnrolOut, MfaStatusOut, RecoveryCodesOut
-from common.db import db
 from common.security import caller, require_auth
 
 blp = Blueprint("auth-mfa", __name__, url_prefix="/api/auth/mfa", description="Two-factor")
@@ -29,7 +28,6 @@ def status():
 def enrol():
     """A new secret, its otpauth:// URI and that URI as a QR code; confirm with a code."""
     result = mfa.begin(_me())
-    db.session.commit()
     return result
 
 
@@ -40,7 +38,6 @@ def enrol():
 def confirm(body):
     """Turn two-factor on with a first code; returns the recovery codes (shown once)."""
     codes = mfa.confirm(_me(), body["code"])
-    db.session.commit()
     return {"recovery_codes": codes}
 
 
@@ -50,7 +47,6 @@ def confirm(body):
 @blp.doc(security=BEARER)
 def disable(body):
     mfa.disable(_me(), body["password"], body.get("code"), body.get("recovery_code"))
-    db.session.commit()
 
 
 @blp.route("/recovery-codes", methods=["POST"])
@@ -59,5 +55,4 @@ def disable(body):
 @blp.doc(security=BEARER)
 def regenerate(body):
     codes = mfa.regenerate(_me(), body["code"])
-    db.session.commit()
     return {"recovery_codes": codes}

@@ -14,7 +14,6 @@ from auth_api.schemas import (
     SystemIn,
     SystemOut,
 )
-from common.db import db
 from common.problems import NotFound
 from common.security import caller, require_auth
 
@@ -41,7 +40,6 @@ def list_systems():
 def create_system(body):
     permissions.authorize_new_system(caller())
     system = roles.create_system(body["slug"], body["name"])
-    db.session.commit()
     return system
 
 
@@ -60,7 +58,6 @@ def list_roles(slug):
 def create_role(body, slug):
     permissions.authorize_system(caller(), slug)
     role = roles.create_role(roles.get_system(slug), body["name"], body["description"])
-    db.session.commit()
     return role
 
 
@@ -79,7 +76,6 @@ def _role_for_admin(role_id: int):
 @blp.doc(security=BEARER)
 def update_role(body, role_id):
     role = roles.update_role(_role_for_admin(role_id), body.get("name"), body.get("description"))
-    db.session.commit()
     return role
 
 
@@ -88,7 +84,6 @@ def update_role(body, role_id):
 @blp.doc(security=BEARER)
 def delete_role(role_id):
     roles.delete_role(_role_for_admin(role_id))
-    db.session.commit()
 
 
 @blp.route("/systems/<slug>/assignments")
@@ -113,7 +108,6 @@ def create_assignment(body, slug):
     grant = roles.grant_role(
         user, role, deployed=bool(settings.get("deployed", True)), settings=settings
     )
-    db.session.commit()
     return grant
 
 
@@ -134,7 +128,6 @@ def update_assignment(body, grant_id):
     grant = roles.update_grant(
         _grant_for_admin(grant_id), body.get("is_active"), body.get("settings")
     )
-    db.session.commit()
     return grant
 
 
@@ -144,5 +137,4 @@ def update_assignment(body, grant_id):
 def revoke_assignment(grant_id):
     """Revoke: the assignment stays, inactive, so it can be given back with its settings."""
     grant = roles.revoke_grant(_grant_for_admin(grant_id))
-    db.session.commit()
     return grant

@@ -8,7 +8,6 @@ import click
 from flask import current_app
 
 from auth_api import accounts, roles
-from common.db import db
 
 SYSTEMS = {
     "tts": "Ticket Tracking System",
@@ -55,7 +54,6 @@ def seed_demo() -> None:
             created.append(email)
         for system, role in grants:
             roles.grant_role(user, found[(system, role)])
-    db.session.commit()
     if created:
         click.echo(f"demo accounts created: {', '.join(created)}")
         if generated:

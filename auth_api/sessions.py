@@ -107,7 +107,9 @@ def refresh(token: str) -> dict:
         raise Unauthorized("Session has ended")
     if claims.get("jti") != session.current_jti:
         revoke_session(session, "refresh_reuse")
-        raise Unauthorized("Refresh token was already used; the session has been ended")
+        raise Unauthorized(
+            "Refresh token was already used; the session has been ended", keep_changes=True
+        )
     return _pair(user, session)
 
 

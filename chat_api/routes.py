@@ -3,7 +3,6 @@ from flask_smorest import Blueprint
 
 from chat_api import access, service
 from chat_api.schemas import MessageIn, MessageListArgs, MessageOut, MessagePage
-from common.db import db
 from common.security import caller, require_auth
 
 blp = Blueprint("chat", __name__, url_prefix="/api/chat", description="Ticket conversations")
@@ -32,7 +31,6 @@ class TicketMessages(MethodView):
         message = service.post_message(
             principal, ticket_id, body["body"], body["internal"], internal_ok
         )
-        db.session.commit()
         return service.message_view(message)
 
     @blp.arguments(MessageListArgs, location="query")

@@ -19,7 +19,6 @@ from flask_jwt_extended import get_jwt
 
 from chat_api import access, service
 from chat_api.hub import hub_for, message_frame
-from common.db import db
 from common.live.endpoint import (
     BACKLOG_LIMIT,
     Backlog,
@@ -33,6 +32,7 @@ from common.live.frames import encode, error_frame
 from common.live.subscriber import Subscriber
 from common.problems import DomainError
 from common.security import authenticate
+from common.unit_of_work import unit_of_work
 
 MAX_BODY = 10_000
 
@@ -86,17 +86,16 @@ def _post(caller: ChatCaller, subscriber: Subscriber, frame: dict) -> None:
         subscriber.offer(error_frame("Invalid message", f"body: 1 to {MAX_BODY} characters"))
         return
     try:
-        access.check_open(caller.recheck())
-        service.post_message(
-            caller.principal,
-            caller.ticket_id,
-            body,
-            bool(frame.get("internal")),
-            caller.sees_internal,
-        )
-        db.session.commit()
+        with unit_of_work():  # one frame, one transaction
+            access.check_open(caller.recheck())
+            service.post_message(
+                caller.principal,
+                caller.ticket_id,
+                body,
+                bool(frame.get("internal")),
+                caller.sees_internal,
+            )
     except DomainError as error:
-        db.session.rollback()
         subscriber.offer(error_frame(error.title, error.detail))
 
 

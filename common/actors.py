@@ -23,6 +23,7 @@ from common.broker import ACTOR_DEFAULTS, get_broker
 from common.db import db
 from common.logs import request_id_var, service_var
 from common.models.mixins import PROCESSED_EVENT_MODELS
+from common.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +61,13 @@ def event_actor(service: str, queue: str, name: str, **options) -> Callable:
             service_token = service_var.set(service)
             try:
                 with app.app_context():
-                    try:
+                    with unit_of_work():  # the claim and the handler's work commit together
                         if not _claim(service, event_id, name):
                             log.info("duplicate event skipped", extra={"event_id": str(event_id)})
-                            db.session.rollback()
                             return
                         fn(envelope["payload"], event_id)
-                        db.session.commit()
-                        # One line per handled event, carrying the causing request's id.
-                        log.info("event handled", extra={"actor": name, "event_id": str(event_id)})
-                    except Exception:
-                        db.session.rollback()
-                        raise
+                    # One line per handled event, carrying the causing request's id.
+                    log.info("event handled", extra={"actor": name, "event_id": str(event_id)})
             finally:
                 request_id_var.reset(request_token)
                 service_var.reset(service_token)

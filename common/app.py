@@ -20,13 +20,22 @@ from common.db import db
 from common.ids import IdConverter
 from common.logs import clean_request_id, configure_logging, request_id_var, service_var
 from common.metrics import init_metrics
-from common.outbox import init_relay
+from common.outbox_relay import init_relay
 from common.problems import ProblemApi, strict_query_arguments
 from common.security import configure_jwt
 from common.services import ServiceSpec, load
+from common.unit_of_work import unit_of_work
 
 sock = Sock()
 strict_query_arguments()
+
+
+class ServiceApp(Flask):
+    """A Flask app whose every view runs as one unit of work (``common.unit_of_work``)."""
+
+    def dispatch_request(self):
+        with unit_of_work():
+            return super().dispatch_request()
 
 
 migrate = Migrate()
@@ -36,7 +45,7 @@ def create_app(services: list[ServiceSpec], config: Config | None = None) -> Fla
     config = config or Config.from_env()
     configure_logging(config.log_level, config.log_json)
     name = services[0].package if len(services) == 1 else "tts"
-    app = Flask(name)
+    app = ServiceApp(name)
     app.url_map.converters["id"] = IdConverter
     app.config.update(
         SECRET_KEY=config.secret_key,

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from common.config import Config
+from common.seeding import seed_demo_data
 from common.services import ServiceSpec, discover, load
 
 
@@ -86,9 +87,7 @@ def seed(ctx: click.Context) -> None:
 @seed.command("demo")
 def seed_demo():
     """Systems, roles, default workflows and the four demo accounts."""
-    for spec in discover().values():
-        for dotted in spec.seeders:
-            load(dotted)()
+    seed_demo_data(list(discover().values()))
 
 
 @main.command()

@@ -6,6 +6,7 @@ service's own database; in the one-process dev server all binds live side by sid
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
@@ -28,10 +29,23 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-# expire_on_commit=False: a route commits, then serialises what it changed; expiring would
-# make every response re-read its rows. Values the database computes are fetched at flush
-# (eager_defaults on the models that have them).
+# expire_on_commit=False: what a unit of work returns stays readable after its commit
+# (an actor's result, a CLI command's output) without re-reading every row. Values the
+# database computes are fetched at flush (eager_defaults on the models that have them).
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+
+def rollback_quietly() -> None:
+    """End the current transaction, whatever state its connection is in.
+
+    A failure is answered or re-raised as it was; a connection that died with it makes the
+    rollback fail too, and that second error must not hide the first (the pool replaces the
+    connection).
+    """
+    try:
+        db.session.rollback()
+    except Exception:
+        logging.getLogger(__name__).exception("rolling back a failed unit of work failed")
 
 
 def utcnow() -> datetime:

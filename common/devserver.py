@@ -75,6 +75,7 @@ def run(port: int, seed: bool = True) -> None:
     from common.broker import get_broker
     from common.migrations import create_databases, upgrade
     from common.scheduler import run_forever
+    from common.seeding import seed_demo_data
     from common.services import discover, load
 
     specs = list(discover().values())
@@ -88,9 +89,7 @@ def run(port: int, seed: bool = True) -> None:
     use_app_for_actors(app)
     if seed:
         with app.app_context():
-            for spec in specs:
-                for dotted in spec.seeders:
-                    load(dotted)()
+            seed_demo_data(specs)
 
     import dramatiq
 

@@ -17,21 +17,27 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from common.db import db
+from common.db import rollback_quietly
 
 PROBLEM_MIME = "application/problem+json"
 log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """A rule of the domain was broken; the message is safe to show the caller."""
+    """A rule of the domain was broken; the message is safe to show the caller.
+
+    ``keep_changes=True`` asks the unit of work (``common.unit_of_work``) to commit what
+    the failed operation changed before the error is answered: a failed login's counters,
+    a reused refresh token's revoked family. By default a failure changes nothing.
+    """
 
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, **extra):
+    def __init__(self, detail: str, *, keep_changes: bool = False, **extra):
         super().__init__(detail)
         self.detail = detail
+        self.keep_changes = keep_changes
         self.extra = extra
 
 
@@ -136,7 +142,7 @@ class ProblemApi(Api):
         self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
     def handle_http_exception(self, error: HTTPException):
-        _end_transaction()
+        rollback_quietly()
         extra = {}
         data = getattr(error, "data", None) or {}
         messages = data.get("messages")
@@ -181,17 +187,12 @@ def _database_unavailable(error: Exception) -> bool:
     )
 
 
-def _end_transaction() -> None:
-    """A failed request's work is never committed: end its transaction now, so nothing
-    later in the same session (and no after-commit hook) can pick it up."""
-    try:
-        db.session.rollback()
-    except Exception:  # a dead connection: the answer still goes out; teardown cleans up
-        log.exception("rolling back a failed request failed")
+# The handlers roll back too: a view's unit of work has ended its transaction already, but a
+# failure before the view (a before-request check) ran outside any unit of work.
 
 
 def _handle_domain_error(error: DomainError):
-    _end_transaction()
+    rollback_quietly()
     return problem(error.status, error.title, error.detail, **error.extra)
 
 
@@ -202,11 +203,11 @@ def _handle_unexpected(error: Exception):
         # A restart, a failover, a dropped connection: transient, and the pool replaces
         # the connection. Nothing was committed; the client may simply retry.
         log.warning("database unavailable: %s", type(error.orig).__name__)
-        _end_transaction()
+        rollback_quietly()
         response = problem(503, "Service Unavailable", "The database is unavailable; retry.")
         response.headers["Retry-After"] = "2"
         return response
     log.exception("unhandled error")
-    _end_transaction()
+    rollback_quietly()
     generic = InternalServerError()
     return problem(500, generic.name, "An unexpected error occurred.")

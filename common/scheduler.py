@@ -11,8 +11,9 @@ import threading
 
 from flask import Flask
 
-from common.outbox import sweep
+from common.outbox_sending import sweep
 from common.services import discover, load
+from common.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,8 @@ def run_once(app: Flask) -> int:
         for name in services:
             for dotted in discover()[name].periodic:
                 try:
-                    load(dotted)()
+                    with unit_of_work():
+                        load(dotted)()
                 except Exception:
                     log.exception("periodic job failed", extra={"job": dotted})
     if published:

@@ -1,6 +1,5 @@
 from flask_smorest import Blueprint
 
-from common.db import db
 from common.security import caller, require_auth
 from notifier import service
 from notifier.schemas import MarkedOut, NotificationListArgs, NotificationOut, NotificationPage
@@ -34,7 +33,6 @@ def list_notifications(args):
 def mark_read(notification_id):
     """Mark one of the caller's notifications read."""
     notification = service.mark_read(caller().id, notification_id)
-    db.session.commit()
     return notification
 
 
@@ -44,5 +42,4 @@ def mark_read(notification_id):
 def mark_all_read():
     """Mark every unread notification of the caller read."""
     marked = service.mark_all_read(caller().id)
-    db.session.commit()
     return {"marked": marked}

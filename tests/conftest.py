@@ -38,6 +38,7 @@ from common.broker import get_broker  # noqa: E402
 from common.config import Config  # noqa: E402
 from common.db import db  # noqa: E402
 from common.migrations import create_databases, upgrade  # noqa: E402
+from common.seeding import seed_demo_data  # noqa: E402
 from common.services import discover, load  # noqa: E402
 from tests.support import Client  # noqa: E402
 
@@ -117,9 +118,7 @@ def seed_demo(application) -> None:
     """The demo seed, committed once for the session (hashing passwords is slow on purpose,
     so tests share it); its events are delivered, so workflow's replica has the holders."""
     with application.app_context():
-        for spec in discover().values():
-            for dotted in spec.seeders:
-                load(dotted)()
+        seed_demo_data(list(discover().values()))
     deliver()
 
 

@@ -6,13 +6,10 @@ from datetime import timedelta
 
 from flask import current_app
 
-from common.db import db
 from tickets_api import service
 
 
 def close_resolved() -> int:
     """Close tickets resolved longer ago than TTS_AUTO_CLOSE_HOURS (72 h by default)."""
     hours = current_app.config["TTS_CONFIG"].auto_close_hours
-    closed = service.auto_close(timedelta(hours=hours))
-    db.session.commit()
-    return closed
+    return service.auto_close(timedelta(hours=hours))

@@ -4,7 +4,6 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from common.db import db
 from common.problems import DomainError
 from common.security import caller, require_auth
 from tickets_api import history, lifecycle, search, service
@@ -46,7 +45,6 @@ class Tickets(MethodView):
     def post(self, body):
         """Submit a ticket (status ``new``)."""
         ticket = service.create_ticket(caller(), body)
-        db.session.commit()
         return ticket
 
     @blp.arguments(TicketListArgs, location="query")
@@ -81,16 +79,13 @@ class TicketById(MethodView):
             raise VersionRequired("Send the ETag of the version you edited as If-Match, not *.")
         blp.check_etag(_etag(ticket))
         ticket = service.edit(principal, ticket, changes)
-        db.session.commit()
         blp.set_etag(_etag(ticket))
         return ticket
 
 
 def _action_route(action: str, schema, summary: str):
     def view(body, ticket_id):
-        ticket = service.act(caller(), ticket_id, action, body)
-        db.session.commit()
-        return ticket
+        return service.act(caller(), ticket_id, action, body)
 
     view.__name__ = f"ticket_{action}"
     view.__doc__ = summary
@@ -137,5 +132,4 @@ def ticket_history(ticket_id):
 def rate_ticket(body, ticket_id):
     """The requester rates a resolved or closed ticket, once (1-5 and a comment)."""
     csat = service.rate(caller(), ticket_id, body["rating"], body["comment"])
-    db.session.commit()
     return csat

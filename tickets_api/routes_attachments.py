@@ -6,9 +6,9 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
-from common.db import db
 from common.problems import problem_doc
 from common.security import caller, require_auth
+from common.unit_of_work import on_commit
 from tickets_api import attachment_rules, attachments, service
 from tickets_api.schemas import AttachmentList, AttachmentOut
 
@@ -37,7 +37,6 @@ class TicketAttachments(MethodView):
         # Locked: two uploads at once must not both fit the last of a ticket's quota.
         ticket = service.get_visible(principal, ticket_id, for_update=True)
         attachment = attachments.store(principal, ticket, files["file"])
-        db.session.commit()
         return attachment
 
     @blp.response(200, AttachmentList)
@@ -82,5 +81,5 @@ class TicketAttachment(MethodView):
         principal = caller()
         ticket = service.get_visible(principal, ticket_id)
         path = attachments.remove(principal, ticket, attachment_id)
-        db.session.commit()
-        path.unlink(missing_ok=True)
+        # The file goes only once its row is gone for good: a rollback keeps both.
+        on_commit(lambda: path.unlink(missing_ok=True))

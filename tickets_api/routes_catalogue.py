@@ -2,7 +2,6 @@
 
 from flask_smorest import Blueprint
 
-from common.db import db
 from common.models.tickets import DEPARTMENTS
 from common.problems import Forbidden
 from common.security import caller, require_auth
@@ -42,7 +41,6 @@ def list_categories(args):
 def create_category(body):
     _require_admin()
     category = catalogue.create(body)
-    db.session.commit()
     return category
 
 
@@ -53,5 +51,4 @@ def create_category(body):
 def update_category(body, category_id):
     _require_admin()
     category = catalogue.update(category_id, body)
-    db.session.commit()
     return category

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from common.db import db
+from common.unit_of_work import unit_of_work
 from tickets_api import catalogue
 
 STATUS_WEIGHTS = {
@@ -77,7 +78,6 @@ COLUMNS = (
 
 def seed_demo() -> None:
     added = catalogue.seed_catalogue()
-    db.session.commit()
     click.echo(f"ticket categories: {added} added" if added else "ticket categories exist")
 
 
@@ -145,8 +145,9 @@ def _csv_value(value) -> str:
 def seed_tickets_command(count: int, batch: int, random_seed: int | None) -> None:
     """Generate COUNT realistic tickets with PostgreSQL COPY (a million in minutes)."""
     rng = random.Random(random_seed)
-    catalogue.seed_catalogue()
-    db.session.commit()
+    # Committed before the bulk load: COPY runs on connections of its own.
+    with unit_of_work():
+        catalogue.seed_catalogue()
     tree = []
     for parent in catalogue.tree():
         department = parent.default_department or "IT"

@@ -2,7 +2,6 @@
 
 from flask_smorest import Blueprint
 
-from common.db import db
 from common.problems import Forbidden
 from common.security import caller, require_auth
 from workflow_api import engine, service
@@ -67,7 +66,6 @@ def task_history(task_id):
 def act(body, task_id):
     """The assignee takes a transition, with notes (409 if the task moved on)."""
     task = engine.act(caller(), task_id, body["transition"], body["notes"], body["revision"])
-    db.session.commit()
     return task
 
 
@@ -78,7 +76,6 @@ def act(body, task_id):
 def transfer(body, task_id):
     """Give the task to another holder of its step's role (coordinators, admins)."""
     task = engine.transfer(caller(), task_id, body["user_id"], body["notes"], body["revision"])
-    db.session.commit()
     return task
 
 
@@ -89,5 +86,4 @@ def transfer(body, task_id):
 def escalate(body, task_id):
     """Hand the task to the step's escalation role."""
     task = engine.escalate(caller(), task_id, body["reason"], body["revision"])
-    db.session.commit()
     return task

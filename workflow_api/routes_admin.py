@@ -58,7 +58,6 @@ class Workflows(MethodView):
     @blp.doc(security=BEARER)
     def post(self, body):
         workflow = definitions.create(_admin(), body)
-        db.session.commit()
         return workflow
 
 
@@ -76,7 +75,6 @@ class WorkflowById(MethodView):
     def patch(self, body, workflow_id):
         """Edit the draft and the matching fields (running tasks keep their version)."""
         workflow = definitions.update(_admin(), workflow_id, body)
-        db.session.commit()
         return workflow
 
 
@@ -86,7 +84,6 @@ class WorkflowById(MethodView):
 def publish(workflow_id):
     """Validate the draft (422 with a field map) and freeze it as the next version."""
     version = definitions.publish(_admin(), workflow_id)
-    db.session.commit()
     return version
 
 
@@ -132,7 +129,6 @@ def unrouted():
 @blp.doc(security=BEARER)
 def route(body, ticket_id):
     task = engine.route_unrouted(caller(), ticket_id, body["workflow_id"])
-    db.session.commit()
     return task
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from common.db import db
 from common.models.workflow import Workflow
+from common.unit_of_work import unit_of_work
 from workflow_api import definitions
 
 AGENT = {"system": "tts", "name": "Agent"}
@@ -154,7 +155,6 @@ def seed_workflows() -> list[str]:
         workflow = definitions.create(None, spec)
         definitions.publish(None, workflow.id, check_roles=False)
         created.append(spec["name"])
-    db.session.commit()
     return created
 
 
@@ -166,4 +166,5 @@ def seed_demo() -> None:
 @click.command("workflows")
 def seed_workflows_command() -> None:
     """Default workflows for the seeded categories (idempotent)."""
-    seed_demo()
+    with unit_of_work():
+        seed_demo()

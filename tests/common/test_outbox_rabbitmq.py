@@ -9,7 +9,7 @@ from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from common import outbox
+from common import outbox, outbox_relay, outbox_sending
 from common.db import db
 from common.events import CATALOGUE, EventType, Subscriber
 from common.logs import request_id_var
@@ -33,7 +33,7 @@ def rabbit_queue(monkeypatch):
     )
     broker = RabbitmqBroker(url=RABBIT_URL, confirm_delivery=True)
     broker.declare_queue(queue, ensure=True)  # exists before anything is (or is not) sent
-    monkeypatch.setattr(outbox, "get_broker", lambda: broker)
+    monkeypatch.setattr(outbox_sending, "get_broker", lambda: broker)
     connection = pika.BlockingConnection(pika.URLParameters(RABBIT_URL))
     channel = connection.channel()
     yield queue, channel, broker, monkeypatch
@@ -78,7 +78,7 @@ def test_rolled_back_event_is_never_published(app, tx, rabbit_queue):
 def test_events_left_by_an_outage_are_swept_later(app, tx, rabbit_queue):
     queue, channel, broker, monkeypatch = rabbit_queue
     down = RabbitmqBroker(url="amqp://guest:guest@127.0.0.1:1/%2F", confirm_delivery=True)
-    monkeypatch.setattr(outbox, "get_broker", lambda: down)
+    monkeypatch.setattr(outbox_sending, "get_broker", lambda: down)
     with app.app_context():
         event_id = outbox.emit("test.ping", {"n": 2})
         db.session.commit()  # the commit succeeds even though the broker is down
@@ -87,10 +87,10 @@ def test_events_left_by_an_outage_are_swept_later(app, tx, rabbit_queue):
         assert row.published_at is None and row.attempts == 1
     assert _take(channel, queue) is None
 
-    monkeypatch.setattr(outbox, "get_broker", lambda: broker)
+    monkeypatch.setattr(outbox_sending, "get_broker", lambda: broker)
     with app.app_context():
-        assert outbox.sweep(["tickets"], grace_seconds=0) == 1
-        assert outbox.sweep(["tickets"], grace_seconds=0) == 0  # nothing twice
+        assert outbox_sending.sweep(["tickets"], grace_seconds=0) == 1
+        assert outbox_sending.sweep(["tickets"], grace_seconds=0) == 0  # nothing twice
         published = db.session.scalar(
             select(TicketsOutbox.published_at).where(TicketsOutbox.id == event_id)
         )
@@ -118,19 +118,19 @@ def test_an_event_nobody_consumes_is_checked_but_not_stored(app, tx):
 
 def test_the_background_relay_publishes_each_commit_and_marks_them_in_batches(app, rabbit_queue):
     queue, channel, _broker, monkeypatch = rabbit_queue
-    relay = outbox.Relay(app, "thread")
-    monkeypatch.setitem(app.extensions, outbox.RELAY_KEY, relay)
+    relay = outbox_relay.Relay(app, "thread")
+    monkeypatch.setitem(app.extensions, outbox_relay.RELAY_KEY, relay)
     marks = []
-    real_mark = outbox._mark
+    real_mark = outbox_relay.mark
 
     def counting_mark(bind, ids, published):
         marks.append((len(ids), published))
         real_mark(bind, ids, published)
 
-    monkeypatch.setattr(outbox, "_mark", counting_mark)
+    monkeypatch.setattr(outbox_relay, "mark", counting_mark)
     # Long enough that five quick commits land inside one marking window, even on a busy
     # machine; join() below still returns once the batch is marked.
-    monkeypatch.setattr(outbox, "MARK_EVERY", 2.0)
+    monkeypatch.setattr(outbox_relay, "MARK_EVERY", 2.0)
     ids = []
     try:
         with app.app_context():  # real commits: the relay works in its own thread

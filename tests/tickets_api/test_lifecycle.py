@@ -158,12 +158,14 @@ def test_workflow_events_move_the_ticket_once(app, people, user_ids, make_ticket
 
 
 def test_resolved_tickets_close_after_72_hours(app, people, make_ticket):
+    from common.unit_of_work import unit_of_work
     from tickets_api.jobs import close_resolved
 
     stale = make_ticket("resolved", resolved_at=utcnow() - timedelta(hours=73))
     fresh = make_ticket("resolved", resolved_at=utcnow() - timedelta(hours=71))
     with app.app_context():
-        assert close_resolved() == 1
+        with unit_of_work():  # as the scheduler runs a periodic job
+            assert close_resolved() == 1
         assert close_resolved() == 0
         assert db.session.get(Ticket, stale).status == "closed"
         assert db.session.get(Ticket, fresh).status == "resolved"
