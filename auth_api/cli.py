@@ -149,7 +149,7 @@ def keys_rotate():
     auth_api signs with the new key within seconds; other services pick it up on first sight.
     """
     from common.config import Config
-    from common.keys import rotate_keys
+    from common.tokens.keys import rotate_keys
 
     keyset = rotate_keys(Config.from_env())
     click.echo(f"current kid {keyset.current_kid}; verifying with {', '.join(keyset.public_pems)}")
@@ -159,7 +159,7 @@ def keys_rotate():
 def keys_show():
     """The JWKS the services verify with."""
     from common.config import Config
-    from common.keys import key_paths, load_keyset
+    from common.tokens.keys import key_paths, load_keyset
 
     click.echo(json.dumps({"keys": list(load_keyset(key_paths(Config.from_env())).jwks)}, indent=2))
 

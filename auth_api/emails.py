@@ -12,7 +12,7 @@ from flask import current_app
 
 from common.models.auth import User
 from common.outbox import emit
-from common.security import seal
+from common.sealing import seal
 
 
 def _config():

@@ -23,7 +23,7 @@ from auth_api import emails, passwords
 from common.db import db, utcnow
 from common.models.auth import RecoveryCode, User
 from common.problems import Conflict, DomainError, Forbidden
-from common.security import seal, unseal
+from common.sealing import seal, unseal
 
 ISSUER = "TTS"
 RECOVERY_CODES = 10

@@ -23,7 +23,7 @@ from auth_api.schemas import (
 )
 from common.problems import problem_doc
 from common.security import caller, ends_session, require_auth
-from common.token_keys import keyset
+from common.tokens.keyring import keyset
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Identity and tokens")
 require_auth(blp, public=("login", "refresh", "jwks", "web_login", "web_refresh", "web_logout"))

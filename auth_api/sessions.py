@@ -23,8 +23,8 @@ from common.db import db, utcnow
 from common.models.auth import Session, User
 from common.outbox import emit
 from common.problems import Unauthorized
-from common.revocation import record
 from common.security import client_ip
+from common.tokens.revocation import record
 
 
 def _lifetimes() -> tuple[timedelta, timedelta]:

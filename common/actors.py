@@ -18,11 +18,11 @@ import dramatiq
 from flask import Flask
 from sqlalchemy.dialects.postgresql import insert
 
-from common import revocation
 from common.broker import ACTOR_DEFAULTS, get_broker
 from common.db import db
 from common.logs import request_id_var, service_var
 from common.models.mixins import PROCESSED_EVENT_MODELS
+from common.tokens import revocation
 from common.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -102,8 +102,8 @@ def _claim(service: str, event_id: uuid.UUID, consumer: str) -> bool:
 def revocation_actor(service: str, queue: str):
     """Declare ``<service>.on_sessions_revoked`` on ``queue`` (one line in a tasks.py): the
     service's copy of auth's revocations. It lives here with the other consumer plumbing,
-    not in common/revocation.py, which token checking imports: declaring it there closed
-    the import circle actors -> app -> security -> revocation -> actors."""
+    not in common/tokens/revocation.py, which token checking imports: declaring it there closed
+    the import circle actors -> app -> tokens -> revocation -> actors."""
 
     @event_actor(service, queue, f"{service}.on_sessions_revoked")
     def on_sessions_revoked(payload: dict, event_id) -> None:

@@ -22,8 +22,8 @@ from common.logs import clean_request_id, configure_logging, request_id_var, ser
 from common.metrics import init_metrics
 from common.outbox_relay import init_relay
 from common.problems import ProblemApi, strict_query_arguments
-from common.security import configure_jwt
 from common.services import ServiceSpec, load
+from common.tokens.verifier import configure_jwt
 from common.unit_of_work import unit_of_work
 
 sock = Sock()

@@ -1,35 +1,21 @@
-"""Verifying access tokens in every service, and who the caller is.
+"""Who the caller is: the principal of a verified access token, for views and sockets.
 
-auth_api signs RS256 tokens with its private key; every service verifies them with the
-public keys through flask-jwt-extended, which rejects refresh tokens where an access
-token is required, wrong issuer or audience, expired tokens and any algorithm but RS256
-(so neither ``alg: none`` nor an HS256 token "signed" with the public key passes). The
-key is chosen by the token's ``kid`` (``common.token_keys``). Revoked tokens
-(logout, deactivation) are rejected through ``common.revocation``. Every failure is
-answered as an RFC 7807 problem.
+Verifying the token itself (keys, signature, claims, revocation) is ``common.tokens``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import ipaddress
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
-from cryptography.fernet import Fernet, InvalidToken
-from flask import Flask, current_app, g, request
+from flask import current_app, g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
 
-from common import token_keys
 from common.config import Config
-from common.problems import Unauthorized, problem
-from common.verified_tokens import CachingJWTManager
+from common.problems import Unauthorized
 
-jwt = CachingJWTManager()
-token_keys.register(jwt)
 log = logging.getLogger(__name__)
 
 
@@ -61,44 +47,6 @@ class Principal:
         return all(self.has_role(system, "Admin") for system in ("hdts", "tts"))
 
 
-def configure_jwt(app: Flask, config: Config) -> None:
-    keys = token_keys.install(app, config)
-    app.config.update(
-        JWT_ALGORITHM="RS256",
-        JWT_DECODE_ALGORITHMS=["RS256"],
-        JWT_PUBLIC_KEY=keys.public_pems[keys.current_kid],
-        JWT_PRIVATE_KEY=keys.private_pem,
-        JWT_ENCODE_ISSUER=config.jwt_issuer,
-        JWT_DECODE_ISSUER=config.jwt_issuer,
-        JWT_ENCODE_AUDIENCE=config.jwt_audience,
-        JWT_DECODE_AUDIENCE=config.jwt_audience,
-        JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=config.access_token_minutes),
-        JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=config.refresh_token_days),
-        JWT_TOKEN_LOCATION=["headers", "cookies"],
-        JWT_QUERY_STRING_NAME="access_token",
-        # Web login: HttpOnly token cookies, a readable CSRF cookie echoed in X-CSRF-TOKEN
-        # (double submit). The refresh cookie only ever travels to auth's web endpoints.
-        JWT_COOKIE_SECURE=config.is_production,
-        JWT_COOKIE_CSRF_PROTECT=True,
-        JWT_COOKIE_SAMESITE="Lax",
-        JWT_ACCESS_COOKIE_PATH="/",
-        JWT_REFRESH_COOKIE_PATH="/api/auth/web",
-        JWT_ACCESS_CSRF_COOKIE_PATH="/",
-        JWT_REFRESH_CSRF_COOKIE_PATH="/",
-        JWT_ERROR_MESSAGE_KEY="detail",
-        TTS_JWK=keys.jwks[0],
-    )
-    jwt.init_app(app)
-
-
-@jwt.token_in_blocklist_loader
-def _is_revoked(_header: dict, payload: dict) -> bool:
-    from common.revocation import is_revoked
-
-    view = current_app.view_functions.get(request.endpoint) if request else None
-    return is_revoked(payload, check_roles=not getattr(view, "tts_ends_session", False))
-
-
 def ends_session(view):
     """Mark a view that ends the caller's session (logout): it accepts an access token
     retired only by a change of the caller's roles, or they could not log out with it."""
@@ -121,45 +69,6 @@ def client_ip() -> str:
         except ValueError:
             return remote
     return remote
-
-
-def _unauthorized(detail: str):
-    return problem(401, "Unauthorized", detail)
-
-
-@jwt.unauthorized_loader
-def _missing_token(reason: str):
-    return _unauthorized(f"Authentication required: {reason}")
-
-
-@jwt.invalid_token_loader
-def _invalid_token(reason: str):
-    return _unauthorized(f"Invalid token: {reason}")
-
-
-@jwt.expired_token_loader
-def _expired_token(_header, _payload):
-    return _unauthorized("Token has expired")
-
-
-@jwt.needs_fresh_token_loader
-def _stale_token(_header, _payload):
-    return _unauthorized("A fresh token is required")
-
-
-@jwt.revoked_token_loader
-def _revoked_token(_header, _payload):
-    return _unauthorized("Token has been revoked")
-
-
-@jwt.user_lookup_error_loader
-def _unknown_user(_header, _payload):
-    return _unauthorized("Unknown user")
-
-
-@jwt.token_verification_failed_loader
-def _claims_rejected(_header, _payload):
-    return _unauthorized("Token claims rejected")
 
 
 def current_principal() -> Principal:
@@ -203,21 +112,3 @@ def caller() -> Principal:
     if principal is None:
         raise Unauthorized("Authentication required")
     return principal
-
-
-def _fernet(config: Config) -> Fernet:
-    digest = hashlib.sha256(b"tts-seal:" + config.secret_key.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
-
-
-def seal(text: str, config: Config) -> str:
-    """Encrypt a secret (a link with a one-time token, a TOTP seed) with TTS_SECRET_KEY, so
-    the outbox, the broker and the database hold only ciphertext."""
-    return _fernet(config).encrypt(text.encode()).decode()
-
-
-def unseal(token: str, config: Config) -> str:
-    try:
-        return _fernet(config).decrypt(token.encode()).decode()
-    except InvalidToken as error:
-        raise ValueError("sealed value does not open with this secret key") from error

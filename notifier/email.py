@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from common.config import Config
 from common.db import db, utcnow
 from common.models.notify import EmailLog
-from common.security import unseal
+from common.sealing import unseal
 
 log = logging.getLogger(__name__)
 

@@ -54,7 +54,7 @@ from stacklib.topology import (
 def ensure_keys(env: dict[str, str]) -> None:
     """Make the dev JWT key pair now, once, rather than racing in a dozen processes."""
     from common.config import Config
-    from common.keys import key_paths
+    from common.tokens.keys import key_paths
 
     key_paths(Config.from_env(env))
 

@@ -60,7 +60,7 @@ class WholeWrites:
 def session_over(claims: dict, now: float) -> bool:
     """The token expired, or its session was revoked (logout, deactivation): needs an app
     context."""
-    from common.revocation import is_revoked
+    from common.tokens.revocation import is_revoked
 
     return now >= claims["exp"] or is_revoked(claims)
 

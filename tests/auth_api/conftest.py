@@ -1,6 +1,6 @@
 import pytest
 
-from common.revocation import forget_cache
+from common.tokens.revocation import forget_cache
 
 
 @pytest.fixture(autouse=True)

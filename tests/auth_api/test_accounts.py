@@ -7,7 +7,7 @@ from sqlalchemy import update
 from common.config import Config
 from common.db import db, utcnow
 from common.models.auth import OneTimeToken
-from common.security import unseal
+from common.sealing import unseal
 from tests.auth_api.helpers import bearer, mint, queued_emails
 from tests.support import DEMO_PASSWORD
 

@@ -3,8 +3,8 @@
 import jwt as pyjwt
 from click.testing import CliRunner
 
-from common.keys import key_paths, load_keyset
-from common.token_keys import KEYSET
+from common.tokens.keyring import KEYSET
+from common.tokens.keys import key_paths, load_keyset
 from tests.auth_api.helpers import bearer, mint
 
 SERVICES = ["/api/auth/me", "/api/tickets", "/api/workflow/tasks", "/api/notifications"]
@@ -72,16 +72,16 @@ def test_rotation_keeps_old_tokens_valid(app, client, seeded, config, tmp_path, 
 def test_auth_signs_with_the_rotated_key_without_a_restart(
     app, client, seeded, config, tmp_path, monkeypatch
 ):
-    from common import token_keys
-    from common.keys import generate_keypair
+    from common.tokens import keyring
+    from common.tokens.keys import generate_keypair
 
     saved = (dict(app.extensions[KEYSET]), app.config["JWT_PRIVATE_KEY"])
     try:
         monkeypatch.setenv("TTS_VAR_DIR", str(tmp_path))
         paths = key_paths(config.replace(var_dir=tmp_path))
         before = _use_keys(app, paths)
-        monkeypatch.setattr(token_keys, "KEY_RELOAD_SECONDS", 0.0)
-        monkeypatch.setattr(token_keys, "KEY_RETRY_SECONDS", 0.0)
+        monkeypatch.setattr(keyring, "KEY_RELOAD_SECONDS", 0.0)
+        monkeypatch.setattr(keyring, "KEY_RETRY_SECONDS", 0.0)
 
         # Caught halfway through a rotation (a new private key beside the old public one):
         # auth keeps signing with the old, matching pair.

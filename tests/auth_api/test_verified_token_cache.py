@@ -1,13 +1,16 @@
 """Verified tokens are remembered per process, but never past expiry or a key change."""
 
+import importlib
+import inspect
 import time
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
 
 from flask_jwt_extended import JWTManager
 
-from common import verified_tokens
-from common.keys import load_keyset
-from common.token_keys import KEYSET
+from common.tokens import verifier
+from common.tokens.keyring import KEYSET
+from common.tokens.keys import load_keyset
 from tests.auth_api.helpers import bearer, mint
 from tests.auth_api.test_token_attacks import _claims, _signed
 
@@ -21,7 +24,7 @@ def _count_verifications(monkeypatch) -> list[str]:
         return real(self, encoded_token, *args, **kwargs)
 
     monkeypatch.setattr(JWTManager, "_decode_jwt_from_config", counting)
-    verified_tokens.forget()
+    verifier.forget()
     return seen
 
 
@@ -65,3 +68,16 @@ def test_a_token_whose_key_is_no_longer_accepted_is_refused(app, client, seeded,
         state.clear()
         state.update(saved)
     assert len(verifications) == 2
+
+
+def test_the_private_decode_seam_we_override_is_still_there():
+    """CachingJWTManager overrides flask-jwt-extended's private ``_decode_jwt_from_config``
+    (the library offers no public seam to remember verified tokens). setup.cfg pins the 4.7
+    series; an upgrade that renames or reshapes the method fails here, not in production."""
+    assert version("flask-jwt-extended").startswith("4.7.")
+    parameters = inspect.signature(JWTManager._decode_jwt_from_config).parameters
+    assert list(parameters) == ["self", "encoded_token", "csrf_value", "allow_expired"]
+    # And the library still decodes through it: a request uses the override.
+    assert "_decode_jwt_from_config" in inspect.getsource(
+        importlib.import_module("flask_jwt_extended.utils").decode_token
+    )

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from jwt import InvalidTokenError
 
 from common.config import Config
-from common.keys import KeySet, files_stamp, key_paths, load_keyset
+from common.tokens.keys import KeySet, files_stamp, key_paths, load_keyset
 
 log = logging.getLogger(__name__)
 KEYSET = "tts_keyset"
