@@ -8,6 +8,7 @@ CLI, the dev server, workers, the scheduler) asks ``discover()``.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
@@ -50,6 +51,21 @@ class ServiceSpec:
     @property
     def models(self) -> str:
         return f"common.models.{self.name}"
+
+
+def path_owner(services: Iterable[ServiceSpec]) -> Callable[[str], str | None]:
+    """A lookup from a request path to the name of the service that owns its URL prefix
+    (None for a path no service owns). The longest prefix is tried first, so a prefix
+    inside another's still finds its own service."""
+    by_prefix = sorted(
+        ((prefix, spec.name) for spec in services for prefix in spec.prefixes),
+        key=lambda item: -len(item[0]),
+    )
+
+    def owner(path: str) -> str | None:
+        return next((name for prefix, name in by_prefix if path.startswith(prefix)), None)
+
+    return owner
 
 
 @cache
