@@ -28,6 +28,7 @@ import time
 
 import requests
 from requests.adapters import HTTPAdapter
+from stacklib.bench import percentile
 
 ACCOUNTS = ["employee@example.com", "coordinator@example.com", "agent@example.com"]
 
@@ -40,11 +41,6 @@ class SourceAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
         kwargs["source_address"] = (self.source, 0)
         super().init_poolmanager(*args, **kwargs)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def bench_login(base: str, password: str, clients: int, seconds: float) -> dict:

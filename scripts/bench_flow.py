@@ -18,6 +18,7 @@ import sys
 import time
 
 import requests
+from stacklib.bench import access_token, percentile
 
 TICKET = {
     "subject": "Benchmark ticket",
@@ -26,17 +27,6 @@ TICKET = {
     "subcategory": "Technical Assistance",
     "department": "IT",
 }
-
-
-def login(session: requests.Session, base: str, email: str, password: str) -> dict:
-    response = session.post(f"{base}/api/auth/login", json={"email": email, "password": password})
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> int:
@@ -52,9 +42,10 @@ def main() -> int:
         return 2
 
     session = requests.Session()
-    employee = login(session, args.base, "employee@example.com", password)
-    coordinator = login(session, args.base, "coordinator@example.com", password)
-    agent = login(session, args.base, "agent@example.com", password)
+    employee, coordinator, agent = (
+        {"Authorization": f"Bearer {access_token(args.base, email, password, session)}"}
+        for email in ("employee@example.com", "coordinator@example.com", "agent@example.com")
+    )
 
     latencies = []
     for _ in range(args.tickets):

@@ -32,16 +32,12 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from stacklib.bench import percentile
 from stacklib.live_client import close_all, open_many, raise_fd_limit
 from stacklib.people import ensure_people, log_in
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKET = {"subject": "bench live", "description": "x", "category": "Others", "department": "IT"}
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def summary(values_ms: list[float]) -> str:
