@@ -1,6 +1,6 @@
 """How a service describes itself, and how common/ finds services without importing them.
 
-Each service package has a ``service.py`` with one ``ServiceSpec`` and declares it in the
+Each service package has a ``spec.py`` with one ``ServiceSpec`` and declares it in the
 ``tts.services`` entry-point group of setup.cfg. Everything that needs "all services" (the
 CLI, the dev server, workers, the scheduler) asks ``discover()``.
 """
@@ -35,7 +35,9 @@ class ServiceSpec:
     seeders: tuple[str, ...] = ()  # "module:function" run by `tts seed demo`, in order
     cli: str | None = None  # "module:click_group" mounted under `tts <name>`
     seed_commands: tuple[str, ...] = ()  # "module:click_command"s mounted under `tts seed`
-    periodic: tuple[str, ...] = ()  # "module:function" sweeps run by the scheduler
+    # "module:function" sweeps run by the scheduler; several schedulers may run them at
+    # once, so each claims its rows with SKIP LOCKED (see common/scheduler.py).
+    periodic: tuple[str, ...] = ()
     on_app: str | None = None  # "module:function(app)" extra wiring at app creation
     extra: dict = field(default_factory=dict)
 
