@@ -18,7 +18,7 @@ import sys
 import time
 
 import requests
-from stacklib.bench import access_token, percentile
+from stacklib.bench import access_token, demo_password, percentile
 
 TICKET = {
     "subject": "Benchmark ticket",
@@ -36,10 +36,7 @@ def main() -> int:
     parser.add_argument("--poll-ms", type=float, default=2.0)
     parser.add_argument("--timeout", type=float, default=10.0, help="per ticket, seconds")
     args = parser.parse_args()
-    password = os.environ.get("TTS_DEMO_PASSWORD")
-    if not password:
-        print("set TTS_DEMO_PASSWORD to the demo accounts' password", file=sys.stderr)
-        return 2
+    password = demo_password()
 
     session = requests.Session()
     employee, coordinator, agent = (

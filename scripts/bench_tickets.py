@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import requests
-from stacklib.bench import access_token
+from stacklib.bench import access_token, demo_password
 
 TICKET = {
     "subject": "Benchmark: printer offline",
@@ -187,10 +187,7 @@ def main() -> int:
     parser.add_argument("--db-host", default=os.environ.get("TTS_DATABASE_HOST", "127.0.0.1"))
     parser.add_argument("--db", default=os.environ.get("TTS_DATABASE_PREFIX", "tts_") + "tickets")
     args = parser.parse_args()
-    password = os.environ.get("TTS_DEMO_PASSWORD")
-    if not password:
-        print("set TTS_DEMO_PASSWORD to the demo accounts' password", file=sys.stderr)
-        return 2
+    password = demo_password()
     return bench_create(args, password) if args.mode == "create" else bench_list(args, password)
 
 

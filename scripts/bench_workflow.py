@@ -33,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 
 import requests
-from stacklib.bench import access_token, percentile
+from stacklib.bench import access_token, demo_password, percentile
 
 TICKET = {
     "subject": "Benchmark: VPN drops",
@@ -325,10 +325,7 @@ def main() -> int:
     parser.add_argument("--db-host", default=os.environ.get("TTS_DATABASE_HOST", "127.0.0.1"))
     parser.add_argument("--db-prefix", default=os.environ.get("TTS_DATABASE_PREFIX", "tts_"))
     args = parser.parse_args()
-    password = os.environ.get("TTS_DEMO_PASSWORD")
-    if not password:
-        print("set TTS_DEMO_PASSWORD to the demo accounts' password", file=sys.stderr)
-        return 2
+    password = demo_password()
     stack = Stack(args, password)
     return {"latency": bench_latency, "burst": bench_burst, "list": bench_list}[args.mode](
         stack, args

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import requests
+
+
+def demo_password() -> str:
+    """The demo accounts' password (TTS_DEMO_PASSWORD); without it a benchmark stops here."""
+    password = os.environ.get("TTS_DEMO_PASSWORD")
+    if not password:
+        print("set TTS_DEMO_PASSWORD to the demo accounts' password", file=sys.stderr)
+        raise SystemExit(2)
+    return password
 
 
 def percentile(values: list[float], fraction: float) -> float:
