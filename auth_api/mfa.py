@@ -24,6 +24,7 @@ from common.db import db, utcnow
 from common.models.auth import RecoveryCode, User
 from common.problems import Conflict, DomainError, Forbidden
 from common.sealing import seal, unseal
+from common.security import Principal
 
 ISSUER = "TTS"
 RECOVERY_CODES = 10
@@ -39,11 +40,9 @@ def _config():
     return current_app.config["TTS_CONFIG"]
 
 
-def is_staff(user: User) -> bool:
-    roles = user.roles_by_system()
-    return any(
-        name != "Employee" or system != "hdts" for system, names in roles.items() for name in names
-    )
+def is_offered(user: User) -> bool:
+    """Two-factor is for staff, judged on the account's roles as they are now."""
+    return Principal(user.id, user.email, user.name, user.roles_by_system()).is_staff
 
 
 def enabled(user: User) -> bool:
@@ -51,7 +50,7 @@ def enabled(user: User) -> bool:
 
 
 def begin(user: User) -> dict:
-    if not is_staff(user):
+    if not is_offered(user):
         raise Forbidden("Two-factor authentication is offered to staff accounts.")
     if enabled(user):
         raise Conflict("Two-factor authentication is already on; disable it first.")
@@ -152,4 +151,4 @@ def status(user: User) -> dict:
         .select_from(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     )
-    return {"enabled": enabled(user), "offered": is_staff(user), "recovery_codes_left": remaining}
+    return {"enabled": enabled(user), "offered": is_offered(user), "recovery_codes_left": remaining}

@@ -18,7 +18,7 @@ import secrets
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from common.problems import DomainError
+from common.problems import Unprocessable
 
 PASSWORD_METHOD = "scrypt"
 MIN_LENGTH = 10
@@ -27,9 +27,8 @@ MAX_LENGTH = 1024
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
 
 
-class WeakPassword(DomainError):
-    status = 422
-    title = "Unprocessable entity"
+class WeakPassword(Unprocessable):
+    """A password the policy refuses: too short, or the account's own email address."""
 
 
 def check_rule(password: str, email: str = "") -> None:

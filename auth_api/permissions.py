@@ -42,12 +42,7 @@ def manageable_systems(principal: Principal, systems: list[str]) -> list[str]:
 
 
 def authorize_users(principal: Principal) -> None:
-    _require(
-        principal.is_superuser
-        or principal.has_role("hdts", "Admin")
-        or principal.has_role("tts", "Admin"),
-        "manage user accounts",
-    )
+    _require(principal.is_admin, "manage user accounts")  # a superuser is an admin too
 
 
 def authorize_user_change(principal: Principal, target_systems: set[str]) -> None:

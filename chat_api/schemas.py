@@ -1,10 +1,20 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from common.ids import IdField
 
+MAX_BODY = 10_000
+
+
+def _not_blank(body: str) -> None:
+    if not body.strip():
+        raise ValidationError("May not be blank.")
+
 
 class MessageIn(Schema):
-    body = fields.Str(required=True, validate=validate.Length(min=1, max=10_000))
+    """A message to post, over REST or as a socket's ``message`` frame: both paths load it
+    with this schema, so they accept and refuse the same bodies."""
+
+    body = fields.Str(required=True, validate=[validate.Length(min=1, max=MAX_BODY), _not_blank])
     internal = fields.Bool(load_default=False)
 
 

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 from flask import Flask
 from flask_jwt_extended import get_jwt
+from marshmallow import EXCLUDE, ValidationError
 
 from chat_api import access, service
 from chat_api.hub import hub_for, message_frame
+from chat_api.schemas import MessageIn
 from common.live.endpoint import (
     BACKLOG_LIMIT,
     Backlog,
@@ -33,8 +35,6 @@ from common.live.subscriber import Subscriber
 from common.problems import DomainError
 from common.security import authenticate
 from common.unit_of_work import unit_of_work
-
-MAX_BODY = 10_000
 
 
 @dataclass
@@ -77,13 +77,19 @@ def _backlog(caller: ChatCaller) -> Backlog:
     )
 
 
+def _field_detail(messages: dict) -> str:
+    """A schema's field map as one line, e.g. ``body: May not be blank.``"""
+    return "; ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in messages.items())
+
+
 def _post(caller: ChatCaller, subscriber: Subscriber, frame: dict) -> None:
     if frame["type"] != "message":
         subscriber.offer(error_frame("Bad frame", f"unknown type {frame['type']!r}"))
         return
-    body = frame.get("body")
-    if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
-        subscriber.offer(error_frame("Invalid message", f"body: 1 to {MAX_BODY} characters"))
+    try:
+        message = MessageIn().load(frame, unknown=EXCLUDE)  # "type" is the frame's, not ours
+    except ValidationError as error:
+        subscriber.offer(error_frame("Invalid message", _field_detail(error.messages)))
         return
     try:
         with unit_of_work():  # one frame, one transaction
@@ -91,8 +97,8 @@ def _post(caller: ChatCaller, subscriber: Subscriber, frame: dict) -> None:
             service.post_message(
                 caller.principal,
                 caller.ticket_id,
-                body,
-                bool(frame.get("internal")),
+                message["body"],
+                message["internal"],
                 caller.sees_internal,
             )
     except DomainError as error:

@@ -22,7 +22,7 @@ from common.logs import clean_request_id, configure_logging, request_id_var, ser
 from common.metrics import init_metrics
 from common.outbox_relay import init_relay
 from common.problems import ProblemApi, strict_query_arguments
-from common.services import ServiceSpec, load
+from common.services import ServiceSpec, load, path_owner
 from common.tokens.verifier import configure_jwt
 from common.unit_of_work import unit_of_work
 
@@ -115,17 +115,14 @@ def _make_api(app: Flask, spec: ServiceSpec) -> ProblemApi:
 
 
 def _install_request_context(app: Flask, services: list[ServiceSpec]) -> None:
-    by_prefix = sorted(
-        ((prefix, spec.name) for spec in services for prefix in spec.prefixes),
-        key=lambda item: -len(item[0]),
-    )
+    owner = path_owner(services)
 
     @app.before_request
     def _start_request():
         g.request_id = clean_request_id(request.headers.get("X-Request-ID"))
         g.started = time.perf_counter()
         request_id_var.set(g.request_id)
-        service_var.set(next((s for p, s in by_prefix if request.path.startswith(p)), None))
+        service_var.set(owner(request.path))
 
     input_guard.install(app)
 

@@ -1,15 +1,20 @@
 """Settings from the environment, parsed and typed in one place.
 
 Every process (service, worker, scheduler, CLI) builds one ``Config`` with ``Config.from_env()``.
-Development and test runs get working defaults (generated keys under ``var/``, loopback
-servers); production refuses to start when a secret is missing or left at a dev default.
+Each field is set by ``TTS_<FIELD NAME>`` and parsed by its annotation; its default is
+written once, on the field. Development and test runs get working defaults (generated keys
+under ``var/``, loopback servers); production refuses to start when a secret is missing or
+left at a dev default.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 from urllib.parse import quote
 
 ENVIRONMENTS = ("development", "test", "production")
@@ -27,6 +32,44 @@ def _bool(value: str) -> bool:
     if lowered in ("0", "false", "no", "off", ""):
         return False
     raise ConfigError(f"not a boolean: {value!r}")
+
+
+def _comma_list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+# How a variable's text becomes a field's value, by the field's annotation; any other
+# annotation (str, int, float) is its own parser.
+PARSERS: dict[Any, Callable[[str], Any]] = {
+    bool: _bool,
+    Path: lambda value: Path(value).resolve(),  # against the directory the process started in
+    tuple[str, ...]: _comma_list,
+}
+# Per-service database URLs are a family of variables, not one: TTS_<SERVICE>_DATABASE_URL.
+DATABASE_URL_VARS = ("TTS_", "_DATABASE_URL")
+
+
+def env_var(field_name: str) -> str:
+    """The variable that sets a ``Config`` field."""
+    return f"TTS_{field_name.upper()}"
+
+
+def _unwrap_optional(hint) -> tuple[Any, bool]:
+    """``X | None`` → (X, True); any other annotation → (itself, False)."""
+    args = get_args(hint)
+    if get_origin(hint) in (Union, UnionType) and type(None) in args:
+        (kind,) = (arg for arg in args if arg is not type(None))
+        return kind, True
+    return hint, False
+
+
+def _database_urls(env: Mapping[str, str]) -> dict[str, str]:
+    start, end = DATABASE_URL_VARS
+    return {
+        key[len(start) : -len(end)].lower(): value
+        for key, value in env.items()
+        if key.startswith(start) and key.endswith(end) and value
+    }
 
 
 def project_root() -> Path:
@@ -125,82 +168,26 @@ class Config:
             object.__setattr__(self, "media_dir", self.var_dir / "media")
         if self.backup_dir is None:
             object.__setattr__(self, "backup_dir", self.var_dir / "backups")
+        # However they were given: URLs without a trailing slash, the level in capitals.
+        for name in ("tickets_api_url", "public_url"):
+            object.__setattr__(self, name, getattr(self, name).rstrip("/"))
+        object.__setattr__(self, "log_level", self.log_level.upper())
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Config:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Config:
+        """Every field from ``TTS_<FIELD NAME>``, parsed by its annotation; a variable that
+        is not set leaves the field's default. ``overrides`` win over the environment."""
         env = os.environ if environ is None else environ
-
-        def get(name: str, default: str | None = None) -> str | None:
-            return env.get(f"TTS_{name}", default)
-
-        urls = {
-            key[len("TTS_") : -len("_DATABASE_URL")].lower(): value
-            for key, value in env.items()
-            if key.startswith("TTS_") and key.endswith("_DATABASE_URL") and value
-        }
-        values: dict = {
-            "env": get("ENV", "development"),
-            "secret_key": get("SECRET_KEY", DEV_SECRET),
-            "database_host": get("DATABASE_HOST", "127.0.0.1"),
-            "database_port": int(get("DATABASE_PORT", "5432")),
-            "database_user": get("DATABASE_USER", "postgres"),
-            "database_password": get("DATABASE_PASSWORD", ""),
-            "database_prefix": get("DATABASE_PREFIX", "tts_"),
-            "database_urls": urls,
-            "database_pool_size": int(get("DATABASE_POOL_SIZE", "5")),
-            "broker_url": get("BROKER_URL", cls.broker_url),
-            "outbox_relay": get("OUTBOX_RELAY", "thread"),
-            "jwt_issuer": get("JWT_ISSUER", "tts-auth"),
-            "jwt_audience": get("JWT_AUDIENCE", "tts"),
-            "access_token_minutes": int(get("ACCESS_TOKEN_MINUTES", "15")),
-            "refresh_token_days": int(get("REFRESH_TOKEN_DAYS", "7")),
-            "tickets_api_url": get("TICKETS_API_URL", "http://127.0.0.1:8000").rstrip("/"),
-            "log_json": _bool(get("LOG_JSON", "1")),
-            "log_level": get("LOG_LEVEL", "INFO").upper(),
-            "demo_password": get("DEMO_PASSWORD"),
-            "sweep_interval_seconds": float(get("SWEEP_INTERVAL_SECONDS", "5")),
-            "outbox_grace_seconds": float(get("OUTBOX_GRACE_SECONDS", "30")),
-            "backup_keep": int(get("BACKUP_KEEP", "7")),
-            "worker_metrics_port": int(get("WORKER_METRICS_PORT", "0")),
-            "live_sockets_per_user": int(get("LIVE_SOCKETS_PER_USER", "20")),
-            "live_ping_seconds": float(get("LIVE_PING_SECONDS", "25")),
-            "trusted_proxies": tuple(
-                p.strip() for p in get("TRUSTED_PROXIES", "127.0.0.1").split(",") if p.strip()
-            ),
-            "registration_mode": get("REGISTRATION_MODE", "approval"),
-            "public_url": get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
-            "invitation_hours": int(get("INVITATION_HOURS", "72")),
-            "reset_minutes": int(get("RESET_MINUTES", "30")),
-            "revocation_cache_seconds": float(get("REVOCATION_CACHE_SECONDS", "2")),
-            "smtp_host": get("SMTP_HOST", "127.0.0.1"),
-            "smtp_port": int(get("SMTP_PORT", "25")),
-            "smtp_user": get("SMTP_USER") or None,
-            "smtp_password": get("SMTP_PASSWORD") or None,
-            "smtp_from": get("SMTP_FROM", "TTS <no-reply@localhost>"),
-            "smtp_starttls": _bool(get("SMTP_STARTTLS", "0")),
-            "smtp_timeout_seconds": float(get("SMTP_TIMEOUT_SECONDS", "10")),
-            "email_max_retries": int(get("EMAIL_MAX_RETRIES", "12")),
-            "email_min_backoff_ms": int(get("EMAIL_MIN_BACKOFF_MS", "5000")),
-            "email_max_backoff_ms": int(get("EMAIL_MAX_BACKOFF_MS", "600000")),
-        }
-        if get("BACKUP_DIR"):
-            values["backup_dir"] = Path(get("BACKUP_DIR")).resolve()
-        if get("VAR_DIR"):
-            values["var_dir"] = Path(get("VAR_DIR")).resolve()
-        if get("MEDIA_DIR"):
-            values["media_dir"] = Path(get("MEDIA_DIR")).resolve()
-        values["max_upload_mb"] = int(get("MAX_UPLOAD_MB", "25"))
-        values["ticket_upload_mb"] = int(get("TICKET_UPLOAD_MB", "200"))
-        values["ticket_max_files"] = int(get("TICKET_MAX_FILES", "50"))
-        values["user_daily_upload_mb"] = int(get("USER_DAILY_UPLOAD_MB", "500"))
-        values["auto_close_hours"] = float(get("AUTO_CLOSE_HOURS", "72"))
-        for name in (
-            "JWT_PRIVATE_KEY_FILE",
-            "JWT_PUBLIC_KEY_FILE",
-            "JWT_PREVIOUS_PUBLIC_KEY_FILE",
-        ):
-            if get(name):
-                values[name.lower()] = Path(get(name))
+        hints = get_type_hints(cls)
+        values: dict = {"database_urls": _database_urls(env)}
+        for f in fields(cls):
+            raw = env.get(env_var(f.name))
+            if f.name == "database_urls" or raw is None:
+                continue
+            kind, optional = _unwrap_optional(hints[f.name])
+            if raw == "" and (optional or kind is Path):
+                continue  # set but empty: as good as unset, for a value that may be absent
+            values[f.name] = PARSERS.get(kind, kind)(raw)
         values.update(overrides)
         config = cls(**values)
         config.validate()

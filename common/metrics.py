@@ -32,7 +32,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from common.services import ServiceSpec
+from common.services import ServiceSpec, path_owner
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -66,10 +66,7 @@ def exposition() -> bytes:
 
 def init_metrics(app: Flask, services: list[ServiceSpec]) -> None:
     """Count every request, and serve ``<prefix>/metrics`` for each service."""
-    by_prefix = sorted(
-        ((prefix, spec.name) for spec in services for prefix in spec.prefixes),
-        key=lambda item: -len(item[0]),
-    )
+    owner = path_owner(services)
 
     @app.before_request
     def _metrics_start():
@@ -80,7 +77,7 @@ def init_metrics(app: Flask, services: list[ServiceSpec]) -> None:
         started = g.pop("metrics_started", None)
         if started is None or request.path.endswith("/metrics"):
             return response
-        service = next((s for p, s in by_prefix if request.path.startswith(p)), "none")
+        service = owner(request.path) or "none"
         route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
         REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
         LATENCY.labels(service, request.method, route).observe(time.perf_counter() - started)

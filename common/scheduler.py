@@ -1,7 +1,9 @@
 """The periodic sweeps: outbox re-publication plus each service's own jobs.
 
-Several schedulers may run at once: every sweep claims its rows with SKIP LOCKED (the
-outbox) or takes a PostgreSQL advisory lock, so no work is done twice.
+Several schedulers may run at once: every sweep claims the rows it works on with
+``SELECT ... FOR UPDATE SKIP LOCKED`` (unsent outbox rows, resolved tickets to close, due
+SLA timers) and changes them before it commits, so a row one scheduler holds is skipped
+by the others and no work is done twice. No advisory lock is needed, and none is taken.
 """
 
 from __future__ import annotations

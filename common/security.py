@@ -43,6 +43,16 @@ class Principal:
         return self.has_role("hdts", "Ticket Coordinator") or self.is_admin
 
     @property
+    def is_staff(self) -> bool:
+        """Anyone who holds a role beyond the help desk's Employee: staff read and write a
+        ticket's internal notes where they see it, and are offered two-factor sign-in."""
+        return any(
+            system != "hdts" or name != "Employee"
+            for system, names in self.roles.items()
+            for name in names
+        )
+
+    @property
     def is_superuser(self) -> bool:
         return all(self.has_role(system, "Admin") for system in ("hdts", "tts"))
 

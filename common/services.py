@@ -1,6 +1,6 @@
 """How a service describes itself, and how common/ finds services without importing them.
 
-Each service package has a ``service.py`` with one ``ServiceSpec`` and declares it in the
+Each service package has a ``spec.py`` with one ``ServiceSpec`` and declares it in the
 ``tts.services`` entry-point group of setup.cfg. Everything that needs "all services" (the
 CLI, the dev server, workers, the scheduler) asks ``discover()``.
 """
@@ -8,6 +8,7 @@ CLI, the dev server, workers, the scheduler) asks ``discover()``.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
@@ -34,7 +35,9 @@ class ServiceSpec:
     seeders: tuple[str, ...] = ()  # "module:function" run by `tts seed demo`, in order
     cli: str | None = None  # "module:click_group" mounted under `tts <name>`
     seed_commands: tuple[str, ...] = ()  # "module:click_command"s mounted under `tts seed`
-    periodic: tuple[str, ...] = ()  # "module:function" sweeps run by the scheduler
+    # "module:function" sweeps run by the scheduler; several schedulers may run them at
+    # once, so each claims its rows with SKIP LOCKED (see common/scheduler.py).
+    periodic: tuple[str, ...] = ()
     on_app: str | None = None  # "module:function(app)" extra wiring at app creation
     extra: dict = field(default_factory=dict)
 
@@ -50,6 +53,21 @@ class ServiceSpec:
     @property
     def models(self) -> str:
         return f"common.models.{self.name}"
+
+
+def path_owner(services: Iterable[ServiceSpec]) -> Callable[[str], str | None]:
+    """A lookup from a request path to the name of the service that owns its URL prefix
+    (None for a path no service owns). The longest prefix is tried first, so a prefix
+    inside another's still finds its own service."""
+    by_prefix = sorted(
+        ((prefix, spec.name) for spec in services for prefix in spec.prefixes),
+        key=lambda item: -len(item[0]),
+    )
+
+    def owner(path: str) -> str | None:
+        return next((name for prefix, name in by_prefix if path.startswith(prefix)), None)
+
+    return owner
 
 
 @cache

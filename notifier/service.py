@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.db import db, utcnow
+from common.keyset import newest_first
 from common.live.hub import MAX_INLINE_PAYLOAD, notify_in_transaction
 from common.models.notify import Notification
 from common.problems import NotFound
@@ -94,11 +95,7 @@ def list_for(user_id: int, unread_only: bool, limit: int, before: int | None):
     query = select(Notification).where(Notification.user_id == user_id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    if before:
-        query = query.where(Notification.id < before)
-    rows = db.session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)).all()
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return newest_first(Notification.id, query, limit, before)
 
 
 def unread_count(user_id: int) -> int:

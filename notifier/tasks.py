@@ -12,8 +12,9 @@ def on_task_assigned(payload: dict, event_id) -> None:
 
 
 # Retries back off from 5 s to 10 min (TTS_EMAIL_*): a mail server that is down for a
-# while is the common failure, and the last retry lands in the dead-letter queue for the
-# dashboard. Read when the actor is declared: Dramatiq fixes an actor's options then.
+# while is the common failure, and a message that fails its last retry lands in the
+# queue's dead-letter queue (``email.XQ``) rather than being lost. Read when the actor
+# is declared: Dramatiq fixes an actor's options then.
 _RETRIES = Config.from_env()
 
 

@@ -28,6 +28,7 @@ import time
 
 import requests
 from requests.adapters import HTTPAdapter
+from stacklib.bench import demo_password, percentile
 
 ACCOUNTS = ["employee@example.com", "coordinator@example.com", "agent@example.com"]
 
@@ -40,11 +41,6 @@ class SourceAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
         kwargs["source_address"] = (self.source, 0)
         super().init_poolmanager(*args, **kwargs)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def bench_login(base: str, password: str, clients: int, seconds: float) -> dict:
@@ -143,10 +139,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5000)
     parser.add_argument("--only", choices=["login", "verify"], default=None)
     args = parser.parse_args()
-    password = os.environ.get("TTS_DEMO_PASSWORD")
-    if args.only != "verify" and not password:
-        print("set TTS_DEMO_PASSWORD to the demo accounts' password", file=sys.stderr)
-        return 2
+    password = demo_password() if args.only != "verify" else None
     if args.only in (None, "login"):
         print("login through nginx:", bench_login(args.base, password, args.clients, args.seconds))
     if args.only in (None, "verify"):

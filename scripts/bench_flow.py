@@ -18,6 +18,7 @@ import sys
 import time
 
 import requests
+from stacklib.bench import access_token, demo_password, percentile
 
 TICKET = {
     "subject": "Benchmark ticket",
@@ -28,17 +29,6 @@ TICKET = {
 }
 
 
-def login(session: requests.Session, base: str, email: str, password: str) -> dict:
-    response = session.post(f"{base}/api/auth/login", json={"email": email, "password": password})
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default=os.environ.get("TTS_BASE_URL", "http://127.0.0.1:8080"))
@@ -46,15 +36,13 @@ def main() -> int:
     parser.add_argument("--poll-ms", type=float, default=2.0)
     parser.add_argument("--timeout", type=float, default=10.0, help="per ticket, seconds")
     args = parser.parse_args()
-    password = os.environ.get("TTS_DEMO_PASSWORD")
-    if not password:
-        print("set TTS_DEMO_PASSWORD to the demo accounts' password", file=sys.stderr)
-        return 2
+    password = demo_password()
 
     session = requests.Session()
-    employee = login(session, args.base, "employee@example.com", password)
-    coordinator = login(session, args.base, "coordinator@example.com", password)
-    agent = login(session, args.base, "agent@example.com", password)
+    employee, coordinator, agent = (
+        {"Authorization": f"Bearer {access_token(args.base, email, password, session)}"}
+        for email in ("employee@example.com", "coordinator@example.com", "agent@example.com")
+    )
 
     latencies = []
     for _ in range(args.tickets):

@@ -32,16 +32,12 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from stacklib.bench import demo_password, percentile
 from stacklib.live_client import close_all, open_many, raise_fd_limit
 from stacklib.people import ensure_people, log_in
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKET = {"subject": "bench live", "description": "x", "category": "Others", "department": "IT"}
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def summary(values_ms: list[float]) -> str:
@@ -241,9 +237,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--fanout-only", action="store_true", help="skip steps 1-4")
     args = parser.parse_args()
-    password = os.environ.get("TTS_DEMO_PASSWORD")
-    if not password:
-        parser.error("set TTS_DEMO_PASSWORD to the demo accounts' password")
+    password = demo_password()
     raise_fd_limit()
     asyncio.run(bench(args, Edge(args.base, password)))
     return 0

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import requests
+from stacklib.bench import access_token, demo_password
 
 TICKET = {
     "subject": "Benchmark: printer offline",
@@ -49,12 +50,6 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
 """
-
-
-def login(base: str, email: str, password: str) -> str:
-    response = requests.post(f"{base}/api/auth/login", json={"email": email, "password": password})
-    response.raise_for_status()
-    return response.json()["access_token"]
 
 
 def wrk(base: str, path: str, method: str, token: str, body: dict | None, args) -> dict:
@@ -92,7 +87,7 @@ def bench_create(args, password: str) -> int:
     if not shutil.which("wrk"):
         print("wrk is needed: apt-get install -y wrk", file=sys.stderr)
         return 2
-    token = login(args.base, "employee@example.com", password)
+    token = access_token(args.base, "employee@example.com", password)
     trivial = wrk(args.base, "/api/tickets/health", "GET", token, None, args)
     create = wrk(args.base, "/api/tickets", "POST", token, TICKET, args)
     for name, result in (("GET /api/tickets/health", trivial), ("POST /api/tickets", create)):
@@ -136,7 +131,7 @@ def _deep_cursor(args, status: str, priority: str) -> str | None:
 def bench_list(args, password: str) -> int:
     session = requests.Session()
     session.headers["Authorization"] = (
-        f"Bearer {login(args.base, 'coordinator@example.com', password)}"
+        f"Bearer {access_token(args.base, 'coordinator@example.com', password)}"
     )
     count = subprocess.run(
         [
@@ -192,10 +187,7 @@ def main() -> int:
     parser.add_argument("--db-host", default=os.environ.get("TTS_DATABASE_HOST", "127.0.0.1"))
     parser.add_argument("--db", default=os.environ.get("TTS_DATABASE_PREFIX", "tts_") + "tickets")
     args = parser.parse_args()
-    password = os.environ.get("TTS_DEMO_PASSWORD")
-    if not password:
-        print("set TTS_DEMO_PASSWORD to the demo accounts' password", file=sys.stderr)
-        return 2
+    password = demo_password()
     return bench_create(args, password) if args.mode == "create" else bench_list(args, password)
 
 

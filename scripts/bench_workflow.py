@@ -33,6 +33,7 @@ from datetime import datetime
 from pathlib import Path
 
 import requests
+from stacklib.bench import access_token, demo_password, percentile
 
 TICKET = {
     "subject": "Benchmark: VPN drops",
@@ -42,27 +43,15 @@ TICKET = {
 }
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 class Stack:
     def __init__(self, args, password: str):
         self.base = args.base
         self.args = args
         self.local = threading.local()
         self.tokens = {
-            who: self._login(f"{who}@example.com", password)
+            who: access_token(self.base, f"{who}@example.com", password)
             for who in ("employee", "coordinator", "agent")
         }
-
-    def _login(self, email: str, password: str) -> str:
-        response = requests.post(
-            f"{self.base}/api/auth/login", json={"email": email, "password": password}
-        )
-        response.raise_for_status()
-        return response.json()["access_token"]
 
     def call(self, who: str, method: str, path: str, **kwargs) -> requests.Response:
         if not hasattr(self.local, "session"):
@@ -336,10 +325,7 @@ def main() -> int:
     parser.add_argument("--db-host", default=os.environ.get("TTS_DATABASE_HOST", "127.0.0.1"))
     parser.add_argument("--db-prefix", default=os.environ.get("TTS_DATABASE_PREFIX", "tts_"))
     args = parser.parse_args()
-    password = os.environ.get("TTS_DEMO_PASSWORD")
-    if not password:
-        print("set TTS_DEMO_PASSWORD to the demo accounts' password", file=sys.stderr)
-        return 2
+    password = demo_password()
     stack = Stack(args, password)
     return {"latency": bench_latency, "burst": bench_burst, "list": bench_list}[args.mode](
         stack, args

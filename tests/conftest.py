@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import tempfile
 
+PREFIX = os.environ.get("TTS_TEST_DATABASE_PREFIX", "tts_test_")
 TEST_ENV = {
     "TTS_ENV": "test",
     "TTS_BROKER_URL": "stub",
-    "TTS_DATABASE_PREFIX": os.environ.get("TTS_TEST_DATABASE_PREFIX", "tts_test_"),
+    "TTS_DATABASE_PREFIX": PREFIX,
     "TTS_OUTBOX_RELAY": "sync",
     # Concurrency tests race 12 threads; with the sync relay each committing thread also
     # holds a second connection while it marks its events published.
@@ -23,7 +24,8 @@ TEST_ENV = {
     "TTS_DEMO_PASSWORD": "demo-password-1",
     # Tests reuse one token per demo user for the whole session (see tests/support.py).
     "TTS_ACCESS_TOKEN_MINUTES": "240",
-    "TTS_VAR_DIR": os.path.join(tempfile.gettempdir(), "tts-test-var"),
+    # Per prefix, like the databases: two runs side by side don't see each other's files.
+    "TTS_VAR_DIR": os.path.join(tempfile.gettempdir(), f"tts-test-var-{PREFIX.strip('_')}"),
 }
 os.environ.update(TEST_ENV)
 

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from common.db import db
 from common.models.tickets import DEPARTMENTS, Category
-from common.problems import Conflict, NotFound
-from common.problems import DomainError as _DomainError
+from common.problems import Conflict, NotFound, Unprocessable
 
 DEFAULT_CATALOGUE: dict[str, dict] = {
     "IT Support": {
@@ -75,9 +74,8 @@ def forget_cache() -> None:
         _cache = None
 
 
-class InvalidCategory(_DomainError):
-    status = 422
-    title = "Unprocessable Entity"
+class InvalidCategory(Unprocessable):
+    """A category, subcategory or department the catalogue does not hold."""
 
 
 def seed_catalogue() -> int:

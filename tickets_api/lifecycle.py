@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from common.db import utcnow
 from common.models.tickets import Ticket
-from common.problems import Conflict, DomainError, Forbidden
+from common.problems import Conflict, Forbidden, Unprocessable
 from common.security import Principal
 from tickets_api.access import is_admin, is_triager
 
@@ -29,9 +29,8 @@ REQUESTER, TRIAGER, ADMIN, ASSIGNEE, WORKFLOW, SYSTEM = (
 REOPEN_WINDOW = timedelta(days=7)
 
 
-class ReasonRequired(DomainError):
-    status = 422
-    title = "Unprocessable Entity"
+class ReasonRequired(Unprocessable):
+    """A move that must say why was asked for without a reason."""
 
 
 @dataclass(frozen=True)

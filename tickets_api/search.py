@@ -8,54 +8,44 @@ rows, and a deep page costs what the first one does. Full-text search uses the s
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, or_, select
 
-from common.db import db
+from common import keyset
 from common.ids import MAX_ID
+from common.keyset import KeysetOrder
 from common.models.tickets import Ticket
-from common.problems import DomainError
 from common.security import Principal
 from common.times import to_utc
 from tickets_api.access import visible
 
+# Each sort is a keyset order: its moment, then the id to break ties.
 SORTS = {
-    "-created_at": (Ticket.created_at, True),
-    "created_at": (Ticket.created_at, False),
-    "-updated_at": (Ticket.updated_at, True),
-    "updated_at": (Ticket.updated_at, False),
+    "-created_at": KeysetOrder((Ticket.created_at, Ticket.id), descending=True),
+    "created_at": KeysetOrder((Ticket.created_at, Ticket.id)),
+    "-updated_at": KeysetOrder((Ticket.updated_at, Ticket.id), descending=True),
+    "updated_at": KeysetOrder((Ticket.updated_at, Ticket.id)),
 }
 TICKET_NUMBER = re.compile(r"^#?(\d{1,9})$")
+CURSOR_DETAIL = "Invalid cursor: pass next_cursor back unchanged, with the same sort"
 
 
-class BadCursor(DomainError):
-    status = 422
-    title = "Unprocessable Entity"
-
-
-def encode_cursor(sort: str, ticket: Ticket) -> str:
-    column, _ = SORTS[sort]
-    key = getattr(ticket, column.key)
-    raw = json.dumps([sort, key.isoformat(), ticket.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def encode_cursor(sort: str, key: tuple[datetime, int]) -> str:
+    moment, ticket_id = key
+    return keyset.encode_cursor(sort, moment.isoformat(), ticket_id)
 
 
 def decode_cursor(sort: str, cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, key, ticket_id = json.loads(raw)
+    def parse(parts: list) -> tuple[datetime, int]:
+        cursor_sort, key, ticket_id = parts
         key = to_utc(datetime.fromisoformat(key))  # any offset, never none
         if cursor_sort != sort or type(ticket_id) is not int or not 0 < ticket_id <= MAX_ID:
             raise ValueError("cursor from another sort")
-    except (ValueError, TypeError, json.JSONDecodeError):
-        raise BadCursor(
-            "Invalid cursor: pass next_cursor back unchanged, with the same sort"
-        ) from None
-    return key, ticket_id
+        return key, ticket_id
+
+    return keyset.decode_cursor(cursor, parse, CURSOR_DETAIL)
 
 
 def _me(value, principal: Principal):
@@ -86,13 +76,6 @@ def search(principal: Principal, args: dict) -> tuple[list[Ticket], str | None]:
         )
 
     sort = args["sort"]
-    column, descending = SORTS[sort]
-    if args.get("cursor"):
-        key, last_id = decode_cursor(sort, args["cursor"])
-        after = tuple_(column, Ticket.id)
-        query = query.where(after < (key, last_id) if descending else after > (key, last_id))
-    order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(), Ticket.id.asc())
-    limit = args["limit"]
-    rows = db.session.scalars(query.order_by(*order).limit(limit + 1)).all()
-    next_cursor = encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    after = decode_cursor(sort, args["cursor"]) if args.get("cursor") else None
+    rows, next_key = keyset.fetch_page(SORTS[sort], query, args["limit"], after)
+    return rows, encode_cursor(sort, next_key) if next_key else None

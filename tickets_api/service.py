@@ -10,7 +10,7 @@ from sqlalchemy import select
 from common.db import db, utcnow
 from common.models.tickets import Csat, Ticket
 from common.outbox import emit
-from common.problems import Conflict, DomainError, Forbidden, NotFound
+from common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from common.security import Principal
 from tickets_api import access, catalogue, history, lifecycle
 from tickets_api.details import validate_details
@@ -29,9 +29,8 @@ FINAL_STATUSES = ("closed", "rejected", "withdrawn")
 SYSTEM_ACTORS = {"assign": "Workflow", "complete": "Workflow", "auto_close": "System"}
 
 
-class Invalid(DomainError):
-    status = 422
-    title = "Unprocessable Entity"
+class Invalid(Unprocessable):
+    """Category-specific details that fail their schema (with the field map)."""
 
 
 def _checked_details(category: str, subcategory: str | None, details: dict | None) -> dict:

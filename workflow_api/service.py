@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from common.db import db
+from common.keyset import newest_first
 from common.models.workflow import Task, TaskAssignment, TaskEvent, UnroutedTicket
 from workflow_api import definitions, sla
 
@@ -15,11 +16,7 @@ def list_tasks(assignee_id: int | None, statuses: list[str] | None, limit: int, 
         query = query.where(Task.assignee_id == assignee_id)
     if statuses:
         query = query.where(Task.status.in_(statuses))
-    if before:
-        query = query.where(Task.id < before)
-    rows = db.session.scalars(query.order_by(Task.id.desc()).limit(limit + 1)).all()
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return newest_first(Task.id, query, limit, before)
 
 
 def detail(task: Task) -> dict:

@@ -1,5 +1,6 @@
-"""SQLAlchemy models: one module per service's tables (see DESIGN §1).
+"""SQLAlchemy models: one module per service's tables (DESIGN.md §1, "Shape").
 
-A service imports only its own module; ``mixins`` holds the shapes every service repeats
-(the transactional outbox and the table of events already consumed).
+A service imports only its own module; ``mixins`` holds the tables several services
+repeat: the transactional outbox, the events already consumed, the revocation table and
+the live sockets open.
 """

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 
-import requests
+from stacklib.bench import access_token
 
 
 def ensure_people(prefix: str, count: int, password: str, role: str) -> list[str]:
@@ -33,11 +33,7 @@ def log_in(base: str, emails: list[str], password: str) -> dict[str, str]:
     """An access token per email, through the edge (a few logins at a time)."""
 
     def one(email: str) -> tuple[str, str]:
-        response = requests.post(
-            f"{base}/api/auth/login", json={"email": email, "password": password}, timeout=30
-        )
-        response.raise_for_status()
-        return email, response.json()["access_token"]
+        return email, access_token(base, email, password)
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         return dict(pool.map(one, emails))

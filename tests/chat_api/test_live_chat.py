@@ -135,14 +135,25 @@ def test_bad_frames_get_error_frames_and_the_socket_stays(live, tokens, ticket):
     try:
         ws.send("not json")
         assert _next(ws)["type"] == "error"
-        ws.send(json.dumps({"type": "message", "body": "   "}))
-        assert _next(ws)["title"] == "Invalid message"
+        ws.send(json.dumps({"type": "message", "body": " \n\t "}))
+        blank = _next(ws)
+        assert blank["title"] == "Invalid message" and blank["detail"].startswith("body:")
         ws.send(json.dumps({"type": "dance"}))
         assert _next(ws)["type"] == "error"
         ws.send(json.dumps({"type": "ping"}))
         assert _next(ws) == {"type": "pong"}
     finally:
         ws.close()
+
+
+def test_a_whitespace_only_body_is_refused_over_rest_as_over_the_socket(live, tokens, ticket):
+    posted = requests.post(
+        f"{live}/api/chat/tickets/{ticket['id']}/messages",
+        json={"body": " \n\t "},
+        headers={"Authorization": f"Bearer {tokens['employee']}"},
+    )
+    assert posted.status_code == 422
+    assert posted.json()["errors"] == {"body": ["May not be blank."]}
 
 
 @pytest.mark.parametrize(

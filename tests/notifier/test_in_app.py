@@ -1,5 +1,7 @@
 """In-app notifications: the requester hears of each move; reading them is one's own."""
 
+import uuid
+
 from tests.conftest import deliver
 from tests.support import TICKET
 
@@ -34,3 +36,28 @@ def test_marking_read_is_for_ones_own_notifications(client, seeded):
     assert employee.get("/api/notifications").get_json()["unread_count"] == 1
     assert employee.post("/api/notifications/read-all").get_json() == {"marked": 1}
     assert employee.get("/api/notifications?unread=true").get_json()["items"] == []
+
+
+def test_pages_newest_first_by_before_without_gaps(client, seeded):
+    from sqlalchemy import select
+
+    from common.db import db
+    from common.models.auth import User
+    from notifier import service
+
+    agent_id = db.session.scalar(select(User.id).where(User.email == "agent@example.com"))
+    for number in range(5):
+        service.notify(agent_id, "system", f"note {number}", "", {}, uuid.uuid4())
+    db.session.flush()
+    agent = client.as_user("agent@example.com")
+    seen, before = [], None
+    while True:
+        page = agent.get("/api/notifications?limit=2" + (f"&before={before}" if before else ""))
+        items = page.get_json()["items"]
+        seen += [n["id"] for n in items]
+        before = page.get_json()["next_cursor"]
+        if before is None:
+            break
+        assert before == items[-1]["id"]  # the cursor is the last id shown
+    assert seen == sorted(seen, reverse=True) and len(seen) == len(set(seen)) >= 5
+    assert agent.get("/api/notifications?before=x").status_code == 422
