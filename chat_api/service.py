@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from common.db import db
+from common.db import db, lock_until_commit
 from common.live.hub import MAX_INLINE_PAYLOAD, notify_in_transaction
 from common.models.chat import Message
 from common.outbox import emit
@@ -38,11 +38,7 @@ def post_message(
         raise Forbidden("Only staff working this ticket may post internal notes")
     # One writer per ticket at a time: its message ids then commit in order, so a socket
     # that reconnects with ?after=<last id seen> can never miss an earlier message.
-    db.session.execute(
-        text("SELECT pg_advisory_xact_lock(:namespace, :ticket_id)"),
-        {"namespace": TICKET_LOCK, "ticket_id": ticket_id},
-        bind_arguments={"mapper": Message},
-    )
+    lock_until_commit(Message, TICKET_LOCK, ticket_id)
     message = Message(
         ticket_id=ticket_id,
         author_id=principal.id,

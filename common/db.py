@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.orm import DeclarativeBase
 
 import common.pool_ping  # noqa: F401  (checks idle pooled connections before use)
@@ -50,3 +50,13 @@ def rollback_quietly() -> None:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def lock_until_commit(model: type, namespace: int, key: int) -> None:
+    """Wait for, then hold until the session's transaction ends, the advisory lock
+    ``(namespace, key)`` in ``model``'s database: one writer per key at a time."""
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+        {"namespace": namespace, "key": key},
+        bind_arguments={"mapper": model},
+    )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from common.db import db, utcnow
+from common.db import db, lock_until_commit, utcnow
 from common.keyset import newest_first
 from common.live.hub import MAX_INLINE_PAYLOAD, notify_in_transaction
 from common.models.notify import Notification
@@ -58,11 +58,7 @@ def notify(user_id: int, kind: str, subject: str, body: str, data: dict, source_
 
 
 def lock_rows_of(user_id: int) -> None:
-    db.session.execute(
-        text("SELECT pg_advisory_xact_lock(:namespace, :user_id)"),
-        {"namespace": NOTIFICATION_LOCK, "user_id": user_id},
-        bind_arguments={"mapper": Notification},
-    )
+    lock_until_commit(Notification, NOTIFICATION_LOCK, user_id)
 
 
 def unread_after(user_id: int, after: int, limit: int) -> list[Notification]:
