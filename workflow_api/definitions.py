@@ -1,4 +1,4 @@
-"""Workflow definitions: the graph, its validation, drafts and immutable published versions.
+"""Workflow definitions: the graph and its validation (workflows.py publishes them).
 
 A definition is JSON::
 
@@ -21,10 +21,8 @@ from collections import deque
 from sqlalchemy import func, select
 
 from common.db import db
-from common.models.workflow import RoleHolder, Workflow, WorkflowAudit, WorkflowVersion
-from common.problems import Conflict, DomainError, NotFound
-from common.security import Principal
-from workflow_api.assignment import forget_routes
+from common.models.workflow import RoleHolder
+from common.problems import DomainError
 from workflow_api.business_hours import BusinessCalendar
 
 POLICIES = ("round_robin", "least_loaded", "manual")
@@ -232,82 +230,6 @@ def _normal_sla(sla, fail) -> dict | None:
         if ordered != sorted(ordered) or len(set(ordered)) != len(ordered):
             fail("sla_hours", "targets must rise strictly: critical < high < medium < low")
     return hours
-
-
-# --- drafts, publishing, audit ------------------------------------------------------------
-
-MATCH_FIELDS = ("name", "description", "department", "category", "subcategory", "is_default")
-
-
-def audit(workflow_id: int, principal: Principal | None, action: str, changes: dict) -> None:
-    db.session.add(
-        WorkflowAudit(
-            workflow_id=workflow_id,
-            actor_id=principal.id if principal else None,
-            actor_name=principal.name if principal else "System",
-            action=action,
-            changes=changes,
-        )
-    )
-
-
-def get(workflow_id: int, *, for_update: bool = False) -> Workflow:
-    query = select(Workflow).where(Workflow.id == workflow_id)
-    workflow = db.session.scalar(query.with_for_update() if for_update else query)
-    if workflow is None:
-        raise NotFound(f"Workflow {workflow_id} not found")
-    return workflow
-
-
-def create(principal: Principal | None, data: dict) -> Workflow:
-    if db.session.scalar(select(Workflow.id).where(Workflow.name == data["name"])):
-        raise Conflict(f"A workflow named {data['name']!r} exists")
-    workflow = Workflow(
-        **{field: data.get(field) for field in MATCH_FIELDS if field in data},
-        draft=data.get("definition") or {},
-        created_by=principal.id if principal else None,
-    )
-    workflow.is_default = bool(data.get("is_default", False))
-    db.session.add(workflow)
-    db.session.flush()
-    audit(workflow.id, principal, "create", {"name": workflow.name})
-    return workflow
-
-
-def update(principal: Principal | None, workflow_id: int, data: dict) -> Workflow:
-    workflow = get(workflow_id, for_update=True)
-    changes = {}
-    for field in MATCH_FIELDS:
-        if field in data and getattr(workflow, field) != data[field]:
-            changes[field] = [getattr(workflow, field), data[field]]
-            setattr(workflow, field, data[field])
-    if "definition" in data and data["definition"] != workflow.draft:
-        changes["definition"] = "draft changed"
-        workflow.draft = data["definition"]
-    if changes:
-        db.session.flush()
-        audit(workflow.id, principal, "update", changes)
-    return workflow
-
-
-def publish(principal: Principal | None, workflow_id: int, *, check_roles: bool = True):
-    """Validate the draft and freeze it as the next version (running tasks keep theirs)."""
-    workflow = get(workflow_id, for_update=True)
-    definition = validate(workflow.draft, check_roles=check_roles)
-    number = (workflow.current_version or 0) + 1
-    version = WorkflowVersion(
-        workflow_id=workflow.id,
-        number=number,
-        definition=definition,
-        published_by=principal.id if principal else None,
-    )
-    db.session.add(version)
-    workflow.current_version = number
-    workflow.draft = definition
-    db.session.flush()
-    audit(workflow.id, principal, "publish", {"version": number})
-    forget_routes()  # this process routes to the new version at once; others within seconds
-    return version
 
 
 def step_of(definition: dict, key: str) -> dict:

@@ -28,7 +28,7 @@ from common.models.workflow import (
 from common.outbox import emit
 from common.problems import Conflict, Forbidden, NotFound
 from common.security import Principal
-from workflow_api import assignment, definitions, sla
+from workflow_api import assignment, definitions, sla, workflows
 
 log = logging.getLogger(__name__)
 ACTIVE = ("unassigned", "assigned", "on_hold")
@@ -114,7 +114,7 @@ def route_unrouted(principal: Principal, ticket_id: int, workflow_id: int) -> Ta
     )
     if parked is None or parked.routed_at is not None:
         raise NotFound(f"Ticket {ticket_id} is not waiting to be routed")
-    workflow = definitions.get(workflow_id)
+    workflow = workflows.get(workflow_id)
     if workflow.current_version is None or workflow.archived:
         raise Conflict("That workflow has no published version")
     task = open_task_for_ticket(parked.ticket, workflow)

@@ -7,7 +7,7 @@ import pytest
 from common.db import db
 from common.models.workflow import Task
 from tests.workflow_api.conftest import AGENT, SLA, ticket, two_step
-from workflow_api import definitions, engine
+from workflow_api import definitions, engine, workflows
 from workflow_api.definitions import InvalidDefinition
 
 
@@ -102,8 +102,8 @@ def test_running_tasks_keep_the_version_they_started_on(app, seeded, agents, mak
             {"key": "send_back", "from": "check", "to": "work"},
             {"key": "submit_later", "from": "work", "to": "check"},
         ]
-        definitions.update(None, workflow_id, {"definition": edited})
-        v2 = definitions.publish(None, workflow_id)
+        workflows.update(None, workflow_id, {"definition": edited})
+        v2 = workflows.publish(None, workflow_id)
         assert v2.number == 2
         newer = engine.open_task_for_ticket(ticket(2))
         assert newer.version_id == v2.id != first_version
