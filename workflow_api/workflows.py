@@ -2,20 +2,21 @@
 published as immutable versions (running tasks keep the version they started on). Every
 change is audited.
 
-A draft is stored as it was typed, so it may be invalid; publishing validates it (422 with
-the field map) and stores the normalised form.
+A draft is stored as it was typed, so it may be invalid; publishing loads it through the
+definition schemas (422 with the field map) and stores the normalised form.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from common.db import db
-from common.models.workflow import Workflow, WorkflowAudit, WorkflowVersion
+from common.models.workflow import RoleHolder, Workflow, WorkflowAudit, WorkflowVersion
 from common.problems import Conflict, NotFound
 from common.security import Principal
 from workflow_api import definitions
 from workflow_api.assignment import forget_routes
+from workflow_api.definitions import Role
 
 MATCH_FIELDS = ("name", "description", "department", "category", "subcategory", "is_default")
 
@@ -77,7 +78,8 @@ def publish(principal: Principal | None, workflow_id: int, *, check_roles: bool 
     ``check_roles``: every role must be known to the replica of auth_api's roles (seeding
     publishes without that check: see seed.py)."""
     workflow = get(workflow_id, for_update=True)
-    normal = definitions.validate(workflow.draft, check_roles=check_roles)
+    definition = definitions.load(workflow.draft, known_role=role_known if check_roles else None)
+    normal = definitions.dump(definition)
     number = (workflow.current_version or 0) + 1
     version = WorkflowVersion(
         workflow_id=workflow.id,
@@ -92,3 +94,13 @@ def publish(principal: Principal | None, workflow_id: int, *, check_roles: bool 
     audit(workflow.id, principal, "publish", {"version": number})
     forget_routes()  # this process routes to the new version at once; others within seconds
     return version
+
+
+def role_known(role: Role) -> bool:
+    """Known to the replica of auth_api's roles (a role someone holds or held)."""
+    holders = (
+        select(func.count())
+        .select_from(RoleHolder)
+        .where(RoleHolder.system == role.system, RoleHolder.role == role.name)
+    )
+    return db.session.scalar(holders) > 0

@@ -584,7 +584,7 @@ def test_publishing_answers_the_pinned_field_map(client, seeded, change, expecte
 
 def _validation_errors(definition):
     with pytest.raises(InvalidDefinition) as caught:
-        definitions.validate(definition)
+        definitions.load(definition)
     return caught.value.extra["errors"]
 
 
