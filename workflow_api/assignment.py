@@ -17,6 +17,8 @@ from sqlalchemy import Engine, create_engine, func, select, text
 
 from common.db import db
 from common.models.workflow import BIND, RoleHolder, Task, Workflow, WorkflowVersion
+from workflow_api import definitions
+from workflow_api.definitions import Definition, Role
 
 OPEN_STATUSES = ("assigned", "on_hold")
 
@@ -34,7 +36,7 @@ class Route:
     workflow_id: int
     version_id: int
     version_number: int
-    definition: dict
+    definition: Definition
 
 
 def route_for(department: str, category: str, subcategory: str | None) -> Route | None:
@@ -60,7 +62,7 @@ def current_route(workflow: Workflow) -> Route | None:
     )
     if version is None:
         return None
-    return Route(workflow.id, version.id, version.number, version.definition)
+    return Route(workflow.id, version.id, version.number, definitions.of_version(version))
 
 
 def forget_routes() -> None:
@@ -88,12 +90,12 @@ def match_workflow(department: str, category: str, subcategory: str | None) -> W
     return None
 
 
-def eligible_holders(role: dict) -> list[RoleHolder]:
+def eligible_holders(role: Role) -> list[RoleHolder]:
     return db.session.scalars(
         select(RoleHolder)
         .where(
-            RoleHolder.system == role["system"],
-            RoleHolder.role == role["name"],
+            RoleHolder.system == role.system,
+            RoleHolder.role == role.name,
             RoleHolder.is_active.is_(True),
             RoleHolder.deployed.is_(True),
         )
@@ -101,13 +103,13 @@ def eligible_holders(role: dict) -> list[RoleHolder]:
     ).all()
 
 
-def holder(role: dict, user_id: int) -> RoleHolder | None:
+def holder(role: Role, user_id: int) -> RoleHolder | None:
     """The user as an eligible holder of the role, if they are one."""
     return db.session.scalar(
         select(RoleHolder)
         .where(
-            RoleHolder.system == role["system"],
-            RoleHolder.role == role["name"],
+            RoleHolder.system == role.system,
+            RoleHolder.role == role.name,
             RoleHolder.user_id == user_id,
             RoleHolder.is_active.is_(True),
             RoleHolder.deployed.is_(True),
@@ -176,7 +178,7 @@ def _open_load(user_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def pick(workflow_id: int, pointer_key: str, role: dict, policy: str) -> RoleHolder | None:
+def pick(workflow_id: int, pointer_key: str, role: Role, policy: str) -> RoleHolder | None:
     """The holder who gets the work, moving the pointer; None if nobody can (or manual).
 
     Least loaded narrows the candidates to the holders with the fewest open tasks; the

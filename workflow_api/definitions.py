@@ -1,6 +1,7 @@
-"""Workflow definitions: the graph, its validation, drafts and immutable published versions.
+"""Workflow definitions: steps, transitions, SLA targets and calendar, as frozen dataclasses
+loaded from their JSON by marshmallow schemas.
 
-A definition is JSON::
+The JSON, as drafts are edited and versions stored::
 
     {"steps": [{"key", "name", "role": {"system", "name"}, "instructions", "weight",
                 "escalation_role": {...} | null, "policy", "start", "end",
@@ -9,23 +10,35 @@ A definition is JSON::
      "sla_hours": {"critical", "high", "medium", "low"},   # business hours per priority
      "calendar": {"timezone", "workdays", "start", "end", "holidays"}}
 
+``load`` answers a ``Definition`` or InvalidDefinition (422) with every problem found,
+keyed by the field's path (``steps.0.role``); ``dump`` gives the JSON back, normalised.
+The engine, the SLA clocks and the task views read a version through ``of_version``.
 Reaching an end step completes the task, so end steps have no role work and no way out.
-Validation answers 422 with a map of every problem found, keyed by the field's path.
 """
 
 from __future__ import annotations
 
 import re
-from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
-from sqlalchemy import func, select
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
-from common.db import db
-from common.models.workflow import RoleHolder, Workflow, WorkflowAudit, WorkflowVersion
-from common.problems import Conflict, DomainError, NotFound
-from common.security import Principal
-from workflow_api.assignment import forget_routes
+from common.models.workflow import WorkflowVersion
+from common.problems import Unprocessable
+from workflow_api import definition_graph
 from workflow_api.business_hours import BusinessCalendar
+from workflow_api.definition_fields import BoundedNumber, Calendar, Flag, ItemsInPlace, Text
 
 POLICIES = ("round_robin", "least_loaded", "manual")
 # Bounds that keep every deadline computable (about four years of working days).
@@ -33,290 +46,292 @@ MAX_SLA_HOURS = 8_760
 MAX_WEIGHT = 1_000
 PRIORITY_ORDER = ("critical", "high", "medium", "low")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+KEY_RULE = "lower-case letters, digits and _; starting with a letter"
+NO_STEPS = "at least one step is required"
+NOT_AN_OBJECT = "must be an object"  # a step or a transition
+SLA_SHAPE = f"an object with hours for {list(PRIORITY_ORDER)}"
 
 
-class InvalidDefinition(DomainError):
-    status = 422
-    title = "Unprocessable Entity"
+class InvalidDefinition(Unprocessable):
+    """A draft that is not a valid workflow; ``errors`` maps each field to its problems."""
 
 
-def role_exists(role: dict) -> bool:
-    """Known to the replica of auth_api's roles (a role someone holds or held)."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(RoleHolder)
-            .where(RoleHolder.system == role["system"], RoleHolder.role == role["name"])
-        )
-        > 0
+@dataclass(frozen=True)
+class Role:
+    system: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    name: str
+    instructions: str
+    role: Role | None  # None only at an end step
+    escalation_role: Role | None
+    policy: str  # one of POLICIES
+    weight: float  # its share of the SLA target, against the other working steps
+    start: bool
+    end: bool
+    escalate_on_breach: bool
+
+
+@dataclass(frozen=True)
+class Transition:
+    key: str  # what the assignee picks; unique among the ways out of one step
+    name: str
+    source: str  # "from" in the JSON
+    target: str  # "to"
+
+
+@dataclass(frozen=True)
+class Definition:
+    steps: tuple[Step, ...]
+    transitions: tuple[Transition, ...]
+    sla_hours: Mapping[str, float]  # business hours per priority
+    calendar: BusinessCalendar
+
+    def step(self, key: str) -> Step:
+        return next(step for step in self.steps if step.key == key)
+
+    def start_step(self) -> Step:
+        return next(step for step in self.steps if step.start)
+
+    def transitions_from(self, key: str) -> list[Transition]:
+        return [transition for transition in self.transitions if transition.source == key]
+
+
+class RoleRef(fields.Field):
+    """A role as ``{"system", "name"}``, both given (other keys are dropped)."""
+
+    default_error_messages = {"invalid": "an object with 'system' and 'name'"}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> Role:
+        if not (isinstance(value, Mapping) and value.get("system") and value.get("name")):
+            raise self.make_error("invalid")
+        return Role(str(value["system"]), str(value["name"]))
+
+    def _serialize(self, value: Role | None, attr, obj, **kwargs) -> dict | None:
+        return None if value is None else {"system": value.system, "name": value.name}
+
+
+def _default_name(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+class KeyedSchema(Schema):
+    """What steps and transitions share: a key others refer to them by, and a name."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    error_messages = {"type": NOT_AN_OBJECT}
+
+    key = fields.Str(required=True)  # checked first, by _check_key
+    name = Text(100)  # the key, readable, when empty
+
+    @pre_load
+    def _check_key(self, item, **kwargs):
+        """Without a usable key nothing can refer to the item: its key is then its only
+        problem reported, and nothing else about it is checked."""
+        if isinstance(item, Mapping):
+            key = item.get("key")
+            if not (isinstance(key, str) and KEY.match(key)):
+                raise ValidationError(KEY_RULE, "key")
+        return item
+
+
+class StepSchema(KeyedSchema):
+    instructions = Text(5000)
+    role = RoleRef(load_default=None, allow_none=True)
+    escalation_role = RoleRef(load_default=None, allow_none=True)
+    policy = fields.Raw(
+        load_default="round_robin",
+        validate=validate.OneOf(POLICIES, error=f"one of {list(POLICIES)}"),
+        error_messages={"null": f"one of {list(POLICIES)}"},
     )
+    weight = BoundedNumber(
+        MAX_WEIGHT, f"a number greater than 0, at most {MAX_WEIGHT}", load_default=1
+    )
+    start = Flag()
+    end = Flag()
+    escalate_on_breach = Flag()
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check_roles_given(self, step, original, **kwargs):
+        """A working step needs a role; escalating on a breach needs someone to escalate to.
+        (A role given but malformed is its own field's problem.)"""
+        if not isinstance(original, Mapping):
+            return  # "must be an object" says it all
+        errors = {}
+        if "role" in step and step["role"] is None and not step["end"]:
+            errors["role"] = [RoleRef.default_error_messages["invalid"]]
+        if step["escalate_on_breach"] and not original.get("escalation_role"):
+            errors["escalate_on_breach"] = ["needs an escalation_role"]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _to_step(self, step, **kwargs) -> Step:
+        return Step(**{**step, "name": step["name"] or _default_name(step["key"])})
 
 
-def validate(definition: dict, *, check_roles: bool = True) -> dict:
-    """The normalised definition, or InvalidDefinition with every problem by field path."""
-    errors: dict[str, list[str]] = {}
+class TransitionSchema(KeyedSchema):
+    # Any value: whether it names a step is checked across the definition.
+    source = fields.Raw(data_key="from", load_default=None, allow_none=True)
+    target = fields.Raw(data_key="to", load_default=None, allow_none=True)
 
-    def fail(path: str, message: str) -> None:
-        errors.setdefault(path, []).append(message)
-
-    if not isinstance(definition, dict):
-        raise InvalidDefinition("The workflow definition is invalid.", errors={"": ["an object"]})
-    steps = definition.get("steps") or []
-    transitions = definition.get("transitions") or []
-    if not isinstance(steps, list) or not steps:
-        fail("steps", "at least one step is required")
-        steps = []
-    if not isinstance(transitions, list):
-        fail("transitions", "a list")
-        transitions = []
-    normal_steps = [_normal_step(i, step, fail, check_roles) for i, step in enumerate(steps)]
-    keys = [s["key"] for s in normal_steps if s]
-    for key in {k for k in keys if keys.count(k) > 1}:
-        fail("steps", f"duplicate step key {key!r}")
-    by_key = {s["key"]: s for s in normal_steps if s}
-    starts = [k for k, s in by_key.items() if s["start"]]
-    ends = {k for k, s in by_key.items() if s["end"]}
-    if steps and len(starts) != 1:
-        fail("steps", f"exactly one start step is required, found {len(starts)}")
-    if steps and not ends:
-        fail("steps", "at least one end step is required")
-    for key in set(starts) & ends:
-        fail("steps", f"step {key!r} cannot be both start and end")
-
-    normal_transitions = [
-        _normal_transition(i, t, by_key, ends, fail) for i, t in enumerate(transitions)
-    ]
-    edges: dict[str, list[str]] = {key: [] for key in by_key}
-    seen_names: set[tuple[str, str]] = set()
-    for t in filter(None, normal_transitions):
-        if (t["from"], t["key"]) in seen_names:
-            fail("transitions", f"two transitions named {t['key']!r} leave step {t['from']!r}")
-        seen_names.add((t["from"], t["key"]))
-        edges[t["from"]].append(t["to"])
-    if len(starts) == 1 and not errors.get("transitions"):
-        _check_reachability(starts[0], edges, ends, fail)
-
-    sla = _normal_sla(definition.get("sla_hours"), fail)
-    try:
-        calendar = BusinessCalendar.from_dict(definition.get("calendar") or {}).to_dict()
-    except (ValueError, TypeError) as error:
-        fail("calendar", str(error))
-        calendar = None
-    if errors:
-        raise InvalidDefinition("The workflow definition is invalid.", errors=errors)
-    return {
-        "steps": normal_steps,
-        "transitions": normal_transitions,
-        "sla_hours": sla,
-        "calendar": calendar,
-    }
+    @post_load
+    def _to_transition(self, transition, **kwargs) -> Transition:
+        name = transition["name"] or _default_name(transition["key"])
+        return Transition(**{**transition, "name": name})
 
 
-def _normal_step(index: int, step: dict, fail, check_roles: bool) -> dict | None:
-    path = f"steps.{index}"
-    if not isinstance(step, dict):
-        fail(path, "must be an object")
-        return None
-    key = step.get("key")
-    if not isinstance(key, str) or not KEY.match(key):
-        fail(f"{path}.key", "lower-case letters, digits and _; starting with a letter")
-        return None
-    end = bool(step.get("end", False))
-    normal = {
-        "key": key,
-        "name": str(step.get("name") or key.replace("_", " ").capitalize())[:100],
-        "instructions": str(step.get("instructions") or "")[:5000],
-        "start": bool(step.get("start", False)),
-        "end": end,
-        "policy": step.get("policy", "round_robin"),
-        "weight": step.get("weight", 1),
-        "role": step.get("role"),
-        "escalation_role": step.get("escalation_role"),
-        "escalate_on_breach": bool(step.get("escalate_on_breach", False)),
-    }
-    if normal["policy"] not in POLICIES:
-        fail(f"{path}.policy", f"one of {list(POLICIES)}")
-    if not _number_within(normal["weight"], MAX_WEIGHT):
-        fail(f"{path}.weight", f"a number greater than 0, at most {MAX_WEIGHT}")
-    for field in ("role", "escalation_role"):
-        role = normal[field]
-        if role is None and (field == "escalation_role" or end):
-            continue
-        if not (isinstance(role, dict) and role.get("system") and role.get("name")):
-            fail(f"{path}.{field}", "an object with 'system' and 'name'")
-            continue
-        normal[field] = {"system": str(role["system"]), "name": str(role["name"])}
-        if check_roles and not role_exists(normal[field]):
-            fail(f"{path}.{field}", f"unknown role {role['system']}:{role['name']}")
-    if normal["escalate_on_breach"] and not normal["escalation_role"]:
-        fail(f"{path}.escalate_on_breach", "needs an escalation_role")
-    return normal
+def _hours() -> BoundedNumber:
+    message = f"business hours, greater than 0, at most {MAX_SLA_HOURS}"
+    return BoundedNumber(MAX_SLA_HOURS, message, required=True)
 
 
-def _normal_transition(index: int, t: dict, by_key: dict, ends: set, fail) -> dict | None:
-    path = f"transitions.{index}"
-    if not isinstance(t, dict):
-        fail(path, "must be an object")
-        return None
-    key = t.get("key")
-    if not isinstance(key, str) or not KEY.match(key):
-        fail(f"{path}.key", "lower-case letters, digits and _; starting with a letter")
-        return None
-    source, target = t.get("from"), t.get("to")
-    ok = True
-    for field, value in (("from", source), ("to", target)):
-        if not isinstance(value, str) or value not in by_key:
-            fail(f"{path}.{field}", f"unknown step {value!r}")
-            ok = False
-    if ok and source in ends:
-        fail(f"{path}.from", f"end step {source!r} cannot have outgoing transitions")
-        ok = False
-    if ok and source == target:
-        fail(f"{path}.to", "a transition must lead to another step")
-        ok = False
-    if not ok:
-        fail("transitions", "fix the transitions above")
-        return None
-    return {
-        "key": key,
-        "name": str(t.get("name") or key.replace("_", " ").capitalize())[:100],
-        "from": source,
-        "to": target,
-    }
+class SlaHoursSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
 
+    error_messages = {"type": SLA_SHAPE}
 
-def _number_within(value, limit: float) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= limit
+    critical = _hours()
+    high = _hours()
+    medium = _hours()
+    low = _hours()
 
-
-def _check_reachability(start: str, edges: dict, ends: set, fail) -> None:
-    reachable = _walk(start, edges)
-    for key in sorted(set(edges) - reachable):
-        fail("steps", f"step {key!r} cannot be reached from the start")
-    reverse: dict[str, list[str]] = {key: [] for key in edges}
-    for source, targets in edges.items():
-        for target in targets:
-            reverse[target].append(source)
-    finishing = set()
-    for end in ends:
-        finishing |= _walk(end, reverse)
-    for key in sorted(set(edges) - finishing):
-        fail("steps", f"no end step can be reached from step {key!r}")
-
-
-def _walk(origin: str, edges: dict) -> set[str]:
-    seen, queue = {origin}, deque([origin])
-    while queue:
-        for nxt in edges.get(queue.popleft(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return seen
-
-
-def _normal_sla(sla, fail) -> dict | None:
-    if not isinstance(sla, dict):
-        fail("sla_hours", f"an object with hours for {list(PRIORITY_ORDER)}")
-        return None
-    hours = {}
-    for priority in PRIORITY_ORDER:
-        value = sla.get(priority)
-        if not _number_within(value, MAX_SLA_HOURS):
-            fail(
-                f"sla_hours.{priority}", f"business hours, greater than 0, at most {MAX_SLA_HOURS}"
-            )
-        else:
-            hours[priority] = float(value)
-    if len(hours) == len(PRIORITY_ORDER):
-        ordered = [hours[p] for p in PRIORITY_ORDER]
+    @validates_schema
+    def _check_rising(self, hours, **kwargs):
+        ordered = [hours[priority] for priority in PRIORITY_ORDER]
         if ordered != sorted(ordered) or len(set(ordered)) != len(ordered):
-            fail("sla_hours", "targets must rise strictly: critical < high < medium < low")
-    return hours
+            raise ValidationError("targets must rise strictly: critical < high < medium < low")
+
+    @post_load
+    def _to_hours(self, hours, **kwargs) -> Mapping[str, float]:
+        return MappingProxyType({priority: float(hours[priority]) for priority in PRIORITY_ORDER})
 
 
-# --- drafts, publishing, audit ------------------------------------------------------------
+class DefinitionSchema(Schema):
+    """``known_role``: when given, every role must be one it knows (publishing checks
+    against auth_api's roles; a stored version is read whatever became of its roles)."""
 
-MATCH_FIELDS = ("name", "description", "department", "category", "subcategory", "is_default")
+    class Meta:
+        unknown = EXCLUDE
 
+    error_messages = {"type": "an object"}
 
-def audit(workflow_id: int, principal: Principal | None, action: str, changes: dict) -> None:
-    db.session.add(
-        WorkflowAudit(
-            workflow_id=workflow_id,
-            actor_id=principal.id if principal else None,
-            actor_name=principal.name if principal else "System",
-            action=action,
-            changes=changes,
+    steps = ItemsInPlace(
+        fields.Nested(StepSchema, error_messages={"null": NOT_AN_OBJECT}),
+        required=True,
+        error_messages={"required": NO_STEPS, "invalid": NO_STEPS},
+    )
+    transitions = ItemsInPlace(
+        fields.Nested(TransitionSchema, error_messages={"null": NOT_AN_OBJECT}),
+        load_default=list,
+        error_messages={"invalid": "a list"},
+    )
+    sla_hours = fields.Nested(
+        SlaHoursSchema, required=True, error_messages={"required": SLA_SHAPE, "null": SLA_SHAPE}
+    )
+    calendar = Calendar(load_default=BusinessCalendar)
+
+    def __init__(self, *, known_role: Callable[[Role], bool] | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.known_role = known_role
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check_graph(self, definition, **kwargs):
+        definition_graph.check(definition.get("steps"), definition.get("transitions"))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check_roles_known(self, definition, **kwargs):
+        if self.known_role is None:
+            return
+        unknown: dict = {}
+        for index, field, role in _roles(definition.get("steps")):
+            if not self.known_role(role):
+                unknown.setdefault(index, {})[field] = [f"unknown role {role.system}:{role.name}"]
+        if unknown:
+            raise ValidationError({"steps": unknown})
+
+    @post_load
+    def _to_definition(self, definition, **kwargs) -> Definition:
+        return Definition(
+            steps=tuple(definition["steps"]),
+            transitions=tuple(definition["transitions"]),
+            sla_hours=definition["sla_hours"],
+            calendar=definition["calendar"],
         )
-    )
 
 
-def get(workflow_id: int, *, for_update: bool = False) -> Workflow:
-    query = select(Workflow).where(Workflow.id == workflow_id)
-    workflow = db.session.scalar(query.with_for_update() if for_update else query)
-    if workflow is None:
-        raise NotFound(f"Workflow {workflow_id} not found")
-    return workflow
+def _roles(steps: list | None):
+    """(index, field, role) of every role given, in steps that failed other checks too."""
+    for index, step in enumerate(steps or ()):
+        for field in ("role", "escalation_role") if step else ():
+            role = definition_graph.field_of(step, field)
+            if role is not None:
+                yield index, field, role
 
 
-def create(principal: Principal | None, data: dict) -> Workflow:
-    if db.session.scalar(select(Workflow.id).where(Workflow.name == data["name"])):
-        raise Conflict(f"A workflow named {data['name']!r} exists")
-    workflow = Workflow(
-        **{field: data.get(field) for field in MATCH_FIELDS if field in data},
-        draft=data.get("definition") or {},
-        created_by=principal.id if principal else None,
-    )
-    workflow.is_default = bool(data.get("is_default", False))
-    db.session.add(workflow)
-    db.session.flush()
-    audit(workflow.id, principal, "create", {"name": workflow.name})
-    return workflow
+# --- reading and writing the JSON ---------------------------------------------------------
+
+_schema = DefinitionSchema()  # loading without role checks, and dumping, need no state
 
 
-def update(principal: Principal | None, workflow_id: int, data: dict) -> Workflow:
-    workflow = get(workflow_id, for_update=True)
-    changes = {}
-    for field in MATCH_FIELDS:
-        if field in data and getattr(workflow, field) != data[field]:
-            changes[field] = [getattr(workflow, field), data[field]]
-            setattr(workflow, field, data[field])
-    if "definition" in data and data["definition"] != workflow.draft:
-        changes["definition"] = "draft changed"
-        workflow.draft = data["definition"]
-    if changes:
-        db.session.flush()
-        audit(workflow.id, principal, "update", changes)
-    return workflow
+def load(raw: object, *, known_role: Callable[[Role], bool] | None = None) -> Definition:
+    """The definition ``raw`` (JSON) describes, or InvalidDefinition with every problem."""
+    schema = _schema if known_role is None else DefinitionSchema(known_role=known_role)
+    try:
+        return schema.load(raw)
+    except ValidationError as error:
+        raise InvalidDefinition(
+            "The workflow definition is invalid.", errors=field_map(error.messages)
+        ) from None
 
 
-def publish(principal: Principal | None, workflow_id: int, *, check_roles: bool = True):
-    """Validate the draft and freeze it as the next version (running tasks keep theirs)."""
-    workflow = get(workflow_id, for_update=True)
-    definition = validate(workflow.draft, check_roles=check_roles)
-    number = (workflow.current_version or 0) + 1
-    version = WorkflowVersion(
-        workflow_id=workflow.id,
-        number=number,
-        definition=definition,
-        published_by=principal.id if principal else None,
-    )
-    db.session.add(version)
-    workflow.current_version = number
-    workflow.draft = definition
-    db.session.flush()
-    audit(workflow.id, principal, "publish", {"version": number})
-    forget_routes()  # this process routes to the new version at once; others within seconds
-    return version
+def dump(definition: Definition) -> dict:
+    """The normalised JSON: every field present, roles and targets in their full form."""
+    return _schema.dump(definition)
 
 
-def step_of(definition: dict, key: str) -> dict:
-    return next(step for step in definition["steps"] if step["key"] == key)
+def field_map(messages: dict | list, path: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as the flat map clients have always had, keyed by the
+    field's dotted path (``steps.0.role``); an object's or list's own messages (marshmallow's
+    ``_schema``) belong to its own path, the whole definition's to ``""``."""
+    if isinstance(messages, list):
+        return {path: list(messages)}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        for field, found in field_map(value, _joined(path, key)).items():
+            flat.setdefault(field, []).extend(found)
+    return flat
 
 
-def start_step(definition: dict) -> dict:
-    return next(step for step in definition["steps"] if step["start"])
+def _joined(path: str, key: str | int) -> str:
+    if key == definition_graph.SCHEMA:
+        return path
+    return f"{path}.{key}" if path else str(key)
 
 
-def transitions_from(definition: dict, key: str) -> list[dict]:
-    return [t for t in definition["transitions"] if t["from"] == key]
+# A version never changes once published, and a task reads its version on every action:
+# each process keeps the versions it has loaded. The stored JSON is compared as well as the
+# id, because ids repeat when a database is recreated (tests, a restore), and comparing
+# costs far less than loading.
+MAX_KEPT_VERSIONS = 500
+_versions: dict[int, tuple[dict, Definition]] = {}
+
+
+def of_version(version: WorkflowVersion) -> Definition:
+    """The version's definition. It loaded when it was published, so a failure here is a
+    fault of the stored data (a 500 with its ValidationError), not of the caller."""
+    kept = _versions.get(version.id)
+    if kept is not None and kept[0] == version.definition:
+        return kept[1]
+    definition = _schema.load(version.definition)
+    if len(_versions) >= MAX_KEPT_VERSIONS:
+        _versions.clear()  # far more versions than any deployment has: start again
+    _versions[version.id] = (version.definition, definition)
+    return definition

@@ -28,11 +28,13 @@ from common.models.workflow import (
 from common.outbox import emit
 from common.problems import Conflict, Forbidden, NotFound
 from common.security import Principal
-from workflow_api import assignment, definitions, sla
+from workflow_api import assignment, definitions, sla, workflows
+from workflow_api.definitions import Definition, Role, Step
 
 log = logging.getLogger(__name__)
 ACTIVE = ("unassigned", "assigned", "on_hold")
 TICKET_ENDS = ("withdrawn", "rejected", "closed", "resolved")
+COORDINATOR = Role("hdts", "Ticket Coordinator")
 
 
 # --- creation -----------------------------------------------------------------------------
@@ -51,7 +53,7 @@ def open_task_for_ticket(ticket: dict, workflow: Workflow | None = None) -> Task
     if route is None:
         _park_unrouted(ticket)
         return None
-    start = definitions.start_step(route.definition)
+    start = route.definition.start_step()
     task = db.session.scalars(
         insert(Task)
         .values(
@@ -62,7 +64,7 @@ def open_task_for_ticket(ticket: dict, workflow: Workflow | None = None) -> Task
             priority=ticket["priority"],
             workflow_id=route.workflow_id,
             version_id=route.version_id,
-            step_key=start["key"],
+            step_key=start.key,
             status="unassigned",
         )
         .on_conflict_do_nothing(index_elements=[Task.ticket_id])
@@ -72,9 +74,7 @@ def open_task_for_ticket(ticket: dict, workflow: Workflow | None = None) -> Task
         return db.session.scalar(select(Task).where(Task.ticket_id == ticket["ticket_id"]))
     now = utcnow()
     sla.start_ticket_clock(task, route.definition, now)
-    _event(
-        task, None, "create", to_step=start["key"], data={"workflow_version": route.version_number}
-    )
+    _event(task, None, "create", to_step=start.key, data={"workflow_version": route.version_number})
     _enter(task, route.definition, start, now, origin="system", fresh=True)
     return task
 
@@ -89,12 +89,7 @@ def _park_unrouted(ticket: dict) -> None:
     if inserted is None:
         return
     log.warning("no workflow matches ticket %s", ticket["ticket_id"])
-    coordinators = sorted(
-        {
-            h.user_id
-            for h in assignment.eligible_holders({"system": "hdts", "name": "Ticket Coordinator"})
-        }
-    )
+    coordinators = sorted({h.user_id for h in assignment.eligible_holders(COORDINATOR)})
     emit(
         "workflow.ticket_unrouted",
         {
@@ -114,7 +109,7 @@ def route_unrouted(principal: Principal, ticket_id: int, workflow_id: int) -> Ta
     )
     if parked is None or parked.routed_at is not None:
         raise NotFound(f"Ticket {ticket_id} is not waiting to be routed")
-    workflow = definitions.get(workflow_id)
+    workflow = workflows.get(workflow_id)
     if workflow.current_version is None or workflow.archived:
         raise Conflict("That workflow has no published version")
     task = open_task_for_ticket(parked.ticket, workflow)
@@ -127,21 +122,27 @@ def route_unrouted(principal: Principal, ticket_id: int, workflow_id: int) -> Ta
 
 
 def _enter(
-    task: Task, definition: dict, step: dict, now, origin: str, fresh=False, outcome="reassigned"
+    task: Task,
+    definition: Definition,
+    step: Step,
+    now,
+    origin: str,
+    fresh=False,
+    outcome="reassigned",
 ) -> None:
     """Put the task at ``step``: complete it at an end step, else start the clock and assign.
 
     ``fresh``: a task just created has no timers or assignments to end. The step's pointer
     is locked last, so the lock is held only for the assignment itself and the commit.
     """
-    task.step_key = step["key"]
-    if step["end"]:
+    task.step_key = step.key
+    if step.end:
         _complete(task, now, outcome)
         return
     sla.enter_step(task, definition, now, fresh=fresh)
     if not fresh:
         _end_assignment(task, now, outcome=outcome)
-    chosen = assignment.pick(task.workflow_id, step["key"], step["role"], step["policy"])
+    chosen = assignment.pick(task.workflow_id, step.key, step.role, step.policy)
     if chosen is None:
         _unassign(task)
         return
@@ -154,7 +155,9 @@ def _unassign(task: Task) -> None:
     task.assignee_name = None
 
 
-def _assign(task: Task, chosen: RoleHolder, origin: str, now: datetime, definition: dict) -> None:
+def _assign(
+    task: Task, chosen: RoleHolder, origin: str, now: datetime, definition: Definition
+) -> None:
     task.status = "assigned" if task.paused_at is None else "on_hold"
     task.assignee_id = chosen.user_id
     task.assignee_name = chosen.user_name
@@ -177,7 +180,7 @@ def _assign(task: Task, chosen: RoleHolder, origin: str, now: datetime, definiti
             "ticket_id": task.ticket_id,
             "ticket_number": task.ticket_number,
             "ticket_subject": task.ticket_subject,
-            "step": definitions.step_of(definition, task.step_key)["name"],
+            "step": definition.step(task.step_key).name,
             "assignee_id": chosen.user_id,
             "assignee_name": chosen.user_name,
             "origin": origin,
@@ -238,17 +241,17 @@ def act(principal: Principal, task_id: int, key: str, notes: str, revision: int 
     _guard(task, principal, revision, staff_ok=False)
     if task.status != "assigned":
         raise Conflict(f"The task is {task.status}", current_status=task.status)
-    definition = task.version.definition
-    options = definitions.transitions_from(definition, task.step_key)
-    transition = next((t for t in options if t["key"] == key), None)
+    definition = definitions.of_version(task.version)
+    options = definition.transitions_from(task.step_key)
+    transition = next((t for t in options if t.key == key), None)
     if transition is None:
         raise Conflict(
             f"{key!r} is not available at step {task.step_key!r}",
-            available=[t["key"] for t in options],
+            available=[t.key for t in options],
         )
     now = utcnow()
-    target = definitions.step_of(definition, transition["to"])
-    _event(task, principal, "act", task.step_key, target["key"], notes, {"transition": key})
+    target = definition.step(transition.target)
+    _event(task, principal, "act", task.step_key, target.key, notes, {"transition": key})
     task.revision += 1
     _enter(task, definition, target, now, origin="system", outcome="acted")
     return task
@@ -262,12 +265,11 @@ def transfer(principal: Principal, task_id: int, user_id: int, notes: str, revis
     _guard(task, principal, revision, staff_ok=True)
     if task.status not in ACTIVE:
         raise Conflict(f"The task is {task.status}", current_status=task.status)
-    step = definitions.step_of(task.version.definition, task.step_key)
-    chosen = assignment.holder(step["role"], user_id)
+    definition = definitions.of_version(task.version)
+    step = definition.step(task.step_key)
+    chosen = assignment.holder(step.role, user_id)
     if chosen is None:
-        raise Conflict(
-            f"User {user_id} does not actively hold {step['role']['system']}:{step['role']['name']}"
-        )
+        raise Conflict(f"User {user_id} does not actively hold {step.role.system}:{step.role.name}")
     now = utcnow()
     _end_assignment(task, now, outcome="transferred")
     _event(
@@ -280,7 +282,7 @@ def transfer(principal: Principal, task_id: int, user_id: int, notes: str, revis
     task.transfers += 1
     task.revision += 1
     origin = "transfer" if task.assignee_id else "manual"
-    _assign(task, chosen, origin, now, task.version.definition)
+    _assign(task, chosen, origin, now, definition)
     return task
 
 
@@ -291,11 +293,12 @@ def escalate(principal: Principal | None, task_id: int, reason: str, revision=No
         _guard(task, principal, revision, staff_ok=True)
     if task.status not in ACTIVE:
         raise Conflict(f"The task is {task.status}", current_status=task.status)
-    step = definitions.step_of(task.version.definition, task.step_key)
-    if not step.get("escalation_role"):
-        raise Conflict(f"Step {step['key']!r} has no escalation role")
+    definition = definitions.of_version(task.version)
+    step = definition.step(task.step_key)
+    if not step.escalation_role:
+        raise Conflict(f"Step {step.key!r} has no escalation role")
     chosen = assignment.pick(
-        task.workflow_id, f"{step['key']}:escalation", step["escalation_role"], "round_robin"
+        task.workflow_id, f"{step.key}:escalation", step.escalation_role, "round_robin"
     )
     if chosen is None:
         raise Conflict("Nobody holds the escalation role")
@@ -304,7 +307,7 @@ def escalate(principal: Principal | None, task_id: int, reason: str, revision=No
     _event(task, principal, "escalate", notes=reason, data={"to_user": chosen.user_id})
     task.escalations += 1
     task.revision += 1
-    _assign(task, chosen, "escalation", now, task.version.definition)
+    _assign(task, chosen, "escalation", now, definition)
     return task
 
 
@@ -322,7 +325,7 @@ def on_ticket_status_changed(payload: dict) -> None:
             _end_without_task(payload["ticket_id"])
         return
     now = utcnow()
-    definition = task.version.definition
+    definition = definitions.of_version(task.version)
     if target == "on_hold" and task.status in ("assigned", "unassigned"):
         sla.pause(task, definition, now)
         task.status = "on_hold"
@@ -344,7 +347,7 @@ def on_ticket_status_changed(payload: dict) -> None:
     task.revision += 1
 
 
-def _reopen(task: Task, definition: dict, now: datetime) -> None:
+def _reopen(task: Task, definition: Definition, now: datetime) -> None:
     """Back to the last step someone worked on, to the same person when they still hold
     its role (otherwise the step's policy picks again)."""
     last = db.session.scalar(
@@ -353,19 +356,19 @@ def _reopen(task: Task, definition: dict, now: datetime) -> None:
         .order_by(TaskAssignment.id.desc())
         .limit(1)
     )
-    key = last.step_key if last else definitions.start_step(definition)["key"]
-    step = definitions.step_of(definition, key)
+    key = last.step_key if last else definition.start_step().key
+    step = definition.step(key)
     task.completed_at = None
     task.step_key = key
     task.breached = False  # a reopened ticket gets a fresh target, counted from now
     sla.start_ticket_clock(task, definition, now)
     sla.enter_step(task, definition, now)
     _event(task, None, "reopen", to_step=key)
-    previous = assignment.holder(step["role"], last.user_id) if last else None
+    previous = assignment.holder(step.role, last.user_id) if last else None
     if previous is not None:
         _assign(task, previous, "reopen", now, definition)
         return
-    chosen = assignment.pick(task.workflow_id, key, step["role"], step["policy"])
+    chosen = assignment.pick(task.workflow_id, key, step.role, step.policy)
     if chosen is None:
         _unassign(task)
         return
@@ -405,8 +408,8 @@ def fire(timer: SlaTimer, now: datetime) -> None:
         return
     task.step_breached = task.breached = True
     emit("tasks.sla_breached", payload)
-    step = definitions.step_of(task.version.definition, task.step_key)
-    if step.get("escalate_on_breach") and step.get("escalation_role"):
+    step = definitions.of_version(task.version).step(task.step_key)
+    if step.escalate_on_breach and step.escalation_role:
         try:
             escalate(None, task.id, "SLA breached")
         except Conflict as error:

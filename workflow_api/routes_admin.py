@@ -11,7 +11,7 @@ from common.db import db
 from common.models.workflow import Workflow, WorkflowAudit, WorkflowVersion
 from common.problems import Forbidden
 from common.security import caller, require_auth
-from workflow_api import definitions, engine, reports, service
+from workflow_api import engine, reports, service, workflows
 from workflow_api.schemas import (
     AuditList,
     ReportArgs,
@@ -57,7 +57,7 @@ class Workflows(MethodView):
     @blp.response(201, WorkflowOut)
     @blp.doc(security=BEARER)
     def post(self, body):
-        workflow = definitions.create(_admin(), body)
+        workflow = workflows.create(_admin(), body)
         return workflow
 
 
@@ -67,14 +67,14 @@ class WorkflowById(MethodView):
     @blp.doc(security=BEARER)
     def get(self, workflow_id):
         _staff()
-        return definitions.get(workflow_id)
+        return workflows.get(workflow_id)
 
     @blp.arguments(WorkflowPatch)
     @blp.response(200, WorkflowOut)
     @blp.doc(security=BEARER)
     def patch(self, body, workflow_id):
         """Edit the draft and the matching fields (running tasks keep their version)."""
-        workflow = definitions.update(_admin(), workflow_id, body)
+        workflow = workflows.update(_admin(), workflow_id, body)
         return workflow
 
 
@@ -83,7 +83,7 @@ class WorkflowById(MethodView):
 @blp.doc(security=BEARER)
 def publish(workflow_id):
     """Validate the draft (422 with a field map) and freeze it as the next version."""
-    version = definitions.publish(_admin(), workflow_id)
+    version = workflows.publish(_admin(), workflow_id)
     return version
 
 
@@ -92,7 +92,7 @@ def publish(workflow_id):
 @blp.doc(security=BEARER)
 def versions(workflow_id):
     _staff()
-    definitions.get(workflow_id)
+    workflows.get(workflow_id)
     rows = db.session.scalars(
         select(WorkflowVersion)
         .where(WorkflowVersion.workflow_id == workflow_id)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from common.db import db
 from common.models.workflow import Workflow
 from common.unit_of_work import unit_of_work
-from workflow_api import definitions
+from workflow_api import workflows
 
 AGENT = {"system": "tts", "name": "Agent"}
 ADMIN = {"system": "tts", "name": "Admin"}
@@ -152,8 +152,8 @@ def seed_workflows() -> list[str]:
     for spec in DEFAULTS:
         if db.session.scalar(select(Workflow.id).where(Workflow.name == spec["name"])):
             continue
-        workflow = definitions.create(None, spec)
-        definitions.publish(None, workflow.id, check_roles=False)
+        workflow = workflows.create(None, spec)
+        workflows.publish(None, workflow.id, check_roles=False)
         created.append(spec["name"])
     return created
 

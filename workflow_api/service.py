@@ -8,6 +8,7 @@ from common.db import db
 from common.keyset import newest_first
 from common.models.workflow import Task, TaskAssignment, TaskEvent, UnroutedTicket
 from workflow_api import definitions, sla
+from workflow_api.definitions import Role
 
 
 def list_tasks(assignee_id: int | None, statuses: list[str] | None, limit: int, before: int | None):
@@ -20,12 +21,12 @@ def list_tasks(assignee_id: int | None, statuses: list[str] | None, limit: int, 
 
 
 def detail(task: Task) -> dict:
-    definition = task.version.definition
-    step = definitions.step_of(definition, task.step_key)
+    definition = definitions.of_version(task.version)
+    step = definition.step(task.step_key)
     actions = (
         [
-            {"key": t["key"], "name": t["name"], "to": t["to"]}
-            for t in definitions.transitions_from(definition, task.step_key)
+            {"key": t.key, "name": t.name, "to": t.target}
+            for t in definition.transitions_from(task.step_key)
         ]
         if task.status == "assigned"
         else []
@@ -33,11 +34,11 @@ def detail(task: Task) -> dict:
     return {
         "task": task,
         "step": {
-            "key": step["key"],
-            "name": step["name"],
-            "instructions": step["instructions"],
-            "role": step["role"],
-            "escalation_role": step.get("escalation_role"),
+            "key": step.key,
+            "name": step.name,
+            "instructions": step.instructions,
+            "role": _role_json(step.role),
+            "escalation_role": _role_json(step.escalation_role),
         },
         "workflow": {
             "id": task.workflow_id,
@@ -47,6 +48,10 @@ def detail(task: Task) -> dict:
         "actions": actions,
         "sla": sla.explain(task),
     }
+
+
+def _role_json(role: Role | None) -> dict | None:
+    return None if role is None else {"system": role.system, "name": role.name}
 
 
 def history(task_id: int) -> dict:

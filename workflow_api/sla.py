@@ -16,36 +16,33 @@ from sqlalchemy import select, update
 
 from common.db import db, utcnow
 from common.models.workflow import SlaTimer, Task
-from workflow_api.business_hours import BusinessCalendar
+from workflow_api import definitions
+from workflow_api.definitions import Definition
 
 WARNING_AT = 0.75
 
 
-def calendar_of(definition: dict) -> BusinessCalendar:
-    return BusinessCalendar.from_dict(definition.get("calendar") or {})
+def target_hours(definition: Definition, priority: str) -> float:
+    return definition.sla_hours[priority]
 
 
-def target_hours(definition: dict, priority: str) -> float:
-    return float(definition["sla_hours"][priority])
-
-
-def _weights(definition: dict) -> tuple[dict[str, float], float]:
+def _weights(definition: Definition) -> tuple[dict[str, float], float]:
     """Each working (non-end) step's weight, and their sum: the shares of the target."""
-    weights = {s["key"]: float(s["weight"]) for s in definition["steps"] if not s["end"]}
+    weights = {step.key: float(step.weight) for step in definition.steps if not step.end}
     return weights, sum(weights.values())
 
 
-def step_budget(definition: dict, step_key: str, priority: str) -> float:
+def step_budget(definition: Definition, step_key: str, priority: str) -> float:
     weights, total_weight = _weights(definition)
     weight = weights[step_key]
     return target_hours(definition, priority) * weight / total_weight
 
 
-def start_ticket_clock(task: Task, definition: dict, now: datetime) -> None:
-    task.due_at = calendar_of(definition).add(now, target_hours(definition, task.priority))
+def start_ticket_clock(task: Task, definition: Definition, now: datetime) -> None:
+    task.due_at = definition.calendar.add(now, target_hours(definition, task.priority))
 
 
-def enter_step(task: Task, definition: dict, now: datetime, fresh: bool = False) -> None:
+def enter_step(task: Task, definition: Definition, now: datetime, fresh: bool = False) -> None:
     """Start the clock of the task's current step and schedule its timers (``fresh``: a new
     task, with no earlier timers to cancel)."""
     if not fresh:
@@ -59,10 +56,10 @@ def enter_step(task: Task, definition: dict, now: datetime, fresh: bool = False)
     _schedule(task, definition, now)
 
 
-def _schedule(task: Task, definition: dict, now: datetime) -> None:
+def _schedule(task: Task, definition: Definition, now: datetime) -> None:
     """Timers for the alerts this visit of the step has not had yet. One whose moment
     passed unsent (a hold came before the sweep) is due at once rather than lost."""
-    calendar = calendar_of(definition)
+    calendar = definition.calendar
     left = max(task.step_budget_hours - task.step_spent_hours, 0.0)
     task.step_due_at = calendar.add(now, left)
     timers = []
@@ -87,22 +84,22 @@ def cancel_timers(task_id: int, now: datetime) -> None:
     )
 
 
-def pause(task: Task, definition: dict, now: datetime) -> None:
+def pause(task: Task, definition: Definition, now: datetime) -> None:
     if task.paused_at is not None or task.step_started_at is None:
         return
-    calendar = calendar_of(definition)
+    calendar = definition.calendar
     task.step_spent_hours += calendar.elapsed(task.step_started_at, now)
     task.due_remaining_hours = calendar.elapsed(now, task.due_at) if task.due_at else None
     task.paused_at = now
     cancel_timers(task.id, now)
 
 
-def resume(task: Task, definition: dict, now: datetime) -> None:
+def resume(task: Task, definition: Definition, now: datetime) -> None:
     """Restart the clocks from where the hold stopped them (``_schedule`` brings back only
     the alerts this visit of the step has not had)."""
     if task.paused_at is None:
         return
-    calendar = calendar_of(definition)
+    calendar = definition.calendar
     if task.due_remaining_hours is not None:
         task.due_at = calendar.add(now, task.due_remaining_hours)
     task.paused_at = None
@@ -113,7 +110,7 @@ def resume(task: Task, definition: dict, now: datetime) -> None:
 
 def explain(task: Task) -> dict:
     """How the task's due times were computed (shown by the API)."""
-    definition = task.version.definition
+    definition = definitions.of_version(task.version)
     weights, total_weight = _weights(definition)
     return {
         "priority": task.priority,
@@ -130,7 +127,7 @@ def explain(task: Task) -> dict:
         "breached": task.breached,
         "step_warning_sent": task.step_warned,
         "step_breach_sent": task.step_breached,
-        "calendar": definition.get("calendar"),
+        "calendar": definition.calendar.to_dict(),
         "warning_at_fraction": WARNING_AT,
     }
 

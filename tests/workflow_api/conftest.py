@@ -1,7 +1,7 @@
 import pytest
 
 from common.db import db
-from workflow_api import definitions, replica
+from workflow_api import replica, workflows
 
 SLA = {"critical": 4, "high": 8, "medium": 24, "low": 40}
 AGENT = {"system": "tts", "name": "Agent"}
@@ -78,10 +78,10 @@ def make_workflow(app, seeded):
     def make(name="Test flow", definition=None, **match):
         with app.app_context():
             match.setdefault("category", "Others")
-            workflow = definitions.create(
+            workflow = workflows.create(
                 None, {"name": name, "definition": definition or two_step(), **match}
             )
-            definitions.publish(None, workflow.id)
+            workflows.publish(None, workflow.id)
             db.session.commit()
             return workflow.id
 

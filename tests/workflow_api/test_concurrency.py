@@ -13,7 +13,7 @@ from common.models.workflow import RoleHolder, Task, Workflow
 from common.problems import Conflict
 from common.security import Principal
 from tests.workflow_api.conftest import grant, ticket, two_step
-from workflow_api import definitions, engine, replica
+from workflow_api import engine, replica, workflows
 from workflow_api.tasks import on_ticket_opened
 
 AGENTS = (401, 402, 403, 404, 405)
@@ -38,10 +38,10 @@ def live_workflow(app):
         definition = two_step()
         for step in definition["steps"][:2]:
             step["role"] = {"system": "tts", "name": "Racer"}
-        workflow = definitions.create(
+        workflow = workflows.create(
             None, {"name": name, "category": "Races", "definition": definition}
         )
-        definitions.publish(None, workflow.id)
+        workflows.publish(None, workflow.id)
         db.session.commit()
         workflow_id = workflow.id
     yield workflow_id

@@ -3,17 +3,18 @@
 import copy
 
 import pytest
+from sqlalchemy import select
 
 from common.db import db
-from common.models.workflow import Task
+from common.models.workflow import Task, WorkflowVersion
 from tests.workflow_api.conftest import AGENT, SLA, ticket, two_step
-from workflow_api import definitions, engine
+from workflow_api import definitions, engine, workflows
 from workflow_api.definitions import InvalidDefinition
 
 
 def _errors(definition):
     with pytest.raises(InvalidDefinition) as caught:
-        definitions.validate(definition)
+        definitions.load(definition, known_role=workflows.role_known)
     return caught.value.extra["errors"]
 
 
@@ -67,13 +68,34 @@ def test_validation_names_each_problem(app, seeded, change, path, fragment):
     assert any(fragment in message for message in errors[path]), errors
 
 
-def test_a_valid_definition_is_normalised(app, seeded):
+def test_a_valid_definition_loads_with_its_defaults(app, seeded):
     with app.app_context():
-        normal = definitions.validate(two_step())
-    assert [s["key"] for s in normal["steps"]] == ["work", "check", "done"]
-    assert normal["steps"][0]["name"] == "Work"
-    assert normal["calendar"]["workdays"] == [0, 1, 2, 3, 4]
-    assert normal["sla_hours"] == {k: float(v) for k, v in SLA.items()}
+        definition = definitions.load(two_step(), known_role=workflows.role_known)
+    assert [s.key for s in definition.steps] == ["work", "check", "done"]
+    assert definition.steps[0].name == "Work"
+    assert definition.steps[2].role is None
+    assert definition.start_step().key == "work"
+    assert [t.target for t in definition.transitions_from("check")] == ["done", "work"]
+    assert definition.calendar.workdays == (0, 1, 2, 3, 4)
+    assert definition.sla_hours == {k: float(v) for k, v in SLA.items()}
+
+
+def test_the_normal_form_loads_back_to_the_same_definition():
+    definition = definitions.load(two_step())
+    assert definitions.load(definitions.dump(definition)) == definition
+
+
+def test_a_version_is_loaded_once_per_process(app, seeded, make_workflow):
+    workflow_id = make_workflow()
+    with app.app_context():
+        version = db.session.scalar(
+            select(WorkflowVersion).where(WorkflowVersion.workflow_id == workflow_id)
+        )
+        assert definitions.of_version(version) is definitions.of_version(version)
+        # Another database may hold another version under the same id (tests, a restore).
+        hours = {"critical": 1, "high": 2, "medium": 3, "low": 4}
+        other = WorkflowVersion(id=version.id, definition={**two_step(), "sla_hours": hours})
+        assert definitions.of_version(other).sla_hours["critical"] == 1.0
 
 
 def test_publish_through_the_api_answers_422_with_the_map(client, seeded):
@@ -102,8 +124,8 @@ def test_running_tasks_keep_the_version_they_started_on(app, seeded, agents, mak
             {"key": "send_back", "from": "check", "to": "work"},
             {"key": "submit_later", "from": "work", "to": "check"},
         ]
-        definitions.update(None, workflow_id, {"definition": edited})
-        v2 = definitions.publish(None, workflow_id)
+        workflows.update(None, workflow_id, {"definition": edited})
+        v2 = workflows.publish(None, workflow_id)
         assert v2.number == 2
         newer = engine.open_task_for_ticket(ticket(2))
         assert newer.version_id == v2.id != first_version

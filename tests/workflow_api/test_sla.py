@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from common.db import db
 from common.models.workflow import SlaTimer, Task, WorkflowOutbox
 from tests.workflow_api.conftest import ADMIN, SLA, grant, ticket, two_step
-from workflow_api import engine, jobs, replica, sla
+from workflow_api import definitions, engine, jobs, replica, sla
 
 ALWAYS_OPEN = {
     "timezone": "UTC",
@@ -128,7 +128,7 @@ def test_due_times_follow_business_hours(app, seeded, make_workflow):
     make_workflow(definition={**two_step(), "calendar": calendar})
     with app.app_context():
         task = engine.open_task_for_ticket(ticket(1, priority="medium"))
-        definition = task.version.definition
+        definition = definitions.of_version(task.version)
         friday_late = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # 16:00 in Berlin
         sla.enter_step(task, definition, friday_late)
         # 24 h × 1/4 = 6 business hours: 1 h on Friday, 5 h on Monday → Monday 14:00 Berlin.
