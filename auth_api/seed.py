@@ -17,7 +17,7 @@ SYSTEMS = {
 }
 ROLES = {
     "hdts": ["Employee", "Ticket Coordinator", "Admin"],
-    "tts": ["Admin", "Agent", "Asset Manager", "Budget Manager"],
+    "tts": ["Admin", "Agent", "Asset Manager", "Budget Manager", "Operator"],
     "ams": ["Admin"],
     "bms": ["Admin"],
 }

@@ -81,10 +81,12 @@ def create_app(services: list[ServiceSpec], config: Config | None = None) -> Fla
     init_metrics(app, services)
 
     from common.health import health_blueprint
+    from common.ops.api import ops_blueprint
 
     for spec in services:
         api = _make_api(app, spec)
         api.register_blueprint(health_blueprint(spec.name, spec.prefix))
+        api.register_blueprint(ops_blueprint(spec))
         for dotted in spec.blueprints:
             api.register_blueprint(load(dotted))
         if spec.sock_routes:

@@ -6,13 +6,18 @@ environment, before any ``tasks`` module is imported (``get_broker`` does it laz
 
 from __future__ import annotations
 
+import os
+import socket
+import sys
 import threading
+from pathlib import Path
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
 from common.config import Config
+from common.ops import journal
 
 # Kept well under RabbitMQ's consumer_timeout (30 min): a message held longer is requeued
 # by the broker and delivered twice, and delayed retries longer than that break entirely.
@@ -27,6 +32,13 @@ _lock = threading.Lock()
 _broker: dramatiq.Broker | None = None
 
 
+def connection_name() -> str:
+    """What RabbitMQ's connection list shows for this process: program, services, host, pid."""
+    services = os.environ.get("TTS_WORKER_SERVICES", "")
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    return f"tts {program} {services}".strip() + f"@{socket.gethostname()}:{os.getpid()}"
+
+
 def build_broker(url: str) -> dramatiq.Broker:
     if url == "stub":
         broker = StubBroker()
@@ -35,7 +47,12 @@ def build_broker(url: str) -> dramatiq.Broker:
 
         # Publisher confirms: enqueue returns only once RabbitMQ has the message.
         broker = RabbitmqBroker(url=url, confirm_delivery=True)
+        for parameters in (
+            broker.parameters if isinstance(broker.parameters, list) else [broker.parameters]
+        ):
+            parameters.client_properties = {"connection_name": connection_name()}
     broker.add_middleware(CurrentMessage())
+    journal.install(broker)
     return broker
 
 

@@ -189,6 +189,12 @@ def dev(port, no_seed):
     run(port or int(os.environ.get("TTS_PORT", "8000")), seed=not no_seed)
 
 
+def _mount_operations() -> None:
+    from common.ops.cli import jobs
+
+    main.add_command(jobs)
+
+
 def _mount_service_groups() -> None:
     for spec in discover().values():
         if spec.cli:
@@ -200,4 +206,5 @@ def _mount_service_groups() -> None:
             seed.add_command(load(dotted))
 
 
+_mount_operations()
 _mount_service_groups()

@@ -25,6 +25,9 @@ class ConfigError(RuntimeError):
     """The environment does not describe a runnable configuration."""
 
 
+MIN_RETENTION_DAYS = 8
+
+
 def _bool(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -162,6 +165,16 @@ class Config:
     live_ping_seconds: float = 25.0
     # A worker's Prometheus exposition port (Dramatiq's middleware); 0 leaves it off.
     worker_metrics_port: int = 0
+    # Operating the jobs (common/ops). Workers and schedulers beat this often; a beat three
+    # intervals old (or, for a scheduler, three sweeps) means the process is gone or hung.
+    heartbeat_seconds: float = 5.0
+    # RabbitMQ's management API, read with a monitoring-only user (queue depths and rates).
+    rabbitmq_management_url: str = "http://guest:guest@127.0.0.1:15672"
+    # Operators (tts Operator) may see the jobs; whether they may also act (requeue,
+    # discard, purge, sweep) is the deployment's choice. Admins always may.
+    operators_may_act: bool = False
+    # Published outbox rows and processed-event records are pruned after this many days.
+    retention_days: float = 14.0
 
     def __post_init__(self) -> None:
         if self.media_dir is None:
@@ -211,6 +224,9 @@ class Config:
             raise ConfigError("TTS_OUTBOX_RELAY must be 'thread' or 'sync'")
         if self.registration_mode not in ("open", "approval", "closed"):
             raise ConfigError("TTS_REGISTRATION_MODE must be 'open', 'approval' or 'closed'")
+        if self.retention_days < MIN_RETENTION_DAYS:
+            # A dead letter may be requeued for 7 days: its dedupe records must outlive it.
+            raise ConfigError(f"TTS_RETENTION_DAYS must be at least {MIN_RETENTION_DAYS}")
         if not self.is_production:
             return
         missing = []

@@ -18,6 +18,10 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
 service_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("service", default=None)
+# The Dramatiq message being processed (common/ops/journal.py sets it).
+message_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "message_id", default=None
+)
 
 
 def new_request_id() -> str:
@@ -35,6 +39,34 @@ class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         record.service = service_var.get()
+        message_id = message_id_var.get()
+        if message_id is not None:
+            record.message_id = message_id
+        return True
+
+
+class JobRecordRedaction(logging.Filter):
+    """Dramatiq logs a message as its repr, arguments included (people's addresses), and a
+    failure with the raw exception: keep the message id, and a redacted traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("dramatiq"):
+            return True
+        from dramatiq.broker import MessageProxy
+        from dramatiq.message import Message
+
+        from common.ops.redaction import exception_name, redacted_traceback
+
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                arg.message_id if isinstance(arg, Message | MessageProxy) else arg
+                for arg in record.args
+            )
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exception = exception_name(record.exc_info[1])
+            record.traceback = redacted_traceback(record.exc_info[1])
+            record.exc_info = None
+            record.exc_text = None
         return True
 
 
@@ -49,6 +81,7 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     _configured = True
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(ContextFilter())
+    handler.addFilter(JobRecordRedaction())
     if json_logs:
         handler.setFormatter(
             JsonFormatter(

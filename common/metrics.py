@@ -124,4 +124,12 @@ def enable_worker_metrics(broker, port: int) -> None:
         return
     from dramatiq.middleware.prometheus import Prometheus
 
-    broker.add_middleware(Prometheus())
+    class RetriesCountedOnce(Prometheus):
+        """Dramatiq counts a retry when it is enqueued with its delay, and again when the
+        worker moves it from ``.DQ`` back to its queue once due: count the first only."""
+
+        def after_enqueue(self, broker, message, delay):
+            if delay is not None:
+                super().after_enqueue(broker, message, delay)
+
+    broker.add_middleware(RetriesCountedOnce())

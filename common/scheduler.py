@@ -13,6 +13,8 @@ import threading
 
 from flask import Flask
 
+from common.ops.heartbeats import SchedulerHeartbeat
+from common.ops.housekeeping import Housekeeper
 from common.outbox_sending import sweep
 from common.services import discover, load
 from common.unit_of_work import unit_of_work
@@ -38,9 +40,18 @@ def run_once(app: Flask) -> int:
 
 
 def run_forever(app: Flask, interval: float, stop: threading.Event) -> None:
+    services = list(app.config["TTS_SERVICES"])
+    config = app.config["TTS_CONFIG"]
+    heartbeat = SchedulerHeartbeat(tuple(services), config.heartbeat_seconds)
+    housekeeper = Housekeeper(services, config.retention_days)
     while not stop.is_set():
         try:
+            with app.app_context():
+                # First: a pass that hangs stops the beats, and the status turns red.
+                heartbeat()
             run_once(app)
+            with app.app_context():
+                housekeeper()
         except Exception:
             log.exception("scheduler pass failed")
         stop.wait(interval)

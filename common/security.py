@@ -53,6 +53,12 @@ class Principal:
         )
 
     @property
+    def is_operator(self) -> bool:
+        """Sees the background jobs (the Operations pages, ``<prefix>/ops``): tts Operators
+        and admins. Whether operators may also act is the deployment's choice."""
+        return self.has_role("tts", "Operator") or self.is_admin
+
+    @property
     def is_superuser(self) -> bool:
         return all(self.has_role(system, "Admin") for system in ("hdts", "tts"))
 

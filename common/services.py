@@ -39,6 +39,9 @@ class ServiceSpec:
     # once, so each claims its rows with SKIP LOCKED (see common/scheduler.py).
     periodic: tuple[str, ...] = ()
     on_app: str | None = None  # "module:function(app)" extra wiring at app creation
+    # "module:function(now) -> (facts, problems)": what only this service knows about its
+    # jobs (workflow: overdue SLA timers), for the operators' status (common/ops/status.py).
+    ops_facts: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property

@@ -9,6 +9,7 @@ from common.broker import get_broker
 from common.config import Config
 from common.logs import configure_logging
 from common.metrics import enable_worker_metrics
+from common.ops.heartbeats import WorkerHeartbeat
 from common.services import discover, load
 
 config = Config.from_env()
@@ -21,3 +22,5 @@ for _name in _names:
     _spec = discover()[_name]
     if _spec.tasks:
         load(_spec.tasks)
+_queues = tuple(q for name in _names for q in discover()[name].queues)
+broker.add_middleware(WorkerHeartbeat(tuple(_names), _queues, config.heartbeat_seconds))

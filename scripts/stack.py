@@ -36,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from stacklib.heartbeats import beating
 from stacklib.launcher import LOG_TAIL_LINES, Launcher, probe
 from stacklib.procs import read_pid, recorded_names, stop
 from stacklib.topology import (
@@ -173,6 +174,10 @@ def cmd_status(settings: Settings) -> int:
         if pid and proc.urls:
             ok, detail = probe(proc.urls[0])
             line += "  ready" if ok else f"  not ready: {detail}"
+            healthy &= ok
+        if pid and proc.heartbeat:
+            ok, detail = beating(proc.heartbeat, pid)
+            line += f"  {'beating' if ok else 'NOT BEATING'}: {detail}"
             healthy &= ok
         healthy &= pid is not None
         print(line.rstrip())

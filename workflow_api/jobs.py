@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from common.db import utcnow
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from common.db import db, utcnow
+from common.models.workflow import SlaTimer
 from common.unit_of_work import unit_of_work
 from workflow_api import engine, sla
 
@@ -20,3 +25,25 @@ def fire_due_timers(batch: int = 200) -> int:
         fired += len(timers)
         if len(timers) < batch:
             return fired
+
+
+# The scheduler sweeps every few seconds: a timer still unfired this long after it came due
+# means warnings and breaches are not going out.
+OVERDUE_AFTER = timedelta(minutes=2)
+
+
+def overdue_timers(now: datetime) -> tuple[dict, list[str]]:
+    """For the operators' status: SLA timers past due and still not fired."""
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(SlaTimer.due_at)).where(
+            SlaTimer.fired_at.is_(None),
+            SlaTimer.cancelled_at.is_(None),
+            SlaTimer.due_at < now - OVERDUE_AFTER,
+        )
+    ).one()
+    facts = {
+        "overdue_timers": count,
+        "oldest_overdue_seconds": round((now - oldest).total_seconds(), 1) if oldest else None,
+    }
+    problems = [f"{count} SLA timers overdue (not fired)"] if count else []
+    return facts, problems

@@ -11,4 +11,5 @@ SERVICE = ServiceSpec(
     seeders=("workflow_api.seed:seed_demo",),
     seed_commands=("workflow_api.seed:seed_workflows_command",),
     periodic=("workflow_api.jobs:fire_due_timers",),
+    ops_facts="workflow_api.jobs:overdue_timers",
 )

@@ -19,7 +19,13 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common.db import db
-from common.models.mixins import OutboxMixin, RevocationMixin
+from common.models.mixins import (
+    HeartbeatMixin,
+    JobFailureMixin,
+    OpsAuditMixin,
+    OutboxMixin,
+    RevocationMixin,
+)
 
 BIND = "auth"
 
@@ -172,3 +178,15 @@ class AuthOutbox(OutboxMixin, db.Model):
 class AuthRevocation(RevocationMixin, db.Model):
     __bind_key__ = BIND
     cache_seconds = 0  # auth reads its own table: a logout is final at once
+
+
+class AuthJobFailure(JobFailureMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class AuthHeartbeat(HeartbeatMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class AuthOpsAudit(OpsAuditMixin, db.Model):
+    __bind_key__ = BIND

@@ -9,7 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import db
 from common.models.mixins import (
+    HeartbeatMixin,
+    JobFailureMixin,
     LiveSocketMixin,
+    OpsAuditMixin,
     OutboxMixin,
     ProcessedEventMixin,
     RevocationMixin,
@@ -48,4 +51,16 @@ class ChatRevocation(RevocationMixin, db.Model):
 
 
 class ChatLiveSocket(LiveSocketMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class ChatJobFailure(JobFailureMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class ChatHeartbeat(HeartbeatMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class ChatOpsAudit(OpsAuditMixin, db.Model):
     __bind_key__ = BIND

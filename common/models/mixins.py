@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import DateTime, Index, String, func, text
+from sqlalchemy import BigInteger, DateTime, Index, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -111,3 +111,107 @@ class LiveSocketMixin:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         LIVE_SOCKET_MODELS[cls.__bind_key__] = cls
+
+
+JOB_FAILURE_MODELS: dict[str, type] = {}
+
+
+class JobFailureMixin:
+    """One failed attempt of a background job, in the failing service's own database.
+
+    Written by the failure journal (common/ops/journal.py) in a transaction of its own, so
+    it survives the job's rollback, and kept after RabbitMQ drops a dead letter: operators
+    read failures here, never by consuming queues. ``detail`` and ``traceback`` are
+    redacted (no email addresses or tokens); the job's arguments are never stored.
+    ``resolution`` records what an operator did with a dead letter (requeued, discarded).
+    """
+
+    __tablename__ = "job_failures"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(36), index=True)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    queue: Mapped[str] = mapped_column(String(60))
+    attempt: Mapped[int]
+    exception: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text)
+    traceback: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    next_retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dead_lettered: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        JOB_FAILURE_MODELS[cls.__bind_key__] = cls
+
+    @declared_attr.directive
+    def __table_args__(cls):
+        # The dead letters still waiting for an operator: a tiny partial index.
+        return (
+            Index(
+                "ix_job_failures_open_dead_letters",
+                "failed_at",
+                postgresql_where=text("dead_lettered AND resolution IS NULL"),
+            ),
+        )
+
+
+HEARTBEAT_MODELS: dict[str, type] = {}
+
+
+class HeartbeatMixin:
+    """The last sign of life of a worker process or a scheduler, per service it serves.
+
+    A process beats every few seconds (common/ops/heartbeats.py) from a thread that also
+    reports how many jobs it is running and since when the oldest one runs, so a worker
+    whose threads all hang looks stuck, not alive. A row whose ``beat_at`` is stale
+    belongs to a process that died or hangs.
+    """
+
+    __tablename__ = "heartbeats"
+
+    process: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    queues: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    hostname: Mapped[str] = mapped_column(String(100))
+    pid: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    in_flight: Mapped[int] = mapped_column(default=0, server_default="0")
+    oldest_job_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        HEARTBEAT_MODELS[cls.__bind_key__] = cls
+
+
+OPS_AUDIT_MODELS: dict[str, type] = {}
+
+
+class OpsAuditMixin:
+    """What operators did to background jobs: who, what, target, count, reason, result.
+
+    Append-only: a trigger (in the migration) refuses every UPDATE and DELETE (TRUNCATE,
+    the owner's reset of a whole database, stays possible).
+    """
+
+    __tablename__ = "ops_audit"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(200))
+    count: Mapped[int] = mapped_column(default=0, server_default="0")
+    reason: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(String(200))
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        OPS_AUDIT_MODELS[cls.__bind_key__] = cls

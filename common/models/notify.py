@@ -10,7 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import db
 from common.models.mixins import (
+    HeartbeatMixin,
+    JobFailureMixin,
     LiveSocketMixin,
+    OpsAuditMixin,
     OutboxMixin,
     ProcessedEventMixin,
     RevocationMixin,
@@ -72,4 +75,16 @@ class NotifyRevocation(RevocationMixin, db.Model):
 
 
 class NotifyLiveSocket(LiveSocketMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class NotifyJobFailure(JobFailureMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class NotifyHeartbeat(HeartbeatMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class NotifyOpsAudit(OpsAuditMixin, db.Model):
     __bind_key__ = BIND

@@ -24,7 +24,14 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common.db import db
-from common.models.mixins import OutboxMixin, ProcessedEventMixin, RevocationMixin
+from common.models.mixins import (
+    HeartbeatMixin,
+    JobFailureMixin,
+    OpsAuditMixin,
+    OutboxMixin,
+    ProcessedEventMixin,
+    RevocationMixin,
+)
 
 BIND = "tickets"
 
@@ -190,4 +197,16 @@ class TicketsProcessedEvent(ProcessedEventMixin, db.Model):
 
 
 class TicketsRevocation(RevocationMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class TicketsJobFailure(JobFailureMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class TicketsHeartbeat(HeartbeatMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class TicketsOpsAudit(OpsAuditMixin, db.Model):
     __bind_key__ = BIND

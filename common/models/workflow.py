@@ -27,7 +27,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from common.db import db
-from common.models.mixins import OutboxMixin, ProcessedEventMixin, RevocationMixin
+from common.models.mixins import (
+    HeartbeatMixin,
+    JobFailureMixin,
+    OpsAuditMixin,
+    OutboxMixin,
+    ProcessedEventMixin,
+    RevocationMixin,
+)
 
 BIND = "workflow"
 
@@ -298,4 +305,16 @@ class WorkflowProcessedEvent(ProcessedEventMixin, db.Model):
 
 
 class WorkflowRevocation(RevocationMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class WorkflowJobFailure(JobFailureMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class WorkflowHeartbeat(HeartbeatMixin, db.Model):
+    __bind_key__ = BIND
+
+
+class WorkflowOpsAudit(OpsAuditMixin, db.Model):
     __bind_key__ = BIND

@@ -10,6 +10,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from stacklib.heartbeats import beating
 from stacklib.procs import POLL_SECONDS, spawn, stop
 from stacklib.topology import Process, Settings
 
@@ -51,7 +52,11 @@ class Launcher:
     def start(self, procs: list[Process]) -> None:
         for proc in procs:
             self.procs[proc.name] = proc
-            self.pending[proc.name] = set(proc.urls) | ({"log"} if proc.log_marker else set())
+            self.pending[proc.name] = (
+                set(proc.urls)
+                | ({"log"} if proc.log_marker else set())
+                | ({"heartbeat"} if proc.heartbeat else set())
+            )
             self.children[proc.name] = spawn(self.settings, proc, self.env)
 
     def wait_ready(self, deadline: float) -> None:
@@ -84,6 +89,8 @@ class Launcher:
             if item == "log":
                 ok = log_contains(self.settings.log_file(name), proc.log_marker)
                 detail = f"its log has no {proc.log_marker!r} yet"
+            elif item == "heartbeat":
+                ok, detail = beating(proc.heartbeat, self.children[name].pid)
             else:
                 ok, detail = probe(item)
                 detail = f"{item} -> {detail}"

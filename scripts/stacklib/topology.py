@@ -174,6 +174,8 @@ class Process:
     ports: tuple[int, ...] = ()  # must be free before it starts
     extra_log: Path | None = None  # shown beside its own log when it fails
     env: tuple[tuple[str, str], ...] = ()  # on top of the stack's environment
+    # Workers and schedulers: alive means beating, read from this service's database.
+    heartbeat: str | None = None
 
 
 def gunicorn_process(settings: Settings, service: Service, replica: int, port: int) -> Process:
@@ -231,10 +233,9 @@ def worker_processes(settings: Settings) -> list[Process]:
                 Process(
                     name=f"{name}-{replica}",
                     argv=argv,
-                    urls=(f"http://127.0.0.1:{metrics_port}/",),
-                    log_marker="Worker process is ready for action",
                     ports=(metrics_port,),
                     env=(("TTS_WORKER_METRICS_PORT", str(metrics_port)),),
+                    heartbeat=service,
                 )
             )
     return procs
@@ -263,7 +264,8 @@ def processes(settings: Settings, nginx: str = "nginx") -> list[Process]:
         for replica, port in enumerate(ports[service.name], start=1)
     ]
     schedulers = [
-        Process(name=f"scheduler-{n}", argv=(str(BIN / "tts"), "scheduler"))
+        # It beats into every service's database; one of them tells.
+        Process(name=f"scheduler-{n}", argv=(str(BIN / "tts"), "scheduler"), heartbeat="auth")
         for n in range(1, settings.replicas("scheduler") + 1)
     ]
     return [*servers, *worker_processes(settings), *schedulers, nginx_process(settings, nginx)]

@@ -118,4 +118,4 @@ def test_seed_is_idempotent(app, seeded):
         after = [
             db.session.scalar(select(func.count()).select_from(m)) for m in (User, Role, UserRole)
         ]
-    assert before == after == [4, 9, 7]
+    assert before == after == [4, 10, 7]

@@ -61,6 +61,10 @@ DOCUMENTED_DEFAULTS = {
     "TTS_LIVE_SOCKETS_PER_USER": 20,
     "TTS_LIVE_PING_SECONDS": 25.0,
     "TTS_WORKER_METRICS_PORT": 0,
+    "TTS_HEARTBEAT_SECONDS": 5.0,
+    "TTS_RABBITMQ_MANAGEMENT_URL": "http://guest:guest@127.0.0.1:15672",
+    "TTS_OPERATORS_MAY_ACT": False,
+    "TTS_RETENTION_DAYS": 14.0,
 }
 # Fields set by something other than their own variable.
 FAMILIES = {"database_urls"}  # TTS_<SERVICE>_DATABASE_URL
@@ -95,6 +99,7 @@ VALID_CHOICES = {
     "outbox_relay": ("sync", "sync"),
     "registration_mode": ("open", "open"),
     "log_level": ("debug", "DEBUG"),
+    "retention_days": ("9.5", 9.5),  # at least 8: dead letters may be requeued for 7 days
 }
 
 
