@@ -260,3 +260,14 @@ def outbox_sweep(yes: bool) -> None:
         dry=dry,
         yes=yes,
     )
+
+
+@jobs.command("monitor-user")
+def monitor_user() -> None:
+    """Create or update the RabbitMQ user TTS_RABBITMQ_MANAGEMENT_URL names (monitoring)."""
+    from common.config import Config
+    from common.ops.rabbitmq import ensure_monitoring_user
+
+    config = Config.from_env()
+    user = ensure_monitoring_user(config.rabbitmq_management_url, config.broker_url)
+    click.echo(f"monitoring user: {user}")

@@ -15,6 +15,7 @@ over AMQP with the service's own broker credentials:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from contextlib import contextmanager
@@ -69,6 +70,13 @@ class Moved:
 
     done: list[str]
     scanned: int
+
+
+def fresh_copy(message: Message, queue: str) -> Message:
+    """The message again, on ``queue``, as if never tried: a full retry budget, due now.
+    (``Message.copy`` merges options; the spent ones must go.)"""
+    options = {k: v for k, v in message.options.items() if k not in RESET_OPTIONS}
+    return dataclasses.replace(message, queue_name=queue, options=options)
 
 
 def vhost_of(broker_url: str) -> str:
@@ -192,8 +200,7 @@ class RabbitQueues:
                 message = Message.decode(body)
                 if message_ids is not None and message.message_id not in message_ids:
                     continue
-                options = {k: v for k, v in message.options.items() if k not in RESET_OPTIONS}
-                fresh = message.copy(queue_name=queue, options=options)
+                fresh = fresh_copy(message, queue)
                 # With confirms on, a nack or an unroutable copy raises here: nothing acked.
                 channel.basic_publish(
                     exchange="",
@@ -229,3 +236,28 @@ class RabbitQueues:
 
 def _rate(stats: dict, name: str) -> float:
     return float((stats.get(f"{name}_details") or {}).get("rate") or 0.0)
+
+
+def ensure_monitoring_user(management_url: str, broker_url: str) -> str:
+    """Create (or update) the management API user of ``management_url``: tag
+    ``monitoring``, no AMQP rights on the vhost (it reads facts, never messages). The
+    broker URL's user (the administrator the services use) makes it."""
+    monitor = urlparse(management_url)
+    admin = urlparse(broker_url)
+    user = unquote(monitor.username or "")
+    if not user or not monitor.password:
+        raise ValueError("TTS_RABBITMQ_MANAGEMENT_URL must carry the monitoring user and password")
+    base = f"{monitor.scheme}://{monitor.hostname}" + (f":{monitor.port}" if monitor.port else "")
+    auth = (unquote(admin.username or ""), unquote(admin.password or ""))
+    vhost = quote(vhost_of(broker_url), safe="")
+    calls = (
+        (f"/api/users/{quote(user, safe='')}",
+         {"password": unquote(monitor.password), "tags": "monitoring"}),
+        (f"/api/permissions/{vhost}/{quote(user, safe='')}",
+         {"configure": "^$", "write": "^$", "read": "^$"}),
+    )  # fmt: skip
+    for path, body in calls:
+        response = requests.put(base + path, json=body, auth=auth, timeout=TIMEOUT)
+        if response.status_code not in (200, 201, 204):
+            raise BrokerUnavailable(f"PUT {path}: {response.status_code} {response.text[:200]}")
+    return user

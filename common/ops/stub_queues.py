@@ -9,7 +9,7 @@ from __future__ import annotations
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
 
-from common.ops.rabbitmq import RESET_OPTIONS, DeadLetter, Moved, QueueFacts, describe
+from common.ops.rabbitmq import DeadLetter, Moved, QueueFacts, describe, fresh_copy
 
 
 class StubQueues:
@@ -51,8 +51,7 @@ class StubQueues:
     def requeue(self, queue: str, message_ids: set[str] | None, limit: int) -> Moved:
         chosen, scanned = self._take(queue, message_ids, limit)
         for letter in chosen:
-            options = {k: v for k, v in letter.options.items() if k not in RESET_OPTIONS}
-            self.broker.enqueue(letter._message.copy(queue_name=queue, options=options))
+            self.broker.enqueue(fresh_copy(letter._message, queue))
         return Moved(done=[letter.message_id for letter in chosen], scanned=scanned)
 
     def discard(self, queue: str, message_ids: set[str]) -> Moved:

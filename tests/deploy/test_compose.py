@@ -10,15 +10,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import compose
 import pytest
 
+from common.services import discover
+
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(compose.__file__).parent / "docker-compose"  # the wrapper always exits 0
 APPS = ("auth", "tickets", "workflow", "chat", "notify", "chat-live", "notify-live")
-WORKERS = ("worker-tickets", "worker-workflow", "worker-notify")
+WORKERS = ("worker-tickets", "worker-workflow", "worker-chat", "worker-notify")
 
 
 def rendered(file: str, *profiles: str) -> dict:
@@ -74,10 +77,17 @@ def test_every_long_running_service_is_healthchecked_limited_and_restarted(prod)
             continue
         assert service["restart"] == "unless-stopped", name
         assert service["deploy"]["resources"]["limits"]["memory"], name
-        # Application containers use the image's HEALTHCHECK, pointed at their URL.
-        if name in APPS or name in WORKERS:
+        # Application containers use the image's HEALTHCHECK: services pointed at their
+        # URL, workers and the scheduler at their own heartbeat.
+        if name in APPS:
             assert service["environment"]["TTS_HEALTHCHECK_URL"].startswith("http://127.0.0.1")
-        elif name != "scheduler":
+        elif name in WORKERS:
+            service_name = name.removeprefix("worker-")
+            assert service["environment"]["TTS_HEALTHCHECK_HEARTBEAT"] == f"worker:{service_name}"
+            assert "TTS_HEALTHCHECK_URL" not in service["environment"]
+        elif name == "scheduler":
+            assert service["environment"]["TTS_HEALTHCHECK_HEARTBEAT"].startswith("scheduler:")
+        else:
             assert service["healthcheck"]["test"], name
 
 
@@ -104,3 +114,33 @@ def test_credentials_come_from_the_environment(prod):
 def test_the_development_file_validates_too():
     dev = rendered("compose.yml")
     assert dev["services"]["nginx"]["depends_on"]["tickets"]["condition"] == "service_healthy"
+
+
+def _worked_queues(compose: dict) -> set[str]:
+    """The queues some worker consumes: ``tts worker [services]`` (none: every service)."""
+    specs = discover()
+    worked = set()
+    for service in compose["services"].values():
+        command = service.get("command") or []
+        if command[:2] != ["tts", "worker"]:
+            continue
+        named = [arg for arg in command[2:] if not arg.startswith("-") and arg in specs]
+        for spec in [specs[n] for n in named] if named else specs.values():
+            worked.update(spec.queues)
+    return worked
+
+
+def test_every_queue_of_the_catalogue_has_a_worker_everywhere(prod):
+    from common.events import CATALOGUE
+
+    queues = {q for spec in discover().values() for q in spec.queues}
+    # Every subscriber of every event listens on a queue some service declares.
+    assert {s.queue for kind in CATALOGUE.values() for s in kind.subscribers} <= queues
+    dev = rendered("compose.yml")
+    assert _worked_queues(prod) == queues
+    assert _worked_queues(dev) == queues
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from stacklib.topology import worker_names
+
+    stack = {name.removeprefix("worker-") for name in worker_names()}
+    assert {q for name in stack for q in discover()[name].queues} == queues
