@@ -114,12 +114,7 @@ class RabbitQueues:
         auth = (unquote(parsed.username or ""), unquote(parsed.password or ""))
         base = parsed._replace(netloc=parsed.hostname + (f":{parsed.port}" if parsed.port else ""))
         url = f"{base.geturl()}/api/queues/{quote(self.vhost, safe='')}"
-        try:
-            response = requests.get(url, auth=auth, timeout=TIMEOUT)
-            response.raise_for_status()
-        except requests.RequestException as error:
-            raise BrokerUnavailable(f"RabbitMQ management API: {error}") from error
-        by_name = {row["name"]: row for row in response.json()}
+        by_name = _queue_rows(url, auth)
         found = []
         for name in queues:
             row, dq, xq = (by_name.get(n, {}) for n in (name, f"{name}.DQ", f"{name}.XQ"))
@@ -232,6 +227,26 @@ class RabbitQueues:
                     f"{queue}.XQ holds {count} dead letters, not {expected}: nothing purged"
                 )
             return channel.queue_purge(f"{queue}.XQ").method.message_count
+
+
+# One answer serves every service asking within a second (``tts jobs status`` asks for
+# each service's queues in turn; the Operations pages ask every service at once).
+_ROWS_SECONDS = 1.0
+_rows_cache: dict[str, tuple[float, dict]] = {}
+
+
+def _queue_rows(url: str, auth: tuple[str, str]) -> dict[str, dict]:
+    cached = _rows_cache.get(url)
+    if cached and time.monotonic() - cached[0] < _ROWS_SECONDS:
+        return cached[1]
+    try:
+        response = requests.get(url, auth=auth, timeout=TIMEOUT)
+        response.raise_for_status()
+    except requests.RequestException as error:
+        raise BrokerUnavailable(f"RabbitMQ management API: {error}") from error
+    rows = {row["name"]: row for row in response.json()}
+    _rows_cache[url] = (time.monotonic(), rows)
+    return rows
 
 
 def _rate(stats: dict, name: str) -> float:
