@@ -190,9 +190,11 @@ def dev(port, no_seed):
 
 
 def _mount_operations() -> None:
+    from common.mail_catcher import cli as mail_cli
     from common.ops.cli import jobs
 
     main.add_command(jobs)
+    main.add_command(mail_cli())
 
 
 def _mount_service_groups() -> None:

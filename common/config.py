@@ -175,6 +175,9 @@ class Config:
     operators_may_act: bool = False
     # Published outbox rows and processed-event records are pruned after this many days.
     retention_days: float = 14.0
+    # Development only: the Maildir of the local mail catcher (common/mail_catcher.py)
+    # that scripts/dev and scripts/stack run; the Operations pages list what it caught.
+    mail_catcher_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.media_dir is None:

@@ -169,6 +169,8 @@ def cmd_status(settings: Settings) -> int:
     for proc in processes(settings):
         pid = read_pid(settings, proc.name)
         recorded = settings.pid_file(proc.name).exists()
+        if proc.optional and not recorded:
+            continue
         state = "alive" if pid else ("dead" if recorded else "stopped")
         line = f"{proc.name:<20} {pid or '-':>8}  {state:<7}"
         if pid and proc.urls:

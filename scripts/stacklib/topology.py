@@ -4,7 +4,8 @@ Servers listen on consecutive ports from ``base+1``, replica after replica, in t
 of ``SERVICES`` then ``LIVE``; with the default scale (two live chat processes, everything
 else once) that is auth base+1, tickets +2, workflow +3, chat +4, notify +5, chat-live +6
 and +7, notify-live +8. Each Dramatiq worker replica serves its Prometheus metrics on
-``base+50+n``.
+``base+50+n``; the mail catcher (when the caller names no mail server) listens on
+``base+49``.
 
 The REST servers run gunicorn's gthread worker; the *live* servers run the same apps on
 gevent (``common/live/gunicorn_conf.py``) and nginx sends them only ``/ws/*``, so open
@@ -176,6 +177,8 @@ class Process:
     env: tuple[tuple[str, str], ...] = ()  # on top of the stack's environment
     # Workers and schedulers: alive means beating, read from this service's database.
     heartbeat: str | None = None
+    # Started only in some set-ups (the mail catcher): `status` skips it when not started.
+    optional: bool = False
 
 
 def gunicorn_process(settings: Settings, service: Service, replica: int, port: int) -> Process:
@@ -268,7 +271,35 @@ def processes(settings: Settings, nginx: str = "nginx") -> list[Process]:
         Process(name=f"scheduler-{n}", argv=(str(BIN / "tts"), "scheduler"), heartbeat="auth")
         for n in range(1, settings.replicas("scheduler") + 1)
     ]
-    return [*servers, *worker_processes(settings), *schedulers, nginx_process(settings, nginx)]
+    catcher = mail_catcher_process(settings)
+    return [
+        *([catcher] if catcher else []),
+        *servers,
+        *worker_processes(settings),
+        *schedulers,
+        nginx_process(settings, nginx),
+    ]
+
+
+MAIL_CATCHER_OFFSET = 49  # base+49: below the workers' metrics ports
+
+
+def catches_mail() -> bool:
+    """The stack catches mail itself unless its caller named a mail server."""
+    return not (os.environ.get("TTS_SMTP_HOST") or os.environ.get("TTS_SMTP_PORT"))
+
+
+def mail_catcher_process(settings: Settings) -> Process | None:
+    if not catches_mail():
+        return None
+    port = settings.base_port + MAIL_CATCHER_OFFSET
+    return Process(
+        name="mail",
+        argv=(str(BIN / "tts"), "mail", "serve", "--port", str(port)),
+        log_marker="catching mail",
+        ports=(port,),
+        optional=True,
+    )
 
 
 # --- environment and nginx ----------------------------------------------------------------
@@ -286,6 +317,13 @@ def process_env(settings: Settings) -> dict[str, str]:
     env.setdefault("TTS_VAR_DIR", str(ROOT / "var"))
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # set per server
     tickets_port = settings.server_ports()["tickets"][0]
+    if catches_mail():
+        # Emails go to the stack's own catcher (`tts mail list`, the Operations pages).
+        env.update(
+            TTS_SMTP_HOST="127.0.0.1",
+            TTS_SMTP_PORT=str(settings.base_port + MAIL_CATCHER_OFFSET),
+            TTS_MAIL_CATCHER_DIR=str(settings.run_dir / "mail"),
+        )
     env.update(
         TTS_ENV="development",
         # chat_api asks tickets_api directly, not through nginx.

@@ -65,6 +65,7 @@ DOCUMENTED_DEFAULTS = {
     "TTS_RABBITMQ_MANAGEMENT_URL": "http://guest:guest@127.0.0.1:15672",
     "TTS_OPERATORS_MAY_ACT": False,
     "TTS_RETENTION_DAYS": 14.0,
+    "TTS_MAIL_CATCHER_DIR": None,
 }
 # Fields set by something other than their own variable.
 FAMILIES = {"database_urls"}  # TTS_<SERVICE>_DATABASE_URL
