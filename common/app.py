@@ -51,14 +51,7 @@ def create_app(services: list[ServiceSpec], config: Config | None = None) -> Fla
         SECRET_KEY=config.secret_key,
         TTS_CONFIG=config,
         TTS_SERVICES=[spec.name for spec in services],
-        SQLALCHEMY_BINDS={
-            spec.name: {
-                "url": config.database_url(spec.name),
-                "pool_size": config.database_pool_size,
-                "max_overflow": config.database_pool_size,
-            }
-            for spec in services
-        },
+        SQLALCHEMY_BINDS=_binds(services, config),
         # Whole-request cap: one upload plus room for the multipart envelope.
         MAX_CONTENT_LENGTH=(config.max_upload_mb + 1) * 1024 * 1024,
         JSON_SORT_KEYS=False,
@@ -93,6 +86,36 @@ def create_app(services: list[ServiceSpec], config: Config | None = None) -> Fla
             load(spec.sock_routes)(app, sock)
         if spec.on_app:
             load(spec.on_app)(app)
+    return app
+
+
+def _binds(services: list[ServiceSpec], config: Config) -> dict:
+    return {
+        spec.name: {
+            "url": config.database_url(spec.name),
+            "pool_size": config.database_pool_size,
+            "max_overflow": config.database_pool_size,
+        }
+        for spec in services
+    }
+
+
+def data_app(services: list[ServiceSpec], config: Config | None = None) -> Flask:
+    """The services' databases without their HTTP side, for commands that only read and
+    write rows (``tts jobs``): no blueprints or API documents to build, so it starts in a
+    fraction of ``create_app``'s time."""
+    config = config or Config.from_env()
+    configure_logging(config.log_level, config.log_json)
+    app = Flask("tts-data")
+    app.config.update(
+        TTS_CONFIG=config,
+        TTS_SERVICES=[spec.name for spec in services],
+        SQLALCHEMY_BINDS=_binds(services, config),
+    )
+    for spec in services:
+        importlib.import_module(spec.models)
+    db.init_app(app)
+    init_relay(app, "sync")
     return app
 
 

@@ -33,11 +33,11 @@ def _operator():
 
 
 def _in_app(fn):
-    """Run ``fn`` in the one app holding every service's database."""
-    from common.cli import cli_app
+    """Run ``fn`` in an app holding every service's database (and nothing else)."""
+    from common.app import data_app
     from common.problems import DomainError
 
-    with cli_app().app_context():
+    with data_app(list(discover().values())).app_context():
         try:
             return fn()
         except DomainError as error:
