@@ -2,7 +2,8 @@
 
 An embedded PostgreSQL (pgserver) keeps its data under ``var/pg``; the Dramatiq broker and
 worker run in-process (StubBroker + Worker threads); the scheduler is a thread; every
-service's blueprints share one app served by a threaded server on 127.0.0.1.
+service's blueprints share one app served by a threaded server on 127.0.0.1; unless a mail
+server is named, emails go to a catcher in this process (`tts mail list`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from common.config import Config
 
@@ -50,12 +54,55 @@ def socket_dir(server) -> str:
     return parse_qs(urlparse(server.get_uri()).query)["host"][0]
 
 
+@dataclass
+class DevServer:
+    """What ``run`` started, in the order it started them (and stops them in reverse)."""
+
+    postgres: object
+    app: Flask
+    worker: object
+    scheduler_stop: threading.Event
+    mail: object | None
+    server: object
+
+
 def run(port: int, seed: bool = True) -> None:
     started = time.perf_counter()
     base = Config.from_env()
-    var_dir = base.var_dir
-    password = _demo_password(var_dir)
-    postgres = start_postgres(var_dir / "pg")
+    password = _demo_password(base.var_dir)
+    postgres = start_postgres(base.var_dir / "pg")
+    mail_port = _free_port() if _catches_mail() else None
+    config = _configure_environment(postgres, port, password, mail_port, base.var_dir)
+    mail = _start_mail_catcher(config, mail_port)
+    app = _prepare_app(config, seed)
+    worker = _start_worker(app)
+    scheduler_stop = _start_scheduler(app, config)
+    server = _make_server(app, port)
+    dev = DevServer(postgres, app, worker, scheduler_stop, mail, server)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    _announce(port, password, config, time.perf_counter() - started)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop(dev)
+
+
+def _catches_mail() -> bool:
+    """Emails go to a catcher of our own unless a mail server was named."""
+    return not (os.environ.get("TTS_SMTP_HOST") or os.environ.get("TTS_SMTP_PORT"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _configure_environment(postgres, port: int, password: str, mail_port, var_dir) -> Config:
+    """Everything this process (and the config it builds) reads: the embedded database,
+    the in-process broker, this server as tickets_api, the demo password, the catcher."""
     os.environ.update(
         {
             "TTS_DATABASE_HOST": socket_dir(postgres),
@@ -65,16 +112,34 @@ def run(port: int, seed: bool = True) -> None:
             "TTS_DEMO_PASSWORD": password,
         }
     )
+    if mail_port is not None:
+        os.environ.update(
+            {
+                "TTS_SMTP_HOST": "127.0.0.1",
+                "TTS_SMTP_PORT": str(mail_port),
+                "TTS_MAIL_CATCHER_DIR": str(var_dir / "mail"),
+            }
+        )
     os.environ.setdefault("TTS_LOG_JSON", "0")
-    config = Config.from_env()
+    # Links in emails point at this server (the web UI is served here too).
+    os.environ.setdefault("TTS_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    return Config.from_env()
 
-    from werkzeug.serving import make_server
 
+def _start_mail_catcher(config: Config, mail_port):
+    if mail_port is None:
+        return None
+    from common import mail_catcher
+
+    return mail_catcher.start(config.mail_catcher_dir, mail_port)
+
+
+def _prepare_app(config: Config, seed: bool) -> Flask:
+    """Databases created and migrated, every service in one app, actors bound, demo data."""
     from common.actors import use_app_for_actors
     from common.app import create_app
     from common.broker import get_broker
     from common.migrations import create_databases, upgrade
-    from common.scheduler import run_forever
     from common.seeding import seed_demo_data
     from common.services import discover, load
 
@@ -82,7 +147,7 @@ def run(port: int, seed: bool = True) -> None:
     create_databases(config, specs)
     app = create_app(specs, config)
     upgrade(app, specs)
-    broker = get_broker(config)
+    get_broker(config)
     for spec in specs:
         if spec.tasks:
             load(spec.tasks)
@@ -90,43 +155,70 @@ def run(port: int, seed: bool = True) -> None:
     if seed:
         with app.app_context():
             seed_demo_data(specs)
+    return app
 
+
+def _start_worker(app: Flask):
+    """Dramatiq's worker on the in-process broker, beating like a real one."""
     import dramatiq
 
+    from common.broker import get_broker
+    from common.ops.heartbeats import WorkerHeartbeat
+    from common.services import discover
+
+    config = app.config["TTS_CONFIG"]
+    specs = list(discover().values())
+    broker = get_broker()
+    queues = tuple(q for spec in specs for q in spec.queues)
+    broker.add_middleware(
+        WorkerHeartbeat(tuple(s.name for s in specs), queues, config.heartbeat_seconds)
+    )
     worker = dramatiq.Worker(broker, worker_threads=4)
     worker.start()
+    return worker
+
+
+def _start_scheduler(app: Flask, config: Config) -> threading.Event:
+    from common.scheduler import run_forever
+
     stop = threading.Event()
-    scheduler = threading.Thread(
+    threading.Thread(
         target=run_forever, args=(app, config.sweep_interval_seconds, stop), daemon=True
-    )
-    scheduler.start()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    ).start()
+    return stop
 
-    def shutdown(*_):
-        threading.Thread(target=server.shutdown, daemon=True).start()
 
-    signal.signal(signal.SIGTERM, shutdown)
-    elapsed = time.perf_counter() - started
+def _make_server(app: Flask, port: int):
+    from werkzeug.serving import make_server
+
+    return make_server("127.0.0.1", port, app, threaded=True)
+
+
+def _announce(port: int, password: str, config: Config, elapsed: float) -> None:
+    mail = ""
+    if config.mail_catcher_dir:
+        mail = f"  emails are caught, not sent: TTS_MAIL_CATCHER_DIR={config.mail_catcher_dir}\n"
     click.echo(
         f"\nTTS is running on http://127.0.0.1:{port} (ready in {elapsed:.2f}s)\n"
         f"  logins: employee@, coordinator@, agent@, admin@example.com\n"
         f"  password: {password}\n"
         f"  API docs: http://127.0.0.1:{port}/api/tickets/docs (one per service prefix)\n"
-        f"  Ctrl-C stops everything; data stays in {var_dir}\n"
+        f"{mail}"
+        f"  Ctrl-C stops everything; data stays in {config.var_dir}\n"
     )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        click.echo("stopping...")
-        stop.set()
-        worker.stop()
-        server.server_close()
-        with app.app_context():
-            from common.db import db
 
-            for engine in db.engines.values():
-                engine.dispose()
-        postgres.cleanup()
-        click.echo("stopped")
+
+def _stop(dev: DevServer) -> None:
+    click.echo("stopping...")
+    dev.scheduler_stop.set()
+    dev.worker.stop()
+    dev.server.server_close()
+    if dev.mail is not None:
+        dev.mail.stop()
+    with dev.app.app_context():
+        from common.db import db
+
+        for engine in db.engines.values():
+            engine.dispose()
+    dev.postgres.cleanup()
+    click.echo("stopped")
