@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import concurrent.futures
 
-from stacklib.bench import access_token
-
 
 def ensure_people(prefix: str, count: int, password: str, role: str) -> list[str]:
     """``<prefix>-<n>@example.com`` for n < count, each holding ``role`` (SYSTEM:ROLE)."""
@@ -31,6 +29,8 @@ def ensure_people(prefix: str, count: int, password: str, role: str) -> list[str
 
 def log_in(base: str, emails: list[str], password: str) -> dict[str, str]:
     """An access token per email, through the edge (a few logins at a time)."""
+    # Imported here: run as a script (below), this file sits outside the stacklib package.
+    from stacklib.bench import access_token
 
     def one(email: str) -> tuple[str, str]:
         return email, access_token(base, email, password)
