@@ -164,3 +164,12 @@ def test_the_gauges_join_the_multiprocess_registry_too(client, monkeypatch, tmp_
     assert value(samples, "tts_ops_metrics_up") == 1
     assert value(samples, "tts_outbox_unpublished") == 0
     assert not any(name.startswith("python_gc") for name, _ in samples)  # files, not process
+
+
+def test_every_tts_metric_the_rules_and_dashboard_may_use_is_exported(client):
+    from tests.deploy.known_metrics import TTS
+
+    client.raw.get("/api/workflow/health")
+    write(["workflow"], Beat("worker", ("workflow",)))
+    exported = {name for name, _ in scrape(client, "/api/workflow")}
+    assert exported >= TTS, TTS - exported
