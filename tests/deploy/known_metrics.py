@@ -3,8 +3,11 @@
 A rule or panel that names anything else watches a series that never exists, and such an
 alert never fires: tests/deploy/test_monitoring.py refuses it. The TTS names are checked
 against a real scrape (tests/common/test_ops_metrics.py), Dramatiq's against its
-middleware's source; RabbitMQ's come from rabbitmq_prometheus's reference for 3.13
-(deps/rabbitmq_prometheus/metrics.md and metrics-detailed.md in rabbitmq-server).
+middleware's source, RabbitMQ's against the machine's RabbitMQ with rabbitmq_prometheus
+(tests/deploy/test_monitoring.py). They are those of rabbitmq_prometheus's reference
+for 3.13, the production image (metrics.md and metrics-detailed.md in
+deps/rabbitmq_prometheus of rabbitmq-server); the machine's older RabbitMQ exports them
+under the same names.
 """
 
 from __future__ import annotations

@@ -17,11 +17,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.deploy.known_metrics import DRAMATIQ, KNOWN, RABBITMQ_DETAILED, metric_names
+from tests.deploy.known_metrics import (
+    DRAMATIQ,
+    KNOWN,
+    RABBITMQ,
+    RABBITMQ_DETAILED,
+    metric_names,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "docker" / "prometheus"
 DASHBOARD = ROOT / "docker" / "grafana" / "tts-jobs.json"
+RABBIT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+RABBIT_METRICS = "http://127.0.0.1:15692"
 # What the dashboard's variables and Grafana's own macros stand for at query time.
 GRAFANA_MACROS = {
     "$__rate_interval": "1m",
@@ -178,3 +186,37 @@ def test_the_dramatiq_names_are_those_its_middleware_exports():
     exported = set(re.findall(r'"(dramatiq_\w+)"', Path(middleware.__file__).read_text()))
     for name in DRAMATIQ:
         assert re.sub(r"_(bucket|count|sum)$", "", name) in exported, name
+
+
+def _exposed_names(url: str) -> set[str]:
+    from urllib.request import urlopen
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urlopen(url, timeout=10) as response:
+        body = response.read().decode()
+    return {s.name for f in text_string_to_metric_families(body) for s in f.samples}
+
+
+@pytest.mark.rabbitmq
+def test_the_rabbitmq_names_are_those_the_plugin_exports():
+    """Against the machine's RabbitMQ with rabbitmq_prometheus (scripts/system-deps)."""
+    import uuid
+
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(RABBIT_URL))
+    channel = connection.channel()
+    queue = f"tts_monitoring_{uuid.uuid4().hex[:8]}"
+    channel.queue_declare(queue, auto_delete=False)
+    try:
+        detailed = _exposed_names(
+            f"{RABBIT_METRICS}/metrics/detailed?family=queue_coarse_metrics"
+            "&family=queue_consumer_count"
+        )
+        aggregated = _exposed_names(f"{RABBIT_METRICS}/metrics")
+    finally:
+        channel.queue_delete(queue)
+        connection.close()
+    assert detailed >= RABBITMQ_DETAILED, RABBITMQ_DETAILED - detailed
+    assert aggregated >= RABBITMQ, RABBITMQ - aggregated
