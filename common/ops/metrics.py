@@ -62,14 +62,14 @@ class JobsCollector:
     def collect(self):
         up = _gauge("tts_ops_metrics_up", "1 when the service's database answered in time.")
         try:
-            families = self._families(datetime.now(UTC))
+            families, answered = self._families(datetime.now(UTC)), True
         except Exception as error:  # a scrape reports, it never fails
             log.warning(
                 "job metrics unavailable",
                 extra={"service": self.spec.name, "error": type(error).__name__},
             )
-            families = []
-        up.add_metric([self.spec.name], 1.0 if families else 0.0)
+            families, answered = [], False
+        up.add_metric([self.spec.name], 1.0 if answered else 0.0)
         yield up
         yield from families
 
