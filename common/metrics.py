@@ -11,6 +11,12 @@ stack and the image do it) prometheus_client writes the values to files there an
 endpoint sums every process's, so one scrape sees the whole server. Without it (dev
 server, tests) the process's own registry is served.
 
+Each ``<prefix>/metrics`` also carries gauges of the service's background jobs, read
+from its own database at scrape time (outbox backlog and age, open dead letters,
+failures, heartbeats, live workers per queue, the service's own gauges such as overdue
+SLA timers): common/ops/metrics.py lists them. Prometheus alert rules over these and
+RabbitMQ's own metrics live in docker/prometheus/, a Grafana dashboard in docker/grafana/.
+
 Metrics are for the operator's network: nginx refuses ``/metrics`` from outside; Prometheus
 scrapes each server directly.
 """
@@ -22,7 +28,7 @@ import shutil
 import time
 from pathlib import Path
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -60,8 +66,26 @@ def _registry() -> CollectorRegistry:
     return REGISTRY
 
 
-def exposition() -> bytes:
-    return generate_latest(_registry())
+class _Scrape:
+    """What one scrape serves: the process's (or the server's) counters, then the job
+    gauges read from the service's database. Made per scrape and never registered, so
+    nothing is registered twice and nothing outlives the request."""
+
+    def __init__(self, *sources):
+        self.sources = sources
+
+    def collect(self):
+        for source in self.sources:
+            yield from source.collect()
+
+
+def exposition(spec: ServiceSpec | None = None) -> bytes:
+    if spec is None:
+        return generate_latest(_registry())
+    from common.ops.metrics import JobsCollector
+
+    config = current_app.config["TTS_CONFIG"]
+    return generate_latest(_Scrape(_registry(), JobsCollector(spec, config)))
 
 
 def init_metrics(app: Flask, services: list[ServiceSpec]) -> None:
@@ -83,11 +107,14 @@ def init_metrics(app: Flask, services: list[ServiceSpec]) -> None:
         LATENCY.labels(service, request.method, route).observe(time.perf_counter() - started)
         return response
 
-    def metrics_view():
-        return Response(exposition(), mimetype=CONTENT_TYPE_LATEST)
+    def metrics_view(spec: ServiceSpec):
+        def view():
+            return Response(exposition(spec), mimetype=CONTENT_TYPE_LATEST)
+
+        return view
 
     for spec in services:
-        app.add_url_rule(f"{spec.prefix}/metrics", f"{spec.name}_metrics", metrics_view)
+        app.add_url_rule(f"{spec.prefix}/metrics", f"{spec.name}_metrics", metrics_view(spec))
 
 
 def prepare_multiproc_dir(path: Path) -> Path:

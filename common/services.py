@@ -42,6 +42,11 @@ class ServiceSpec:
     # "module:function(now) -> (facts, problems)": what only this service knows about its
     # jobs (workflow: overdue SLA timers), for the operators' status (common/ops/status.py).
     ops_facts: str | None = None
+    # "module:function(session, now) -> {name: (help, value)}": gauges only this service
+    # can compute (workflow: tts_sla_timers_overdue), added to its <prefix>/metrics at
+    # scrape time with a ``service`` label (common/ops/metrics.py). Small indexed queries
+    # on ``session`` only: a statement timeout guards the scrape.
+    ops_gauges: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property

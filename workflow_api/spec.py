@@ -12,4 +12,5 @@ SERVICE = ServiceSpec(
     seed_commands=("workflow_api.seed:seed_workflows_command",),
     periodic=("workflow_api.jobs:fire_due_timers",),
     ops_facts="workflow_api.jobs:overdue_timers",
+    ops_gauges="workflow_api.jobs:sla_gauges",
 )

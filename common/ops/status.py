@@ -32,6 +32,15 @@ def _seconds(delta: timedelta | None) -> float | None:
     return round(delta.total_seconds(), 1) if delta is not None else None
 
 
+def beat_state(kind: str, age: timedelta, running: timedelta | None, config: Config) -> str:
+    """``stale`` (silent too long), ``stuck`` (a job running far too long) or ``alive``."""
+    if age > stale_after(kind, config.heartbeat_seconds, config.sweep_interval_seconds):
+        return "stale"
+    if running is not None and running > STUCK_AFTER:
+        return "stuck"
+    return "alive"
+
+
 def heartbeats(spec: ServiceSpec, config: Config, now: datetime) -> list[dict]:
     model = HEARTBEAT_MODELS.get(spec.name)
     if model is None:
@@ -41,12 +50,7 @@ def heartbeats(spec: ServiceSpec, config: Config, now: datetime) -> list[dict]:
     for row in rows:
         age = now - row.beat_at
         running = now - row.oldest_job_started_at if row.oldest_job_started_at else None
-        if age > stale_after(row.kind, config.heartbeat_seconds, config.sweep_interval_seconds):
-            state = "stale"
-        elif running is not None and running > STUCK_AFTER:
-            state = "stuck"
-        else:
-            state = "alive"
+        state = beat_state(row.kind, age, running, config)
         found.append(
             {
                 "process": row.process,

@@ -39,7 +39,7 @@ def rendered(file: str, *profiles: str) -> dict:
 
 @pytest.fixture(scope="module")
 def prod() -> dict:
-    return rendered("compose.prod.yml", "ops")
+    return rendered("compose.prod.yml", "ops", "monitoring")
 
 
 def test_the_topology_is_complete(prod):
@@ -144,3 +144,17 @@ def test_every_queue_of_the_catalogue_has_a_worker_everywhere(prod):
 
     stack = {name.removeprefix("worker-") for name in worker_names()}
     assert {q for name in stack for q in discover()[name].queues} == queues
+
+
+def test_prometheus_runs_on_demand_with_the_repository_s_config_and_rules(prod):
+    prometheus = prod["services"]["prometheus"]
+    assert prometheus["profiles"] == ["monitoring"]
+    assert "prometheus" not in rendered("compose.prod.yml")["services"]  # not by default
+    mounts = {m["target"]: m for m in prometheus["volumes"]}
+    assert mounts["/etc/prometheus"]["source"] == str(ROOT / "docker" / "prometheus")
+    assert mounts["/etc/prometheus"]["read_only"]
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    assert (ROOT / "docker" / "prometheus" / "prometheus.yml").is_file()
+    # It reaches every scrape target: services, workers and RabbitMQ share the backend.
+    assert "backend" in prometheus["networks"]
+    assert "backend" in prod["services"]["rabbitmq"]["networks"]

@@ -220,3 +220,24 @@ def test_a_breach_is_not_sent_again_after_a_hold(app, seeded, make_workflow):
         _due_now(task.id)
         assert jobs.fire_due_timers() == 0
         assert len(_outbox("tasks.sla_breached")) == 1
+
+
+def test_overdue_timers_show_in_the_workflow_metrics(app, client, make_workflow):
+    from tests.common.test_ops_metrics import scrape
+
+    def overdue(samples, name="tts_sla_timers_overdue"):
+        return samples[(name, (("service", "workflow"),))]
+
+    make_workflow()
+    assert overdue(scrape(client, "/api/workflow")) == 0
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        db.session.execute(
+            update(SlaTimer)
+            .where(SlaTimer.task_id == task.id)
+            .values(due_at=datetime.now(UTC) - timedelta(minutes=10))
+        )
+        db.session.commit()  # a savepoint of the test's transaction
+    samples = scrape(client, "/api/workflow")
+    assert overdue(samples) == 2  # the warning and the breach, neither fired
+    assert 600 <= overdue(samples, "tts_sla_timers_oldest_overdue_seconds") < 660
