@@ -32,6 +32,10 @@ class TaskOut(Schema):
     due_at = fields.DateTime(allow_none=True)
     step_due_at = fields.DateTime(allow_none=True)
     breached = fields.Bool()
+    # The step's SLA warning has fired (WARNING_AT of its time spent): "at risk" in lists,
+    # decided by the server's business-hours calendar, not guessed by clients.
+    at_risk = fields.Bool(attribute="step_warned")
+    step_breached = fields.Bool()
 
 
 class TaskPage(Schema):

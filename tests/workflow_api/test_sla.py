@@ -220,3 +220,21 @@ def test_a_breach_is_not_sent_again_after_a_hold(app, seeded, make_workflow):
         _due_now(task.id)
         assert jobs.fire_due_timers() == 0
         assert len(_outbox("tasks.sla_breached")) == 1
+
+
+def test_task_lists_say_at_risk_and_breached_as_the_timers_fire(app, seeded, make_workflow):
+    from workflow_api.schemas import TaskOut
+
+    make_workflow()
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        shown = TaskOut().dump(db.session.get(Task, task.id))
+        assert (shown["at_risk"], shown["step_breached"]) == (False, False)
+        _due_now(task.id, "warning")
+        jobs.fire_due_timers()
+        shown = TaskOut().dump(db.session.get(Task, task.id))
+        assert (shown["at_risk"], shown["step_breached"]) == (True, False)
+        _due_now(task.id)
+        jobs.fire_due_timers()
+        shown = TaskOut().dump(db.session.get(Task, task.id))
+        assert (shown["at_risk"], shown["step_breached"]) == (True, True)
