@@ -101,7 +101,10 @@ def run(port: int, seed: bool = True) -> None:
         target=run_forever, args=(app, config.sweep_interval_seconds, stop), daemon=True
     )
     scheduler.start()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    from common.webui import WebUI
+
+    # The web UI at /, as nginx serves it (scripts/dev builds it first).
+    server = make_server("127.0.0.1", port, WebUI(app), threaded=True)
 
     def shutdown(*_):
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -109,7 +112,7 @@ def run(port: int, seed: bool = True) -> None:
     signal.signal(signal.SIGTERM, shutdown)
     elapsed = time.perf_counter() - started
     click.echo(
-        f"\nTTS is running on http://127.0.0.1:{port} (ready in {elapsed:.2f}s)\n"
+        f"\nTTS is running on http://127.0.0.1:{port} (ready in {elapsed:.2f}s): the web UI\n"
         f"  logins: employee@, coordinator@, agent@, admin@example.com\n"
         f"  password: {password}\n"
         f"  API docs: http://127.0.0.1:{port}/api/tickets/docs (one per service prefix)\n"

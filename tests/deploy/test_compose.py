@@ -104,3 +104,15 @@ def test_credentials_come_from_the_environment(prod):
 def test_the_development_file_validates_too():
     dev = rendered("compose.yml")
     assert dev["services"]["nginx"]["depends_on"]["tickets"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("file", ["compose.yml", "compose.prod.yml"])
+def test_nginx_is_built_with_the_web_ui(file):
+    nginx = rendered(file)["services"]["nginx"]
+    assert nginx["build"]["dockerfile"] == "docker/Dockerfile.nginx"
+    assert nginx["environment"]["TTS_WEB_ROOT"] == "/usr/share/nginx/tts-web"
+    dockerfile = (ROOT / "docker" / "Dockerfile.nginx").read_text()
+    # A Node stage builds web/; only its output reaches the nginx image, where the
+    # site template looks for it.
+    assert "FROM node:20" in dockerfile and "npm ci" in dockerfile and "vite build" in dockerfile
+    assert "COPY --from=web /web/dist /usr/share/nginx/tts-web" in dockerfile
