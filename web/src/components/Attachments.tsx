@@ -3,7 +3,8 @@ import { useState, type DragEvent } from "react";
 const MAX_MB = 25;
 
 /** Files by drag and drop or the picker (the picker is the keyboard way: WCAG 2.5.7). */
-export function FileDrop({ files, onChange, id = "attachments" }: { files: File[]; onChange: (files: File[]) => void; id?: string }) {
+export function FileDrop(props: { files: File[]; onChange: (files: File[]) => void; id?: string; label?: string }) {
+  const { files, onChange, id = "attachments", label = "Attachments" } = props;
   const [over, setOver] = useState(false);
   const [rejected, setRejected] = useState<string[]>([]);
 
@@ -27,7 +28,7 @@ export function FileDrop({ files, onChange, id = "attachments" }: { files: File[
 
   return (
     <div className="field">
-      <label htmlFor={id}>Attachments</label>
+      <label htmlFor={id}>{label}</label>
       <div
         className={over ? "dropzone over" : "dropzone"}
         onDragOver={(event) => {

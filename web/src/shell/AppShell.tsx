@@ -29,7 +29,12 @@ function Bell({ onOpen }: { onOpen: () => void }) {
   const unread = list.data?.unread_count ?? 0;
   return (
     <button type="button" className="bell" aria-label="Notifications" aria-describedby="unread-count" onClick={onOpen}>
-      <span aria-hidden="true">🔔</span>
+      <svg className="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+        <path
+          fill="currentColor"
+          d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"
+        />
+      </svg>
       <span className={unread ? "bell-count" : "bell-count zero"} data-testid="unread-count">
         {unread}
       </span>

@@ -108,7 +108,7 @@ export function NotificationsDrawer({ open, onClose }: { open: boolean; onClose:
         <button type="button" className="button" onClick={() => markAll.mutate()} disabled={markAll.isPending}>
           Mark all read
         </button>
-        <button type="button" className="button ghost" onClick={onClose} aria-label="Close notifications">
+        <button type="button" className="button ghost" onClick={onClose} aria-label="Close panel">
           ✕
         </button>
       </div>

@@ -40,7 +40,7 @@ export function AttachmentsPanel({ ticketId }: { ticketId: number }) {
           </ul>
         )}
       </QueryState>
-      <FileDrop id={`attach-more-${ticketId}`} files={files} onChange={setFiles} />
+      <FileDrop id={`attach-more-${ticketId}`} label="Add files" files={files} onChange={setFiles} />
       {files.length > 0 && (
         <button type="button" className="button" onClick={() => upload.mutate()} disabled={upload.isPending}>
           {upload.isPending ? "Uploading…" : "Upload"}

@@ -6,6 +6,7 @@ import { errorDetail } from "../../api/problem";
 import type { Message } from "../../api/types";
 import { useUser } from "../../auth/SessionProvider";
 import { ErrorState, LoadingState } from "../../components/QueryState";
+import { LockIcon } from "../../components/icons";
 import { useDraft } from "../../lib/drafts";
 import { formatWhen } from "../../lib/sla";
 import { LiveSocket, type LiveFrame } from "../../live/LiveSocket";
@@ -82,7 +83,7 @@ export function Conversation({ ticketId, canWriteNotes }: { ticketId: number; ca
           ref={log}
           className="message-log"
           role="log"
-          aria-label="Messages"
+          aria-labelledby="conversation-title"
           tabIndex={0}
           onScroll={(event) => {
             const element = event.currentTarget;
@@ -96,13 +97,13 @@ export function Conversation({ ticketId, canWriteNotes }: { ticketId: number; ca
             <article
               key={message.id}
               className={`message${message.internal ? " internal" : ""}${message.author?.id === user.id ? " mine" : ""}`}
-              aria-label={`${message.internal ? "Internal note" : "Message"} from ${message.author?.name ?? "someone"}`}
+              aria-label={`${message.internal ? "Internal, by" : "By"} ${message.author?.name ?? "someone"}`}
             >
               <header className="small">
                 <strong>{message.author?.name ?? "Someone"}</strong>{" "}
                 {message.internal && (
                   <span className="badge internal-badge">
-                    <span aria-hidden="true">🔒 </span>Internal
+                    <LockIcon /> Internal
                   </span>
                 )}{" "}
                 <time className="muted" dateTime={message.created_at}>
@@ -175,7 +176,7 @@ function Composer(props: { ticketId: number; canWriteNotes: boolean; onSent: (m:
             Reply
           </button>
           <button type="button" role="radio" aria-checked={note} className={note ? "chip active" : "chip"} onClick={() => setMode("note")}>
-            <span aria-hidden="true">🔒 </span>Internal note
+            <LockIcon /> Internal note
           </button>
         </div>
       )}

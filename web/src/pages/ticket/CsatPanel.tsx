@@ -56,7 +56,7 @@ export function CsatPanel({ ticket }: { ticket: Ticket }) {
           <textarea id="csat-comment" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
         </div>
         <button type="submit" className="button primary" disabled={!rating || rate.isPending}>
-          Send rating
+          Rate
         </button>
         {rate.isError && (
           <p className="form-error" role="alert">

@@ -39,7 +39,7 @@ export function TicketView({ ticketId, aside, notice }: { ticketId: number; asid
         </p>
         <h1 id="ticket-title">{t.subject}</h1>
         <div className="meta">
-          <span>
+          <span data-testid="ticket-status">
             Status: <StatusBadge status={t.status} />
           </span>
           <PriorityBadge priority={t.priority} />
