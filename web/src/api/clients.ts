@@ -24,7 +24,8 @@ const problems: Middleware = {
 };
 
 function client<Paths extends {}>() {
-  const made = createClient<Paths>({ baseUrl: "", fetch: sessionFetch, credentials: "same-origin" });
+  // Absolute, on this origin: the API is always same-origin (nginx, scripts/dev, Vite's proxy).
+  const made = createClient<Paths>({ baseUrl: window.location.origin, fetch: sessionFetch, credentials: "same-origin" });
   made.use(problems);
   return made;
 }

@@ -87,7 +87,7 @@ function withCsrf(request: Request): Request {
 }
 
 export async function sessionFetch(input: Request | string, init?: RequestInit): Promise<Response> {
-  const original = typeof input === "string" ? new Request(input, init) : input;
+  const original = typeof input === "string" ? new Request(new URL(input, window.location.href), init) : input;
   // Keep an unread copy: a retried request needs its body again.
   const spare = original.clone();
   const response = await fetch(withCsrf(original));
