@@ -3,6 +3,7 @@ import { Navigate, useNavigate, useSearchParams } from "react-router";
 
 import { homePath } from "../auth/roles";
 import { useSession } from "../auth/SessionProvider";
+import { prefetchHomePages } from "./prefetch";
 import { SignInForm } from "./SignInForm";
 
 /** Only same-site paths are followed after sign-in (no open redirect). */
@@ -17,6 +18,7 @@ export default function SignInPage() {
   const next = safeNext(params.get("next"));
   useEffect(() => {
     document.title = "Sign in · TTS";
+    prefetchHomePages();
   }, []);
   if (user) return <Navigate to={next ?? homePath(user)} replace />;
   return (
