@@ -11,6 +11,11 @@ const page = (load: () => Promise<{ default: React.ComponentType }>) => async ()
 
 export const routes: RouteObject[] = [
   { path: "/sign-in", lazy: page(() => import("./pages/SignInPage")), errorElement: <ErrorPage /> },
+  // Signed-out pages; the last two are the links the service mails.
+  { path: "/register", lazy: page(() => import("./pages/account/RegisterPage")), errorElement: <ErrorPage /> },
+  { path: "/forgot-password", lazy: page(() => import("./pages/account/ForgotPasswordPage")), errorElement: <ErrorPage /> },
+  { path: "/reset-password", lazy: page(() => import("./pages/account/ResetPassword")), errorElement: <ErrorPage /> },
+  { path: "/accept-invitation", lazy: page(() => import("./pages/account/AcceptInvitation")), errorElement: <ErrorPage /> },
   {
     path: "/",
     element: (

@@ -1,5 +1,5 @@
 import { useEffect } from "react";
-import { Navigate, useNavigate, useSearchParams } from "react-router";
+import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 
 import { homePath } from "../auth/roles";
 import { useSession } from "../auth/SessionProvider";
@@ -26,6 +26,9 @@ export default function SignInPage() {
       <section className="card" aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Sign in to TTS</h1>
         <SignInForm onSignedIn={(signedIn) => navigate(next ?? homePath(signedIn), { replace: true })} />
+        <p className="small">
+          <Link to="/forgot-password">Forgot your password?</Link> · <Link to="/register">Create an account</Link>
+        </p>
       </section>
     </main>
   );

@@ -16,6 +16,8 @@ export default function TriagePage() {
     queryKey: ["tickets", "triage"],
     queryFn: async () =>
       data(await api.GET("/api/tickets", { params: { query: { status: ["new"], sort: "created_at", limit: 50 } } })).items ?? [],
+    // New tickets have no socket of their own: the queue checks every 15 s while open.
+    refetchInterval: 15_000,
   });
   return (
     <section className="page" aria-labelledby="page-title">
