@@ -59,6 +59,23 @@ describe("sessionFetch", () => {
     unsubscribe();
   });
 
+  it("does not refresh again when another tab refreshed while this one waited its turn", async () => {
+    document.cookie = "csrf_access_token=old";
+    const { requests } = fakeServer({ "POST /api/auth/web/refresh": () => json({ expires_in: 900 }) });
+    // The other tab holds the lock and refreshes: a new CSRF cookie comes with its token.
+    vi.stubGlobal("navigator", {
+      ...navigator,
+      locks: {
+        request: async (_name: string, task: () => Promise<boolean>) => {
+          document.cookie = "csrf_access_token=new";
+          return task();
+        },
+      },
+    });
+    expect(await session.refresh()).toBe(true);
+    expect(requests.filter((r) => r.url.endsWith("/web/refresh"))).toHaveLength(0);
+  });
+
   it("never retries the sign-in endpoints themselves", async () => {
     const { requests } = fakeServer({
       "POST /api/auth/web/login": () => json({ title: "Unauthorized", status: 401, detail: "Invalid email or password" }, 401),

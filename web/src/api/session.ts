@@ -17,6 +17,35 @@ export function readCookie(name: string): string | undefined {
   return undefined;
 }
 
+async function postRefresh(): Promise<boolean> {
+  try {
+    const response = await fetch("/api/auth/web/refresh", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { [CSRF_HEADER]: readCookie("csrf_refresh_token") ?? "" },
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refresh tokens rotate, and presenting a spent one ends the whole session (theft
+ * detection). Two tabs refreshing at once would do exactly that, so tabs take turns
+ * (Web Locks), and a tab that waited checks whether another one refreshed meanwhile:
+ * every new access token comes with a new readable CSRF cookie.
+ */
+async function refreshAcrossTabs(): Promise<boolean> {
+  const before = readCookie("csrf_access_token");
+  if (!("locks" in navigator)) return postRefresh();
+  return navigator.locks.request("tts-session-refresh", async () => {
+    const now = readCookie("csrf_access_token");
+    if (now && now !== before) return true; // another tab already did it
+    return postRefresh();
+  });
+}
+
 type Listener = (expired: boolean) => void;
 
 class SessionGate {
@@ -33,16 +62,9 @@ class SessionGate {
   /** One refresh in flight at a time; concurrent callers share its outcome. */
   refresh(): Promise<boolean> {
     if (!this.refreshing) {
-      this.refreshing = fetch("/api/auth/web/refresh", {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { [CSRF_HEADER]: readCookie("csrf_refresh_token") ?? "" },
-      })
-        .then((response) => response.ok)
-        .catch(() => false)
-        .finally(() => {
-          this.refreshing = null;
-        });
+      this.refreshing = refreshAcrossTabs().finally(() => {
+        this.refreshing = null;
+      });
     }
     return this.refreshing;
   }

@@ -79,7 +79,9 @@ export class LiveSocket {
     this.options.onStatus?.(this.everOpened ? "reconnecting" : "connecting");
     const socket = new WebSocket(this.url());
     this.socket = socket;
+    let opened = false;
     socket.onopen = () => {
+      opened = true;
       this.attempts = 0;
       this.awaitingPong = false;
       if (this.everOpened) this.options.onReconnect?.();
@@ -109,8 +111,9 @@ export class LiveSocket {
       this.socket = null;
       if (this.stopped) return;
       this.options.onStatus?.("reconnecting");
-      if (event.code === 1008 || (!this.everOpened && this.attempts > 0)) {
-        // The session ended (or the handshake was refused): renew it before retrying. A
+      if (event.code === 1008 || !opened) {
+        // The session ended, or the handshake was refused (a browser does not say why:
+        // an expired access cookie is the usual reason): renew it before retrying. A
         // failed refresh is left to the REST calls, which open the sign-in dialog.
         void session.refresh().then(() => this.retry());
         return;
