@@ -8,6 +8,7 @@ from common.security import caller, require_auth
 from workflow_api import engine, service
 from workflow_api.schemas import (
     ActIn,
+    CandidateList,
     EscalateIn,
     TaskDetailOut,
     TaskHistoryOut,
@@ -69,6 +70,14 @@ def act(body, task_id):
     task = engine.act(caller(), task_id, body["transition"], body["notes"], body["revision"])
     db.session.commit()
     return task
+
+
+@blp.route("/tasks/<id:task_id>/candidates")
+@blp.response(200, CandidateList)
+@blp.doc(security=BEARER)
+def transfer_candidates(task_id):
+    """Whom the task may be transferred to: the step's other role holders and their load."""
+    return {"items": engine.transfer_candidates(caller(), task_id)}
 
 
 @blp.route("/tasks/<id:task_id>/transfer", methods=["POST"])

@@ -38,6 +38,16 @@ class TaskOut(Schema):
     step_breached = fields.Bool()
 
 
+class CandidateOut(Schema):
+    user_id = fields.Int()
+    name = fields.Str()
+    open_tasks = fields.Int(metadata={"description": "their unassigned, assigned or held tasks"})
+
+
+class CandidateList(Schema):
+    items = fields.List(fields.Nested(CandidateOut))
+
+
 class TaskPage(Schema):
     items = fields.List(fields.Nested(TaskOut))
     next_cursor = fields.Int(allow_none=True)

@@ -232,6 +232,12 @@ def test_transfer_and_escalate(app, seeded, agents, make_workflow):
         with pytest.raises(Conflict):  # not a holder of the step's role
             engine.transfer(COORDINATOR, task.id, 201, "", None)
         target = next(a for a in (101, 102, 103) if a != worker)
+        with pytest.raises(Forbidden):
+            engine.transfer_candidates(agent(worker), task.id)
+        candidates = engine.transfer_candidates(COORDINATOR, task.id)
+        # The step's other holders (never the assignee, never a non-holder), with load.
+        assert {c["user_id"] for c in candidates} == {101, 102, 103} - {worker}
+        assert all(c["open_tasks"] == 0 and c["name"] for c in candidates)
         engine.transfer(COORDINATOR, task.id, target, "rebalancing", None)
         assert task.assignee_id == target and task.transfers == 1
         engine.escalate(agent(target), task.id, "needs an admin", None)

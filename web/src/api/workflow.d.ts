@@ -262,6 +262,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow/tasks/{task_id}/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        /** Whom the task may be transferred to: the step's other role holders and their load. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    task_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CandidateList"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow/tasks/{task_id}/escalate": {
         parameters: {
             query?: never;
@@ -766,6 +807,15 @@ export interface components {
             };
             id?: number;
             workflow_id?: number;
+        };
+        CandidateList: {
+            items?: components["schemas"]["CandidateOut"][];
+        };
+        CandidateOut: {
+            name?: string;
+            /** @description their unassigned, assigned or held tasks */
+            open_tasks?: number;
+            user_id?: number;
         };
         EscalateIn: {
             reason: string;

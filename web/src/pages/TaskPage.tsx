@@ -34,6 +34,32 @@ export default function TaskPage() {
   );
 }
 
+/** The step's other role holders, least loaded first, for a coordinator to pick. */
+function TransferTarget({ taskId, value, onChange }: { taskId: number; value: string; onChange: (v: string) => void }) {
+  const candidates = useQuery({
+    queryKey: ["tasks", "candidates", taskId],
+    queryFn: async () =>
+      data(await api.GET("/api/workflow/tasks/{task_id}/candidates", { params: { path: { task_id: taskId } } })).items ?? [],
+  });
+  if (candidates.isPending) return <p className="muted">Loading who can take it…</p>;
+  if (candidates.isError) return <ErrorState error={candidates.error} onRetry={() => void candidates.refetch()} />;
+  if (!candidates.data.length) return <p role="alert">Nobody else holds this step's role.</p>;
+  const sorted = [...candidates.data].sort((a, b) => (a.open_tasks ?? 0) - (b.open_tasks ?? 0));
+  return (
+    <div className="field">
+      <label htmlFor="transfer-to">New assignee</label>
+      <select id="transfer-to" required value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">Choose…</option>
+        {sorted.map((c) => (
+          <option key={c.user_id} value={c.user_id}>
+            {c.name} ({c.open_tasks} open)
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 function StepPanel({ detail, taskId }: { detail: TaskDetail; taskId: number }) {
   const user = useUser();
   const now = useNow();
@@ -106,12 +132,7 @@ function StepPanel({ detail, taskId }: { detail: TaskDetail; taskId: number }) {
       </div>
       {pending && (
         <form className="stack inset" onSubmit={submit} aria-label={title}>
-          {pending.kind === "transfer" && (
-            <div className="field">
-              <label htmlFor="transfer-to">New assignee (user ID, a holder of the step's role)</label>
-              <input id="transfer-to" inputMode="numeric" required value={transferTo} onChange={(e) => setTransferTo(e.target.value)} />
-            </div>
-          )}
+          {pending.kind === "transfer" && <TransferTarget taskId={taskId} value={transferTo} onChange={setTransferTo} />}
           <div className="field">
             <label htmlFor="step-notes">{pending.kind === "escalate" ? "Reason" : "Notes"}</label>
             <textarea id="step-notes" rows={3} required={pending.kind !== "act"} value={notes} onChange={(e) => setNotes(e.target.value)} />
