@@ -41,6 +41,7 @@ def list_tasks(args):
         args.get("status"),
         args["limit"],
         args.get("before"),
+        args.get("ticket"),
     )
     return {"items": items, "next_cursor": next_cursor}
 

@@ -12,6 +12,8 @@ class TaskListArgs(Schema):
     status = DelimitedList(fields.Str(validate=validate.OneOf(TASK_STATUSES)))
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
     before = IdField()
+    # The task of one ticket (a ticket has at most one): the ticket page links to it.
+    ticket = IdField()
 
 
 class TaskOut(Schema):

@@ -299,6 +299,12 @@ def test_list_is_the_callers_own_unless_staff(client, app, seeded, agents, make_
         "items"
     ]
     assert len(everyone) == 8
+    # One ticket's task, for the ticket page's link to it.
+    third = coordinator.get("/api/workflow/tasks?assignee=any&ticket=3").get_json()["items"]
+    assert [t["ticket_id"] for t in third] == [3]
+    theirs = next(t for t in everyone if t["assignee_id"] != agent_id)
+    other = f"/api/workflow/tasks?assignee=me&ticket={theirs['ticket_id']}"
+    assert agent_client.get(other).get_json()["items"] == []  # not the agent's task
 
 
 def test_a_reopened_ticket_goes_back_to_whoever_finished_it(app, seeded, agents, make_workflow):

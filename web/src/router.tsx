@@ -44,10 +44,12 @@ export const routes: RouteObject[] = [
       },
       {
         element: <RequireRole capability="agent" />,
-        children: [
-          { path: "tasks", lazy: page(() => import("./pages/MyTasksPage")) },
-          { path: "tasks/:taskId", lazy: page(() => import("./pages/TaskPage")) },
-        ],
+        children: [{ path: "tasks", lazy: page(() => import("./pages/MyTasksPage")) }],
+      },
+      {
+        // Coordinators open tasks too: to transfer them.
+        element: <RequireRole capability="staff" />,
+        children: [{ path: "tasks/:taskId", lazy: page(() => import("./pages/TaskPage")) }],
       },
       { path: "notifications", lazy: page(() => import("./pages/NotificationsPage")) },
       {

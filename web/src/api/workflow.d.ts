@@ -147,6 +147,7 @@ export interface paths {
                     status?: ("unassigned" | "assigned" | "on_hold" | "completed" | "cancelled")[];
                     limit?: number;
                     before?: number;
+                    ticket?: number;
                 };
                 header?: never;
                 path?: never;

@@ -31,12 +31,13 @@ export function isStaff(user: SessionUser): boolean {
   return isAgent(user) || isCoordinator(user);
 }
 
-export type Capability = "employee" | "coordinator" | "agent" | "admin";
+export type Capability = "employee" | "coordinator" | "agent" | "staff" | "admin";
 
 export const CAPABILITY_CHECK: Record<Capability, (user: SessionUser) => boolean> = {
   employee: isEmployee,
   coordinator: isCoordinator,
   agent: isAgent,
+  staff: isStaff,
   admin: isAdmin,
 };
 
@@ -45,6 +46,7 @@ export const CAPABILITY_ROLE: Record<Capability, string> = {
   employee: "Employee",
   coordinator: "Ticket Coordinator",
   agent: "Agent",
+  staff: "Agent or Ticket Coordinator",
   admin: "Admin",
 };
 
