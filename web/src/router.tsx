@@ -52,6 +52,7 @@ export const routes: RouteObject[] = [
         children: [{ path: "tasks/:taskId", lazy: page(() => import("./pages/TaskPage")) }],
       },
       { path: "notifications", lazy: page(() => import("./pages/NotificationsPage")) },
+      { path: "account/security", lazy: page(() => import("./pages/SecurityPage")) },
       {
         path: "admin",
         element: <RequireRole capability="admin" />,

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { NavLink, Outlet, useNavigate } from "react-router";
 
 import { isAdmin, isAgent, isCoordinator, isEmployee, type SessionUser } from "../auth/roles";
@@ -66,8 +66,12 @@ function LiveAnnouncer() {
 function UserMenu({ user }: { user: SessionUser }) {
   const { signOut } = useSession();
   const navigate = useNavigate();
+  const menu = useRef<HTMLDetailsElement>(null);
   return (
-    <details className="user-menu">
+    // Any choice inside closes the menu (a <details> would otherwise stay open).
+    <details className="user-menu" ref={menu} onClick={(event) => {
+      if ((event.target as HTMLElement).closest("a")) menu.current?.removeAttribute("open");
+    }}>
       <summary aria-label={`Account: ${user.name || user.email}`}>
         <span aria-hidden="true" className="avatar">
           {(user.name || user.email).slice(0, 1).toUpperCase()}
@@ -78,6 +82,11 @@ function UserMenu({ user }: { user: SessionUser }) {
           <strong>{user.name}</strong>
           <br />
           <span className="muted">{user.email}</span>
+        </p>
+        <p>
+          <NavLink to="/notifications">All notifications</NavLink>
+          <br />
+          <NavLink to="/account/security">Two-factor sign-in</NavLink>
         </p>
         <button
           type="button"
