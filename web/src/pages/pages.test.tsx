@@ -130,4 +130,24 @@ describe("Shell", () => {
     await vi.waitFor(() => expect(within(bell).getByTestId("unread-count")).toHaveTextContent("3"));
     expect(screen.getByText("New notification: Ticket approved")).toBeInTheDocument();
   });
+
+  it("has keyboard shortcuts that stay inert while typing", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json(EMPLOYEE),
+      "GET /api/notifications": () => json({ items: [], unread_count: 0, next_cursor: null }),
+    });
+    renderApp(
+      <Routes>
+        <Route path="/" element={<AppShell />}>
+          <Route index element={<input aria-label="Somewhere to type" />} />
+          <Route path="tickets/new" element={<p>the new ticket form</p>} />
+        </Route>
+      </Routes>,
+    );
+    await userEvent.type(await screen.findByLabelText("Somewhere to type"), "c");
+    expect(screen.queryByText("the new ticket form")).not.toBeInTheDocument();
+    (document.activeElement as HTMLElement).blur();
+    await userEvent.keyboard("c");
+    expect(await screen.findByText("the new ticket form")).toBeInTheDocument();
+  });
 });

@@ -6,6 +6,7 @@ import { useUser, useSession } from "../auth/SessionProvider";
 import { NotificationsLive, useLiveNotifications, useNotificationList } from "../live/notifications";
 import { NotificationsDrawer } from "./NotificationsDrawer";
 import { ReloginDialog } from "./ReloginDialog";
+import { Shortcuts } from "./shortcuts";
 
 interface NavItem {
   to: string;
@@ -140,6 +141,7 @@ export default function AppShell() {
       <LiveAnnouncer />
       <NotificationsDrawer open={drawer} onClose={() => setDrawer(false)} />
       <ReloginDialog />
+      <Shortcuts user={user} />
     </NotificationsLive>
   );
 }
