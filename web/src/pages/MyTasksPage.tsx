@@ -75,7 +75,7 @@ export default function MyTasksPage() {
                           #{task.ticket_number} {task.ticket_subject}
                         </Link>
                       </td>
-                      <td data-label="Step">{task.step}</td>
+                      <td data-label="Step">{task.step ? task.step.replace(/_/g, " ") : "—"}</td>
                       <td data-label="Priority">
                         <PriorityBadge priority={task.priority} />
                       </td>
