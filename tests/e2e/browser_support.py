@@ -45,8 +45,10 @@ class Person:
         assert self.problems == [], self.problems
 
 
-def open_person(browser: Browser, base: str, width: int = 1280) -> Person:
-    context = browser.new_context(base_url=base, viewport={"width": width, "height": 900})
+def open_person(browser: Browser, base: str, width: int = 1280, bypass_csp: bool = False) -> Person:
+    context = browser.new_context(
+        base_url=base, viewport={"width": width, "height": 900}, bypass_csp=bypass_csp
+    )
     context.set_default_timeout(LIVE_TIMEOUT_MS)
     page = context.new_page()
     person = Person(context, page)
@@ -77,3 +79,28 @@ def sign_in(page: Page, email: str, landing: str) -> None:
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.x A and AA checks on the page as it is now: serious and critical
+    findings, one line each. The page's context must bypass the CSP (axe is injected)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+          const run = await axe.run(document, {
+            runOnly: {
+              type: "tag",
+              values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+            },
+          });
+          const serious = run.violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" "))})`);
+          return { passed: run.passes.length, serious };
+        }"""
+    )
+    assert result["passed"] > 10, "axe checked next to nothing: is the page empty?"
+    return result["serious"]

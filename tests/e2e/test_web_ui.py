@@ -13,7 +13,14 @@ import time
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.browser_support import Person, launch, open_person, screenshot, sign_in
+from tests.e2e.browser_support import (
+    Person,
+    accessibility_violations,
+    launch,
+    open_person,
+    screenshot,
+    sign_in,
+)
 from tests.e2e.stack_support import AGENT, COORDINATOR, DEMO_PASSWORD, EDGE, EMPLOYEE
 
 
@@ -29,8 +36,8 @@ def browser(stack):
 def people(browser):
     opened: list[Person] = []
 
-    def open_one(width: int = 1280) -> Person:
-        person = open_person(browser, EDGE, width)
+    def open_one(width: int = 1280, bypass_csp: bool = False) -> Person:
+        person = open_person(browser, EDGE, width, bypass_csp)
         opened.append(person)
         return person
 
@@ -201,3 +208,28 @@ def test_an_expired_session_signs_in_again_without_losing_a_half_typed_ticket(pe
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_label("Subject")).to_have_value("Typed, then the tab was reloaded")
     employee.assert_no_page_errors()
+
+
+def test_the_main_pages_pass_axe(people):
+    # axe is injected into the page, so these contexts set the CSP aside; the other
+    # tests run under it.
+    employee, coordinator, agent = (people(bypass_csp=True) for _ in range(3))
+    employee.page.goto("/sign-in")
+    found = {"Sign in": accessibility_violations(employee.page)}
+    sign_in(employee.page, EMPLOYEE, "My tickets")
+    expect(employee.page.get_by_role("list", name="Tickets")).to_be_visible()
+    found["My tickets"] = accessibility_violations(employee.page)
+    employee.page.get_by_role("list", name="Tickets").get_by_role("link").first.click()
+    expect(employee.page.get_by_role("log", name="Conversation")).to_be_visible()
+    found["Ticket"] = accessibility_violations(employee.page)
+    employee.page.goto("/tickets/new")
+    expect(employee.page.get_by_label("Subject")).to_be_visible()
+    found["New ticket"] = accessibility_violations(employee.page)
+    sign_in(coordinator.page, COORDINATOR, "Triage")
+    found["Triage"] = accessibility_violations(coordinator.page)
+    sign_in(agent.page, AGENT, "My tasks")
+    expect(agent.page.get_by_role("table", name="My tasks")).to_be_visible()
+    found["My tasks"] = accessibility_violations(agent.page)
+    agent.page.get_by_role("button", name="Notifications").click()
+    found["Notifications"] = accessibility_violations(agent.page)
+    assert {page: problems for page, problems in found.items() if problems} == {}

@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { Link } from "react-router";
 
 import { data, tickets as api, workflow } from "../../api/clients";
+import { ProblemError } from "../../api/problem";
 import { personName } from "../../api/types";
 import { isCoordinator, isStaff } from "../../auth/roles";
 import { useUser } from "../../auth/SessionProvider";
@@ -40,17 +41,23 @@ function TaskLink({ ticketId, anyone }: { ticketId: number; anyone: boolean }) {
   );
 }
 
-export function useTicket(ticketId: number) {
+export function useTicket(ticketId: number, awaitAccess = false) {
   return useQuery({
     queryKey: ["tickets", "detail", ticketId],
     queryFn: async () => data(await api.GET("/api/tickets/{ticket_id}", { params: { path: { ticket_id: ticketId } } })),
+    // An assignee is told of a new task a moment before the tickets service has recorded
+    // them (another event hop): from a task page, "not found" is waited out briefly.
+    retry: (count, error) =>
+      count < (awaitAccess && error instanceof ProblemError && error.status === 404 ? 6 : 2) &&
+      !(error instanceof ProblemError && error.status < 500 && !(awaitAccess && error.status === 404)),
+    retryDelay: (count) => Math.min(4000, 250 * 2 ** count),
   });
 }
 
 /** The ticket layout (the task page adds its step panel through `aside`). */
 export function TicketView({ ticketId, aside, notice }: { ticketId: number; aside?: ReactNode; notice?: ReactNode }) {
   const user = useUser();
-  const ticket = useTicket(ticketId);
+  const ticket = useTicket(ticketId, aside !== undefined);
   if (ticket.isPending) return <LoadingState label="Loading the ticket…" rows={6} />;
   if (ticket.isError) return <ErrorState error={ticket.error} onRetry={() => void ticket.refetch()} />;
   const t = ticket.data;
