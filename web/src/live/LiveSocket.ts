@@ -26,6 +26,15 @@ interface Options {
 }
 
 const PING_MS = 20_000;
+
+/** Close without the browser's "closed before the connection is established" error: a
+ *  socket still connecting (a page left at once) is closed as soon as it opens. */
+function closeQuietly(socket: WebSocket): void {
+  socket.onmessage = null;
+  socket.onclose = null;
+  if (socket.readyState === WebSocket.CONNECTING) socket.onopen = () => socket.close(1000);
+  else socket.close(1000);
+}
 const MAX_BACKOFF_MS = 15_000;
 
 export class LiveSocket {
@@ -54,8 +63,9 @@ export class LiveSocket {
     document.removeEventListener("visibilitychange", this.wake);
     clearTimeout(this.timer);
     clearInterval(this.pinger);
-    this.socket?.close(1000);
+    const socket = this.socket;
     this.socket = null;
+    if (socket) closeQuietly(socket);
     this.options.onStatus?.("closed");
   }
 
@@ -75,7 +85,7 @@ export class LiveSocket {
 
   private connect(): void {
     if (this.stopped) return;
-    this.socket?.close();
+    if (this.socket) closeQuietly(this.socket);
     this.options.onStatus?.(this.everOpened ? "reconnecting" : "connecting");
     const socket = new WebSocket(this.url());
     this.socket = socket;

@@ -6,6 +6,7 @@ export class FakeSocket {
   static get last(): FakeSocket {
     return FakeSocket.instances[FakeSocket.instances.length - 1]!;
   }
+  static readonly CONNECTING = 0;
   static readonly OPEN = 1;
   readyState = 0;
   sent: string[] = [];
