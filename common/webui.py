@@ -9,6 +9,8 @@ once. A missing asset is a 404, never the HTML page in place of a script.
 from __future__ import annotations
 
 import mimetypes
+import socket
+from contextlib import suppress
 from pathlib import Path
 
 from werkzeug.wrappers import Request, Response
@@ -33,11 +35,31 @@ class WebUI:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "/")
+        if path.startswith("/ws/") and "werkzeug.socket" in environ:
+            return self._socket(environ, start_response)
         if path.startswith(SERVICE_PREFIXES) or path in ("/api", "/ws"):
             return self.app(environ, start_response)
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return self.app(environ, start_response)
         return self._static(Request(environ), path)(environ, start_response)
+
+    def _socket(self, environ, start_response):
+        """A WebSocket on werkzeug's dev server: once the conversation is over, flask-sock
+        hands werkzeug an ordinary 200 response, which it writes onto the raw socket;
+        a browser still reading it (it closed first) reports "Invalid frame header".
+        So the socket stops sending first; werkzeug's write then fails quietly."""
+        statuses = []
+
+        def recording_start_response(status, headers, exc_info=None):
+            statuses.append(status)
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, recording_start_response)
+        # 200 only follows an upgrade; a refused handshake (401, 404, 429) is sent as is.
+        if statuses and statuses[-1].startswith("200"):
+            with suppress(OSError):
+                environ["werkzeug.socket"].shutdown(socket.SHUT_WR)
+        return result
 
     def _file(self, path: str) -> Path | None:
         candidate = (self.dist / path.lstrip("/")).resolve()

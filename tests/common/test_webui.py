@@ -54,3 +54,32 @@ def test_an_unbuilt_ui_says_how_to_build_it(tmp_path):
     response = Client(WebUI(api, tmp_path / "missing")).get("/")
     assert response.status_code == 503
     assert "scripts/web-build" in response.get_data(as_text=True)
+
+
+class _RawSocket:
+    def __init__(self):
+        self.shut = []
+
+    def shutdown(self, how):
+        self.shut.append(how)
+
+
+def test_a_finished_dev_server_socket_stops_sending_before_werkzeug_writes(tmp_path):
+    import socket
+
+    api = Flask("api")
+
+    @api.get("/ws/after-upgrade")
+    def upgraded():
+        return ""  # what flask-sock answers once the conversation is over
+
+    @api.get("/ws/refused")
+    def refused():
+        return {"detail": "Authentication required"}, 401
+
+    wrapped = WebUI(api, tmp_path)
+    for path, expected in (("/ws/after-upgrade", [socket.SHUT_WR]), ("/ws/refused", [])):
+        raw = _RawSocket()
+        response = Client(wrapped).get(path, environ_overrides={"werkzeug.socket": raw})
+        assert raw.shut == expected, path
+        assert response.status_code in (200, 401)
