@@ -50,7 +50,7 @@ describe("sessionFetch", () => {
     const announced: boolean[] = [];
     const unsubscribe = session.subscribe((expired) => announced.push(expired));
     const pending = sessionFetch("/api/tickets");
-    await vi.waitFor(() => expect(session.expired).toBe(true));
+    await vi.waitFor(() => expect(session.expired).toBe(true), { timeout: 5000 });
     signedIn = true;
     session.resumed();
     const answer = await pending;

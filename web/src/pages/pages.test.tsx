@@ -75,7 +75,7 @@ describe("New ticket", () => {
     expect(summary).toHaveTextContent("The request body is invalid.");
     expect(within(summary).getByRole("link", { name: "Subject" })).toHaveAttribute("href", "#ticket-subject");
     expect(screen.getByLabelText("Subject")).toHaveAttribute("aria-invalid", "true");
-    await vi.waitFor(() => expect(window.localStorage.getItem(`tts.draft.new-ticket.${EMPLOYEE.id}`)).toContain("Printer jam"));
+    await vi.waitFor(() => expect(window.localStorage.getItem(`tts.draft.new-ticket.${EMPLOYEE.id}`)).toContain("Printer jam"), { timeout: 5000 });
   });
 });
 
@@ -89,7 +89,7 @@ describe("Conversation", () => {
     renderApp(<Conversation ticketId={5} canWriteNotes />);
     const log = await screen.findByRole("log", { name: "Conversation" });
     expect(await within(log).findByText("Hello")).toBeInTheDocument();
-    await vi.waitFor(() => expect(FakeSocket.last.url).toContain("/ws/chat/tickets/5?after=1"));
+    await vi.waitFor(() => expect(FakeSocket.last.url).toContain("/ws/chat/tickets/5?after=1"), { timeout: 5000 });
     act(() => FakeSocket.last.receive({ type: "message", message: { id: 2, body: "Still broken", author: { id: 7, name: "Emma" }, internal: false } }));
     expect(await within(log).findByText("Still broken")).toBeInTheDocument();
     act(() => FakeSocket.last.receive({ type: "message", message: { id: 3, body: "Check toner", author: { id: 9, name: "Ava" }, internal: true } }));
@@ -125,9 +125,9 @@ describe("Shell", () => {
     expect(within(nav).queryByRole("link", { name: "Triage" })).not.toBeInTheDocument();
     expect(within(nav).queryByRole("link", { name: "Users" })).not.toBeInTheDocument();
     const bell = screen.getByRole("button", { name: "Notifications" });
-    await vi.waitFor(() => expect(within(bell).getByTestId("unread-count")).toHaveTextContent("2"));
+    await vi.waitFor(() => expect(within(bell).getByTestId("unread-count")).toHaveTextContent("2"), { timeout: 5000 });
     act(() => FakeSocket.last.receive({ type: "notification", notification: { id: 40, subject: "Ticket approved", body: "", data: { ticket_id: 3 } } }));
-    await vi.waitFor(() => expect(within(bell).getByTestId("unread-count")).toHaveTextContent("3"));
+    await vi.waitFor(() => expect(within(bell).getByTestId("unread-count")).toHaveTextContent("3"), { timeout: 5000 });
     expect(screen.getByText("New notification: Ticket approved")).toBeInTheDocument();
   });
 
