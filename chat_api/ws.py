@@ -1,8 +1,9 @@
 """``WS /ws/chat/tickets/<id>``: the live conversation of one ticket.
 
-The token comes from ``Authorization: Bearer`` or ``?access_token=`` (browsers cannot set
-headers on a WebSocket). Access is checked before the upgrade. ``?after=<message id>``
-(a reconnect) first replays the messages posted since, oldest first.
+The token comes from ``Authorization: Bearer``, ``?access_token=`` or, for the web UI, the
+access cookie from a page of this site (``common.security.authenticate_socket``). Access
+is checked before the upgrade. ``?after=<message id>`` (a reconnect) first replays the
+messages posted since, oldest first.
 
 Frames are JSON objects: client → server ``{"type": "message", "body", "internal"?}`` and
 ``{"type": "ping"}``; server → client ``ready`` (``missed``: messages replayed; ``more``:
@@ -33,7 +34,7 @@ from common.live.endpoint import (
 from common.live.frames import encode, error_frame
 from common.live.subscriber import Subscriber
 from common.problems import DomainError
-from common.security import authenticate
+from common.security import authenticate_socket
 from common.unit_of_work import unit_of_work
 
 
@@ -52,7 +53,7 @@ class ChatCaller(Caller):
 
 def _guard(ticket_id: int) -> ChatCaller:
     after = after_cursor()
-    principal = authenticate(locations=["headers", "query_string"])
+    principal = authenticate_socket()
     token = access.raw_token()
     ticket = access.fetch_ticket(token, ticket_id)
     return ChatCaller(

@@ -191,7 +191,10 @@ def _start_scheduler(app: Flask, config: Config) -> threading.Event:
 def _make_server(app: Flask, port: int):
     from werkzeug.serving import make_server
 
-    return make_server("127.0.0.1", port, app, threaded=True)
+    from common.webui import WebUI
+
+    # The web UI at /, as nginx serves it (scripts/dev builds it first).
+    return make_server("127.0.0.1", port, WebUI(app), threaded=True)
 
 
 def _announce(port: int, password: str, config: Config, elapsed: float) -> None:
@@ -199,7 +202,7 @@ def _announce(port: int, password: str, config: Config, elapsed: float) -> None:
     if config.mail_catcher_dir:
         mail = f"  emails are caught, not sent: TTS_MAIL_CATCHER_DIR={config.mail_catcher_dir}\n"
     click.echo(
-        f"\nTTS is running on http://127.0.0.1:{port} (ready in {elapsed:.2f}s)\n"
+        f"\nTTS is running on http://127.0.0.1:{port} (ready in {elapsed:.2f}s): the web UI\n"
         f"  logins: employee@, coordinator@, agent@, admin@example.com\n"
         f"  password: {password}\n"
         f"  API docs: http://127.0.0.1:{port}/api/tickets/docs (one per service prefix)\n"

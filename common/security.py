@@ -8,13 +8,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app, g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
 
 from common.config import Config
-from common.problems import Unauthorized
+from common.problems import Forbidden, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,31 @@ def authenticate(locations: list[str] | None = None) -> Principal:
     """Verify the request's access token (raising a 401 problem) and return the caller."""
     verify_jwt_in_request(locations=locations)
     return current_principal()
+
+
+def _same_origin() -> bool:
+    """Whether the page that opened this request is served by this very site."""
+    origin = request.headers.get("Origin", "")
+    host = request.headers.get("Host", "")
+    return bool(origin and host) and urlsplit(origin).netloc.lower() == host.lower()
+
+
+def authenticate_socket() -> Principal:
+    """Authenticate a WebSocket handshake and return the caller.
+
+    Programs send the token as ``Authorization: Bearer`` or ``?access_token=``. A browser
+    can set neither from the web UI (its token lives in an HttpOnly cookie), so the
+    handshake may instead carry the access cookie, but only from a page of this site:
+    browsers send cookies with a socket opened by any page, and a handshake is a GET that
+    no CSRF header protects (cross-site WebSocket hijacking), so the Origin must match.
+    """
+    explicit = request.headers.get("Authorization") or request.args.get("access_token")
+    cookie = request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"])
+    if explicit or not cookie:
+        return authenticate(locations=["headers", "query_string"])
+    if not _same_origin():
+        raise Forbidden("A WebSocket authenticated by cookie must come from this site's pages")
+    return authenticate(locations=["cookies"])
 
 
 def require_auth(blp: Blueprint, public: tuple[str, ...] = ()) -> None:

@@ -1,6 +1,7 @@
 """``WS /ws/notifications``: the caller's new notifications, pushed as they are committed.
 
-Authenticated like the chat socket (``Authorization: Bearer`` or ``?access_token=``).
+Authenticated like the chat socket (``Authorization: Bearer``, ``?access_token=``, or the web
+UI's access cookie from a page of this site: ``common.security.authenticate_socket``).
 ``?after=<notification id>`` (a reconnect) first replays the unread notifications newer
 than that, oldest first. Frames: server → client ``ready`` (``unread_count``; with
 ``after``, ``missed`` and ``more``), ``notification``, ``pong`` and ``error``; client →
@@ -25,7 +26,7 @@ from common.live.frames import encode, error_frame
 from common.live.hub import LiveHub, send_all
 from common.live.hub import hub_for as _hub_for
 from common.live.subscriber import Subscriber
-from common.security import authenticate
+from common.security import authenticate_socket
 from notifier.service import LIVE_CHANNEL, notification_view, unread_after, unread_count
 
 
@@ -45,7 +46,7 @@ def hub_for(app: Flask) -> LiveHub:
 
 def _guard() -> Caller:
     after = after_cursor()
-    principal = authenticate(locations=["headers", "query_string"])
+    principal = authenticate_socket()
     return Caller(principal, dict(get_jwt()), after)
 
 

@@ -10,7 +10,8 @@ installed (it comes from apt).
 one of them: ``auth``, ``tickets``, ``workflow``, ``chat``, ``notify``, ``worker-<service>``
 or ``scheduler`` (the names of docker/compose.prod.yml).
 
-``up`` migrates, starts everything in the background and returns once every service
+``up`` migrates, builds the web UI when stale (``scripts/web-build``; nginx serves
+``web/dist`` at ``/``), starts everything in the background and returns once every service
 answers ``/ready`` directly and through nginx (or stops it all and shows the failing log).
 Each process runs in its own session, with a pid file and a log file in the run directory;
 ``down`` stops exactly those process groups and nothing else; ``status`` lists them;
@@ -70,6 +71,14 @@ def migrate(env: dict[str, str]) -> None:
         fail(f"`tts db upgrade` failed (is PostgreSQL up on {server}?):\n" + "\n".join(output))
 
 
+def build_web() -> None:
+    """nginx serves the web UI from web/dist: build it when missing or stale."""
+    result = subprocess.run([str(ROOT / "scripts" / "web-build")], capture_output=True, text=True)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()[-LOG_TAIL_LINES:]
+        fail("scripts/web-build failed:\n" + "\n".join(output))
+
+
 def check_ports_free(settings: Settings, procs: list[Process]) -> None:
     """A port held by something else would answer our readiness probes: refuse early."""
     busy = [port for proc in procs for port in proc.ports if port_in_use(port)]
@@ -117,6 +126,7 @@ def cmd_up(settings: Settings) -> int:
     migrate(env)
     migrated = time.perf_counter()
     print(f"databases migrated in {migrated - began:.2f}s")
+    build_web()
     render_nginx_conf(settings)
 
     launcher = Launcher(settings, env)

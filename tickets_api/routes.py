@@ -34,7 +34,9 @@ class VersionRequired(DomainError):
 
 def _etag(ticket) -> dict:
     # The row version identifies the representation: cheap, and exact under concurrency.
-    return {"id": ticket.id, "version": ticket.version}
+    # The rating lives in its own row but is part of what GET shows: a rated ticket is a
+    # new representation, or a cache revalidating with If-None-Match keeps the unrated one.
+    return {"id": ticket.id, "version": ticket.version, "rated": ticket.csat is not None}
 
 
 @blp.route("")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from common.db import db, utcnow
@@ -284,6 +284,30 @@ def transfer(principal: Principal, task_id: int, user_id: int, notes: str, revis
     origin = "transfer" if task.assignee_id else "manual"
     _assign(task, chosen, origin, now, definition)
     return task
+
+
+def transfer_candidates(principal: Principal, task_id: int) -> list[dict]:
+    """Whom a coordinator may transfer the task to: the step's other eligible role
+    holders, each with their open tasks (the load the least-loaded policy weighs)."""
+    if not principal.is_triager:
+        raise Forbidden("Only a coordinator or an admin transfers tasks")
+    task = visible(principal, task_id)
+    step = definitions.step_of(task.version.definition, task.step_key)
+    holders = [
+        h for h in assignment.eligible_holders(step["role"]) if h.user_id != task.assignee_id
+    ]
+    load = dict(
+        db.session.execute(
+            select(Task.assignee_id, func.count())
+            .where(Task.assignee_id.in_([h.user_id for h in holders]))
+            .where(Task.status.in_(ACTIVE))
+            .group_by(Task.assignee_id)
+        ).all()
+    )
+    return [
+        {"user_id": h.user_id, "name": h.user_name, "open_tasks": load.get(h.user_id, 0)}
+        for h in holders
+    ]
 
 
 def escalate(principal: Principal | None, task_id: int, reason: str, revision=None) -> Task:

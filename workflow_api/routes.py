@@ -7,6 +7,7 @@ from common.security import caller, require_auth
 from workflow_api import engine, service
 from workflow_api.schemas import (
     ActIn,
+    CandidateList,
     EscalateIn,
     TaskDetailOut,
     TaskHistoryOut,
@@ -39,6 +40,7 @@ def list_tasks(args):
         args.get("status"),
         args["limit"],
         args.get("before"),
+        args.get("ticket"),
     )
     return {"items": items, "next_cursor": next_cursor}
 
@@ -67,6 +69,14 @@ def act(body, task_id):
     """The assignee takes a transition, with notes (409 if the task moved on)."""
     task = engine.act(caller(), task_id, body["transition"], body["notes"], body["revision"])
     return task
+
+
+@blp.route("/tasks/<id:task_id>/candidates")
+@blp.response(200, CandidateList)
+@blp.doc(security=BEARER)
+def transfer_candidates(task_id):
+    """Whom the task may be transferred to: the step's other role holders and their load."""
+    return {"items": engine.transfer_candidates(caller(), task_id)}
 
 
 @blp.route("/tasks/<id:task_id>/transfer", methods=["POST"])

@@ -12,6 +12,8 @@ class TaskListArgs(Schema):
     status = DelimitedList(fields.Str(validate=validate.OneOf(TASK_STATUSES)))
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
     before = IdField()
+    # The task of one ticket (a ticket has at most one): the ticket page links to it.
+    ticket = IdField()
 
 
 class TaskOut(Schema):
@@ -32,6 +34,20 @@ class TaskOut(Schema):
     due_at = fields.DateTime(allow_none=True)
     step_due_at = fields.DateTime(allow_none=True)
     breached = fields.Bool()
+    # The step's SLA warning has fired (WARNING_AT of its time spent): "at risk" in lists,
+    # decided by the server's business-hours calendar, not guessed by clients.
+    at_risk = fields.Bool(attribute="step_warned")
+    step_breached = fields.Bool()
+
+
+class CandidateOut(Schema):
+    user_id = fields.Int()
+    name = fields.Str()
+    open_tasks = fields.Int(metadata={"description": "their unassigned, assigned or held tasks"})
+
+
+class CandidateList(Schema):
+    items = fields.List(fields.Nested(CandidateOut))
 
 
 class TaskPage(Schema):

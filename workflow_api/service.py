@@ -11,8 +11,16 @@ from workflow_api import definitions, sla
 from workflow_api.definitions import Role
 
 
-def list_tasks(assignee_id: int | None, statuses: list[str] | None, limit: int, before: int | None):
+def list_tasks(
+    assignee_id: int | None,
+    statuses: list[str] | None,
+    limit: int,
+    before: int | None,
+    ticket_id: int | None = None,
+):
     query = select(Task)
+    if ticket_id is not None:
+        query = query.where(Task.ticket_id == ticket_id)
     if assignee_id is not None:
         query = query.where(Task.assignee_id == assignee_id)
     if statuses:

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the virtualenv scripts/stack runs us from
 TEMPLATE = ROOT / "nginx" / "stack.conf.template"
+WEB_ROOT = ROOT / "web" / "dist"  # built by scripts/web-build
 NGINX_TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 WORKER_METRICS_OFFSET = 50  # services use base+1.. (fewer than 50 replicas in all)
 
@@ -342,6 +343,7 @@ def render_nginx_conf(settings: Settings) -> None:
         "nginx_dir": str(settings.nginx_dir),
         "port": str(settings.port),
         "ws_per_address": str(settings.ws_per_address),
+        "web_root": str(WEB_ROOT),
     }
     for service in SERVERS:
         servers = (f"server 127.0.0.1:{port};" for port in by_service[service.name])

@@ -45,6 +45,7 @@ class ProdNginx:
     https_port: int
     upstream_ports: dict[str, list[int]]  # compose service name -> loopback ports
     ws_per_address: int = 200
+    web_root: Path = ROOT / "web" / "dist"  # built by scripts/web-build
     process: subprocess.Popen | None = None
 
     @property
@@ -79,6 +80,7 @@ class ProdNginx:
             "TTS_TLS_CERT": str(self.cert),
             "TTS_TLS_KEY": str(self.run_dir / "tls" / "privkey.pem"),
             "TTS_WS_PER_ADDRESS": str(self.ws_per_address),
+            "TTS_WEB_ROOT": str(self.web_root),
         }
         template = (NGINX_SRC / "templates" / "tts.conf.template").read_text()
         (site / "tts.conf").write_text(envsubst(template, values))

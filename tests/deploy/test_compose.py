@@ -158,3 +158,15 @@ def test_prometheus_runs_on_demand_with_the_repository_s_config_and_rules(prod):
     # It reaches every scrape target: services, workers and RabbitMQ share the backend.
     assert "backend" in prometheus["networks"]
     assert "backend" in prod["services"]["rabbitmq"]["networks"]
+
+
+@pytest.mark.parametrize("file", ["compose.yml", "compose.prod.yml"])
+def test_nginx_is_built_with_the_web_ui(file):
+    nginx = rendered(file)["services"]["nginx"]
+    assert nginx["build"]["dockerfile"] == "docker/Dockerfile.nginx"
+    assert nginx["environment"]["TTS_WEB_ROOT"] == "/usr/share/nginx/tts-web"
+    dockerfile = (ROOT / "docker" / "Dockerfile.nginx").read_text()
+    # A Node stage builds web/; only its output reaches the nginx image, where the
+    # site template looks for it.
+    assert "FROM node:20" in dockerfile and "npm ci" in dockerfile and "vite build" in dockerfile
+    assert "COPY --from=web /web/dist /usr/share/nginx/tts-web" in dockerfile

@@ -221,10 +221,14 @@ def test_csat_once_by_the_requester_after_resolution(people, make_ticket):
     assert (
         people["employee"].post(f"/api/tickets/{done}/csat", json={"rating": 6}).status_code == 422
     )
+    unrated = people["employee"].get(f"/api/tickets/{done}").headers["ETag"]
     first = people["employee"].post(
         f"/api/tickets/{done}/csat", json={"rating": 4, "comment": "ok"}
     )
     assert first.status_code == 201 and first.get_json()["rating"] == 4
+    # The rating is part of the ticket's representation: a cached copy revalidates stale.
+    revalidated = people["employee"].get(f"/api/tickets/{done}", headers={"If-None-Match": unrated})
+    assert revalidated.status_code == 200 and revalidated.get_json()["csat"]["rating"] == 4
     again = people["employee"].post(f"/api/tickets/{done}/csat", json={"rating": 1})
     assert again.status_code == 409
     assert people["employee"].get(f"/api/tickets/{done}").get_json()["csat"]["rating"] == 4

@@ -232,6 +232,12 @@ def test_transfer_and_escalate(app, seeded, agents, make_workflow):
         with pytest.raises(Conflict):  # not a holder of the step's role
             engine.transfer(COORDINATOR, task.id, 201, "", None)
         target = next(a for a in (101, 102, 103) if a != worker)
+        with pytest.raises(Forbidden):
+            engine.transfer_candidates(agent(worker), task.id)
+        candidates = engine.transfer_candidates(COORDINATOR, task.id)
+        # The step's other holders (never the assignee, never a non-holder), with load.
+        assert {c["user_id"] for c in candidates} == {101, 102, 103} - {worker}
+        assert all(c["open_tasks"] == 0 and c["name"] for c in candidates)
         engine.transfer(COORDINATOR, task.id, target, "rebalancing", None)
         assert task.assignee_id == target and task.transfers == 1
         engine.escalate(agent(target), task.id, "needs an admin", None)
@@ -293,6 +299,12 @@ def test_list_is_the_callers_own_unless_staff(client, app, seeded, agents, make_
         "items"
     ]
     assert len(everyone) == 8
+    # One ticket's task, for the ticket page's link to it.
+    third = coordinator.get("/api/workflow/tasks?assignee=any&ticket=3").get_json()["items"]
+    assert [t["ticket_id"] for t in third] == [3]
+    theirs = next(t for t in everyone if t["assignee_id"] != agent_id)
+    other = f"/api/workflow/tasks?assignee=me&ticket={theirs['ticket_id']}"
+    assert agent_client.get(other).get_json()["items"] == []  # not the agent's task
 
 
 def test_a_reopened_ticket_goes_back_to_whoever_finished_it(app, seeded, agents, make_workflow):

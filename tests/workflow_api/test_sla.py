@@ -241,3 +241,21 @@ def test_overdue_timers_show_in_the_workflow_metrics(app, client, make_workflow)
     samples = scrape(client, "/api/workflow")
     assert overdue(samples) == 2  # the warning and the breach, neither fired
     assert 600 <= overdue(samples, "tts_sla_timers_oldest_overdue_seconds") < 660
+
+
+def test_task_lists_say_at_risk_and_breached_as_the_timers_fire(app, seeded, make_workflow):
+    from workflow_api.schemas import TaskOut
+
+    make_workflow()
+    with app.app_context():
+        task = engine.open_task_for_ticket(ticket(1))
+        shown = TaskOut().dump(db.session.get(Task, task.id))
+        assert (shown["at_risk"], shown["step_breached"]) == (False, False)
+        _due_now(task.id, "warning")
+        jobs.fire_due_timers()
+        shown = TaskOut().dump(db.session.get(Task, task.id))
+        assert (shown["at_risk"], shown["step_breached"]) == (True, False)
+        _due_now(task.id)
+        jobs.fire_due_timers()
+        shown = TaskOut().dump(db.session.get(Task, task.id))
+        assert (shown["at_risk"], shown["step_breached"]) == (True, True)

@@ -1,0 +1,252 @@
+"""The web UI in a real browser (Chromium, through Playwright) against the production-like
+stack and its nginx: three people, each in their own browser context, take a ticket from
+submission to a rating, and everything the others do reaches their open pages live.
+
+Screenshots of the main pages are kept in var/web-screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.e2e.browser_support import (
+    Person,
+    accessibility_violations,
+    launch,
+    open_person,
+    screenshot,
+    sign_in,
+)
+from tests.e2e.stack_support import (
+    AGENT,
+    COORDINATOR,
+    DEMO_PASSWORD,
+    EDGE,
+    EMPLOYEE,
+    User,
+    create_ticket,
+)
+
+
+@pytest.fixture(scope="module")
+def browser(stack):
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def people(browser):
+    opened: list[Person] = []
+
+    def open_one(width: int = 1280, bypass_csp: bool = False) -> Person:
+        person = open_person(browser, EDGE, width, bypass_csp)
+        opened.append(person)
+        return person
+
+    yield open_one
+    for person in opened:
+        person.context.close()
+
+
+def _mark_page(page: Page) -> None:
+    """A flag that a reload would wipe: proves later changes arrived without one."""
+    page.evaluate("window.__notReloaded = true")
+
+
+def _still_same_page(page: Page) -> None:
+    assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+
+
+def _submit_ticket(page: Page, subject: str) -> str:
+    page.get_by_role("link", name="New ticket").first.click()
+    expect(page.get_by_role("heading", level=1, name="New ticket")).to_be_visible()
+    page.get_by_label("Subject").fill(subject)
+    page.get_by_label("Description").fill("The printer on floor 2 prints blank pages.")
+    page.get_by_label("Category").select_option("Others")
+    page.get_by_label("Department").select_option("IT")
+    page.get_by_label("Attachments").set_input_files(
+        files=[{"name": "error-log.txt", "mimeType": "text/plain", "buffer": b"E42 toner\n"}]
+    )
+    expect(page.get_by_role("list", name="Files to attach")).to_contain_text("error-log.txt")
+    screenshot(page, "new-ticket")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", level=1, name=subject)).to_be_visible()
+    number = page.get_by_test_id("ticket-number").inner_text()
+    assert re.fullmatch(r"#\d+", number), number
+    expect(page.get_by_test_id("ticket-status")).to_contain_text("New")
+    attachments = page.get_by_role("region", name="Attachments")
+    expect(attachments.get_by_role("link", name="error-log.txt")).to_be_visible()
+    return number
+
+
+def test_a_ticket_from_submission_to_rating_live_across_three_people(people):
+    subject = f"Printer prints blank pages {time.time_ns()}"
+    employee, coordinator, agent = people(), people(), people()
+    sign_in(employee.page, EMPLOYEE, "My tickets")
+    sign_in(coordinator.page, COORDINATOR, "Triage")
+    sign_in(agent.page, AGENT, "My tasks")
+    screenshot(employee.page, "my-tickets")
+
+    # The agent's page is open before anything is assigned: what follows arrives live.
+    _mark_page(agent.page)
+    bell = agent.page.get_by_role("button", name="Notifications")
+    unread_before = int(bell.get_by_test_id("unread-count").inner_text())
+
+    number = _submit_ticket(employee.page, subject)
+    screenshot(employee.page, "ticket-submitted")
+
+    coordinator.page.reload()  # the queue as it is now (its live feed is the bell)
+    row = coordinator.page.get_by_role("article", name=f"{number} {subject}")
+    row.get_by_label("Priority").select_option("high")
+    screenshot(coordinator.page, "triage")
+    row.get_by_role("button", name="Approve").click()
+    expect(row).to_have_count(0)
+
+    # Assigned by the workflow worker: the task and the notification reach the open page.
+    task_link = agent.page.get_by_role("link", name=f"{number} {subject}")
+    expect(task_link).to_be_visible()
+    expect(bell.get_by_test_id("unread-count")).not_to_have_text(str(unread_before))
+    _still_same_page(agent.page)
+    expect(agent.page.get_by_role("table", name="My tasks")).to_contain_text("On track")
+    screenshot(agent.page, "my-tasks")
+    bell.click()
+    drawer = agent.page.get_by_role("dialog", name="Notifications")
+    expect(
+        drawer.get_by_role("button", name=re.compile(f"New task.*{re.escape(subject)}"))
+    ).to_be_visible()
+    drawer.get_by_role("button", name="Close panel").click()
+
+    task_link.click()
+    expect(agent.page.get_by_role("heading", name=re.compile("^Step: "))).to_be_visible()
+    _mark_page(agent.page)
+    _mark_page(employee.page)
+
+    # A conversation, live both ways, with the agent's internal note kept from the employee.
+    agent.page.get_by_label("Message").fill("Hello, which printer exactly?")
+    agent.page.get_by_role("button", name="Send").click()
+    employee_log = employee.page.get_by_role("log", name="Conversation")
+    expect(employee_log).to_contain_text("Hello, which printer exactly?")
+    agent.page.get_by_role("radio", name="Internal note").click()
+    agent.page.get_by_label("Internal note").fill("Toner supplier is late again.")
+    agent.page.get_by_role("button", name="Add note").click()
+    agent_log = agent.page.get_by_role("log", name="Conversation")
+    note = agent_log.get_by_role("article", name=re.compile("^Internal, by"))
+    expect(note).to_contain_text("Internal")
+    employee.page.get_by_label("Message").fill("The one by the kitchen.")
+    employee.page.get_by_role("button", name="Send").click()
+    expect(agent_log).to_contain_text("The one by the kitchen.")
+    expect(employee_log).to_contain_text("The one by the kitchen.")
+    expect(employee_log).not_to_contain_text("Toner supplier")
+    _still_same_page(agent.page)
+    _still_same_page(employee.page)
+    screenshot(agent.page, "task-page")
+
+    # The agent completes the task; the employee's open page turns "Resolved" by itself.
+    agent.page.get_by_role("button", name="Resolve").click()
+    agent.page.get_by_label("Notes").fill("Replaced the toner cartridge.")
+    agent.page.get_by_role("button", name="Confirm resolve").click()
+    expect(agent.page.get_by_role("status").filter(has_text="Done: Resolve.")).to_be_visible()
+    expect(employee.page.get_by_test_id("ticket-status")).to_contain_text("Resolved")
+    _still_same_page(employee.page)
+
+    employee.page.get_by_label("5 – Excellent").check()
+    employee.page.get_by_label("Comment (optional)").fill("Quick and friendly.")
+    employee.page.get_by_role("button", name="Rate", exact=True).click()
+    expect(employee.page.get_by_text("You rated this 5 out of 5")).to_be_visible()
+    screenshot(employee.page, "ticket-resolved-rated")
+    for person in (employee, coordinator, agent):
+        person.assert_no_page_errors()
+
+
+def test_an_employee_cannot_reach_admin_pages(people):
+    employee = people()
+    sign_in(employee.page, EMPLOYEE, "My tickets")
+    nav = employee.page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Users")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Triage")).to_have_count(0)
+    employee.page.goto("/admin/users")
+    expect(employee.page.get_by_role("heading", level=1, name="Not allowed")).to_be_visible()
+    expect(employee.page.get_by_role("alert")).to_contain_text("needs the Admin role")
+    expect(employee.page.get_by_role("table", name="Users")).to_have_count(0)
+    employee.page.goto("/triage")
+    expect(employee.page.get_by_role("alert")).to_contain_text("needs the Ticket Coordinator role")
+    employee.assert_no_page_errors()
+
+
+def test_an_expired_session_signs_in_again_without_losing_a_half_typed_ticket(people):
+    employee = people(width=390)  # a phone
+    sign_in(employee.page, EMPLOYEE, "My tickets")
+    page = employee.page
+    page.get_by_role("link", name="New ticket").first.click()
+    page.get_by_label("Subject").fill("Half-typed on the train")
+    page.get_by_label("Description").fill("Started before the session ran out.")
+    page.get_by_label("Category").select_option("Others")
+    page.get_by_label("Department").select_option("IT")
+    screenshot(page, "new-ticket-phone")
+
+    # The session ends (cookies gone, as after expiry): submitting asks to sign in again,
+    # over the page, with everything typed still there.
+    employee.context.clear_cookies()
+    page.get_by_role("button", name="Submit").click()
+    dialog = page.get_by_role("dialog", name="Your session has ended")
+    expect(dialog).to_be_visible()
+    expect(page.get_by_label("Subject")).to_have_value("Half-typed on the train")
+    screenshot(page, "session-ended")
+    dialog.get_by_label("Password").fill(DEMO_PASSWORD)
+    dialog.get_by_role("button", name="Sign in").click()
+    # The parked submission resumes by itself: the ticket exists, nothing retyped.
+    expect(page.get_by_role("heading", level=1, name="Half-typed on the train")).to_be_visible()
+    expect(page.get_by_test_id("ticket-status")).to_contain_text("New")
+
+    # A reload after expiry goes to Sign in, and back to the draft, kept on this device.
+    page.get_by_role("link", name="New ticket").first.click()
+    page.get_by_label("Subject").fill("Typed, then the tab was reloaded")
+    page.wait_for_timeout(500)  # the draft autosaves after 300 ms of quiet
+    employee.context.clear_cookies()
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/sign-in\?next=%2Ftickets%2Fnew$"))
+    page.get_by_label("Email").fill(EMPLOYEE)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_label("Subject")).to_have_value("Typed, then the tab was reloaded")
+    employee.assert_no_page_errors()
+
+
+def _settled(page: Page) -> None:
+    """The page's list or form has loaded (no loading skeleton left)."""
+    expect(page.locator(".state-loading")).to_have_count(0)
+
+
+def test_the_main_pages_pass_axe(people):
+    # axe is injected into the page, so these contexts set the CSP aside; the other
+    # tests run under it.
+    ticket = create_ticket(User(EMPLOYEE), f"Checked by axe {time.time_ns()}")
+    employee, coordinator, agent = (people(bypass_csp=True) for _ in range(3))
+    employee.page.goto("/sign-in")
+    found = {"Sign in": accessibility_violations(employee.page)}
+    sign_in(employee.page, EMPLOYEE, "My tickets")
+    _settled(employee.page)
+    found["My tickets"] = accessibility_violations(employee.page)
+    employee.page.goto(f"/tickets/{ticket['id']}")
+    expect(employee.page.get_by_role("log", name="Conversation")).to_be_visible()
+    _settled(employee.page)
+    found["Ticket"] = accessibility_violations(employee.page)
+    employee.page.goto("/tickets/new")
+    expect(employee.page.get_by_label("Subject")).to_be_visible()
+    found["New ticket"] = accessibility_violations(employee.page)
+    sign_in(coordinator.page, COORDINATOR, "Triage")
+    _settled(coordinator.page)
+    found["Triage"] = accessibility_violations(coordinator.page)
+    sign_in(agent.page, AGENT, "My tasks")
+    _settled(agent.page)
+    found["My tasks"] = accessibility_violations(agent.page)
+    agent.page.get_by_role("button", name="Notifications").click()
+    _settled(agent.page)
+    found["Notifications"] = accessibility_violations(agent.page)
+    assert {page: problems for page, problems in found.items() if problems} == {}

@@ -1,0 +1,50 @@
+import { screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { render } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+
+import { ProblemError } from "../api/problem";
+import { ErrorState, QueryState } from "./QueryState";
+import { SlaBadge } from "./badges";
+
+const NOW = new Date("2026-11-25T12:00:00Z");
+
+describe("SlaBadge", () => {
+  it("says the state in words, with the due time", () => {
+    const { rerender } = render(<SlaBadge dueAt="2026-11-25T15:00:00Z" now={NOW} />);
+    expect(screen.getByText(/On track · due/)).toBeInTheDocument();
+    rerender(<SlaBadge dueAt="2026-11-25T15:00:00Z" atRisk now={NOW} />);
+    expect(screen.getByText(/At risk · due/)).toBeInTheDocument();
+    rerender(<SlaBadge dueAt="2026-11-25T11:00:00Z" now={NOW} />);
+    expect(screen.getByText(/Breached · due/)).toBeInTheDocument();
+    rerender(<SlaBadge dueAt="2026-11-25T11:00:00Z" paused now={NOW} />);
+    expect(screen.getByText("On hold")).toBeInTheDocument();
+  });
+});
+
+describe("list states", () => {
+  const base = { refetch: vi.fn() };
+
+  it("shows loading, then empty with its next action", () => {
+    const loading = { ...base, isPending: true, isError: false } as never;
+    const { rerender } = render(<QueryState query={loading}>{() => <p>rows</p>}</QueryState>);
+    expect(screen.getByRole("status")).toHaveTextContent("Loading");
+    const empty = { ...base, isPending: false, isError: false, data: [] } as never;
+    rerender(
+      <QueryState query={empty} isEmpty={(d: unknown[]) => d.length === 0} empty={<p>Queue clear</p>}>
+        {() => <p>rows</p>}
+      </QueryState>,
+    );
+    expect(screen.getByText("Queue clear")).toBeInTheDocument();
+    expect(screen.queryByText("rows")).not.toBeInTheDocument();
+  });
+
+  it("shows the problem's detail and the request id, and retries", async () => {
+    const retry = vi.fn();
+    render(<ErrorState error={new ProblemError(503, { title: "Unavailable", status: 503, detail: "The database is unavailable.", request_id: "req-9" })} onRetry={retry} />);
+    expect(screen.getByRole("alert")).toHaveTextContent("The database is unavailable.");
+    expect(screen.getByRole("alert")).toHaveTextContent("req-9");
+    await userEvent.click(screen.getByRole("button", { name: "Retry" }));
+    expect(retry).toHaveBeenCalledOnce();
+  });
+});

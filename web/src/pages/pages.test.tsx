@@ -1,0 +1,153 @@
+import { act, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { Route, Routes } from "react-router";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import AppShell from "../shell/AppShell";
+import { fakeServer, json } from "../test/fakeServer";
+import { FakeSocket, installFakeSocket } from "../test/fakeSocket";
+import { EMPLOYEE, renderApp } from "../test/render";
+import NewTicketPage from "./NewTicketPage";
+import SignInPage from "./SignInPage";
+import { Conversation } from "./ticket/Conversation";
+
+const CATEGORIES = {
+  departments: ["IT", "Asset", "Budget"],
+  items: [
+    { id: 1, name: "Others", details_kind: null, default_department: null, subcategories: [] },
+    { id: 2, name: "Asset Check Out", details_kind: "asset", default_department: "Asset", subcategories: [] },
+  ],
+};
+
+beforeEach(() => {
+  installFakeSocket();
+  window.localStorage.clear();
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe("Sign in", () => {
+  it("has Email, Password and Sign in, and says why a sign-in failed", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json({ title: "Unauthorized", status: 401 }, 401),
+      "POST /api/auth/web/refresh": () => json({ title: "Unauthorized", status: 401 }, 401),
+      "POST /api/auth/web/login": () => json({ title: "Unauthorized", status: 401, detail: "Invalid email or password" }, 401),
+    });
+    renderApp(<SignInPage />, "/sign-in", true);
+    await userEvent.type(await screen.findByLabelText("Email"), "someone@example.com");
+    await userEvent.type(screen.getByLabelText("Password"), "wrong");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Invalid email or password");
+  });
+});
+
+describe("New ticket", () => {
+  it("asks for the contract's fields and the category's own fields", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json(EMPLOYEE),
+      "GET /api/tickets/categories": () => json(CATEGORIES),
+    });
+    renderApp(<NewTicketPage />, "/tickets/new");
+    for (const label of ["Subject", "Description", "Category", "Department", "Attachments"]) {
+      expect(await screen.findByLabelText(label)).toBeInTheDocument();
+    }
+    expect(screen.getByRole("button", { name: "Submit" })).toBeInTheDocument();
+    expect(screen.queryByLabelText("Asset name")).not.toBeInTheDocument();
+    await userEvent.selectOptions(screen.getByLabelText("Category"), "Asset Check Out");
+    expect(screen.getByLabelText("Asset name")).toBeInTheDocument();
+    // The category's usual department is picked for the person.
+    expect(screen.getByLabelText("Department")).toHaveValue("Asset");
+  });
+
+  it("shows the service's field errors beside a summary, and keeps the draft", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json(EMPLOYEE),
+      "GET /api/tickets/categories": () => json(CATEGORIES),
+      "POST /api/tickets": () =>
+        json({ title: "Unprocessable Entity", status: 422, detail: "The request body is invalid.", errors: { json: { subject: ["Shorter than minimum length 3."] } } }, 422),
+    });
+    renderApp(<NewTicketPage />, "/tickets/new");
+    await userEvent.type(await screen.findByLabelText("Subject"), "Hi");
+    await userEvent.type(screen.getByLabelText("Description"), "Printer jam");
+    await userEvent.selectOptions(screen.getByLabelText("Category"), "Others");
+    await userEvent.selectOptions(screen.getByLabelText("Department"), "IT");
+    await userEvent.click(screen.getByRole("button", { name: "Submit" }));
+    const summary = await screen.findByRole("alert");
+    expect(summary).toHaveTextContent("The request body is invalid.");
+    expect(within(summary).getByRole("link", { name: "Subject" })).toHaveAttribute("href", "#ticket-subject");
+    expect(screen.getByLabelText("Subject")).toHaveAttribute("aria-invalid", "true");
+    await vi.waitFor(() => expect(window.localStorage.getItem(`tts.draft.new-ticket.${EMPLOYEE.id}`)).toContain("Printer jam"), { timeout: 5000 });
+  });
+});
+
+describe("Conversation", () => {
+  it("appends messages from the socket live, and keeps note and reply drafts apart", async () => {
+    const agent = { id: 9, email: "agent@example.com", name: "Ava Agent", roles: { tts: ["Agent"] } };
+    fakeServer({
+      "GET /api/auth/me": () => json(agent),
+      "GET /api/chat/tickets/5/messages": () => json({ items: [{ id: 1, body: "Hello", author: { id: 7, name: "Emma" }, internal: false }] }),
+    });
+    renderApp(<Conversation ticketId={5} canWriteNotes />);
+    const log = await screen.findByRole("log", { name: "Conversation" });
+    expect(await within(log).findByText("Hello")).toBeInTheDocument();
+    await vi.waitFor(() => expect(FakeSocket.last.url).toContain("/ws/chat/tickets/5?after=1"), { timeout: 5000 });
+    act(() => FakeSocket.last.receive({ type: "message", message: { id: 2, body: "Still broken", author: { id: 7, name: "Emma" }, internal: false } }));
+    expect(await within(log).findByText("Still broken")).toBeInTheDocument();
+    act(() => FakeSocket.last.receive({ type: "message", message: { id: 3, body: "Check toner", author: { id: 9, name: "Ava" }, internal: true } }));
+    const note = await within(log).findByRole("article", { name: "Internal, by Ava" });
+    expect(note).toHaveTextContent("Internal");
+
+    await userEvent.type(screen.getByLabelText("Message"), "On my way");
+    await userEvent.click(screen.getByRole("radio", { name: "Internal note" }));
+    // The reply's text never carries over into a note.
+    expect(screen.getByLabelText("Internal note")).toHaveValue("");
+    expect(screen.getByRole("button", { name: "Add note" })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("radio", { name: "Reply" }));
+    expect(screen.getByLabelText("Message")).toHaveValue("On my way");
+    expect(screen.getByRole("button", { name: "Send" })).toBeEnabled();
+  });
+});
+
+describe("Shell", () => {
+  it("shows only the person's pages, and a live unread count on Notifications", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json(EMPLOYEE),
+      "GET /api/notifications": () => json({ items: [], unread_count: 2, next_cursor: null }),
+    });
+    renderApp(
+      <Routes>
+        <Route path="/" element={<AppShell />}>
+          <Route index element={<p>home</p>} />
+        </Route>
+      </Routes>,
+    );
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    expect(within(nav).getByRole("link", { name: "My tickets" })).toBeInTheDocument();
+    expect(within(nav).queryByRole("link", { name: "Triage" })).not.toBeInTheDocument();
+    expect(within(nav).queryByRole("link", { name: "Users" })).not.toBeInTheDocument();
+    const bell = screen.getByRole("button", { name: "Notifications" });
+    await vi.waitFor(() => expect(within(bell).getByTestId("unread-count")).toHaveTextContent("2"), { timeout: 5000 });
+    act(() => FakeSocket.last.receive({ type: "notification", notification: { id: 40, subject: "Ticket approved", body: "", data: { ticket_id: 3 } } }));
+    await vi.waitFor(() => expect(within(bell).getByTestId("unread-count")).toHaveTextContent("3"), { timeout: 5000 });
+    expect(screen.getByText("New notification: Ticket approved")).toBeInTheDocument();
+  });
+
+  it("has keyboard shortcuts that stay inert while typing", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json(EMPLOYEE),
+      "GET /api/notifications": () => json({ items: [], unread_count: 0, next_cursor: null }),
+    });
+    renderApp(
+      <Routes>
+        <Route path="/" element={<AppShell />}>
+          <Route index element={<input aria-label="Somewhere to type" />} />
+          <Route path="tickets/new" element={<p>the new ticket form</p>} />
+        </Route>
+      </Routes>,
+    );
+    await userEvent.type(await screen.findByLabelText("Somewhere to type"), "c");
+    expect(screen.queryByText("the new ticket form")).not.toBeInTheDocument();
+    (document.activeElement as HTMLElement).blur();
+    await userEvent.keyboard("c");
+    expect(await screen.findByText("the new ticket form")).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,68 @@
+import { createBrowserRouter, type RouteObject } from "react-router";
+
+import AppShell from "./shell/AppShell";
+import { HomeRedirect, RequireRole, RequireSession } from "./shell/guards";
+import { ErrorPage } from "./pages/ErrorPage";
+
+// One lazy chunk per page: a person downloads only the pages they open.
+const page = (load: () => Promise<{ default: React.ComponentType }>) => async () => ({
+  Component: (await load()).default,
+});
+
+export const routes: RouteObject[] = [
+  { path: "/sign-in", lazy: page(() => import("./pages/SignInPage")), errorElement: <ErrorPage /> },
+  // Signed-out pages; the last two are the links the service mails.
+  { path: "/register", lazy: page(() => import("./pages/account/RegisterPage")), errorElement: <ErrorPage /> },
+  { path: "/forgot-password", lazy: page(() => import("./pages/account/ForgotPasswordPage")), errorElement: <ErrorPage /> },
+  { path: "/reset-password", lazy: page(() => import("./pages/account/ResetPassword")), errorElement: <ErrorPage /> },
+  { path: "/accept-invitation", lazy: page(() => import("./pages/account/AcceptInvitation")), errorElement: <ErrorPage /> },
+  {
+    path: "/",
+    element: (
+      <RequireSession>
+        <AppShell />
+      </RequireSession>
+    ),
+    errorElement: <ErrorPage />,
+    children: [
+      { index: true, element: <HomeRedirect /> },
+      {
+        element: <RequireRole capability="employee" />,
+        children: [
+          { path: "tickets", lazy: page(() => import("./pages/MyTicketsPage")) },
+          { path: "tickets/new", lazy: page(() => import("./pages/NewTicketPage")) },
+        ],
+      },
+      { path: "tickets/:ticketId", lazy: page(() => import("./pages/TicketPage")) },
+      {
+        element: <RequireRole capability="coordinator" />,
+        children: [
+          { path: "triage", lazy: page(() => import("./pages/TriagePage")) },
+          { path: "unrouted", lazy: page(() => import("./pages/UnroutedPage")) },
+          { path: "all-tickets", lazy: page(() => import("./pages/AllTicketsPage")) },
+        ],
+      },
+      {
+        element: <RequireRole capability="agent" />,
+        children: [{ path: "tasks", lazy: page(() => import("./pages/MyTasksPage")) }],
+      },
+      {
+        // Coordinators open tasks too: to transfer them.
+        element: <RequireRole capability="staff" />,
+        children: [{ path: "tasks/:taskId", lazy: page(() => import("./pages/TaskPage")) }],
+      },
+      { path: "notifications", lazy: page(() => import("./pages/NotificationsPage")) },
+      { path: "account/security", lazy: page(() => import("./pages/SecurityPage")) },
+      {
+        path: "admin",
+        element: <RequireRole capability="admin" />,
+        children: [{ path: "users", lazy: page(() => import("./pages/AdminUsersPage")) }],
+      },
+      { path: "*", lazy: page(() => import("./pages/NotFoundPage")) },
+    ],
+  },
+];
+
+export function makeRouter() {
+  return createBrowserRouter(routes);
+}

@@ -1,0 +1,147 @@
+import { useRef, useState } from "react";
+import { NavLink, Outlet, useNavigate } from "react-router";
+
+import { isAdmin, isAgent, isCoordinator, isEmployee, type SessionUser } from "../auth/roles";
+import { useUser, useSession } from "../auth/SessionProvider";
+import { NotificationsLive, useLiveNotifications, useNotificationList } from "../live/notifications";
+import { NotificationsDrawer } from "./NotificationsDrawer";
+import { ReloginDialog } from "./ReloginDialog";
+import { Shortcuts } from "./shortcuts";
+
+interface NavItem {
+  to: string;
+  label: string;
+  show(user: SessionUser): boolean;
+}
+
+// Each person sees the pages of their roles only (the API enforces; this keeps it calm).
+const NAV: NavItem[] = [
+  { to: "/tickets", label: "My tickets", show: isEmployee },
+  { to: "/tickets/new", label: "New ticket", show: isEmployee },
+  { to: "/tasks", label: "My tasks", show: isAgent },
+  { to: "/triage", label: "Triage", show: isCoordinator },
+  { to: "/unrouted", label: "Unrouted", show: isCoordinator },
+  { to: "/all-tickets", label: "All tickets", show: isCoordinator },
+  { to: "/admin/users", label: "Users", show: isAdmin },
+];
+
+function Bell({ onOpen }: { onOpen: () => void }) {
+  const list = useNotificationList();
+  const unread = list.data?.unread_count ?? 0;
+  return (
+    <button type="button" className="bell" aria-label="Notifications" aria-describedby="unread-count" onClick={onOpen}>
+      <svg className="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+        <path
+          fill="currentColor"
+          d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"
+        />
+      </svg>
+      <span className={unread ? "bell-count" : "bell-count zero"} data-testid="unread-count">
+        {unread}
+      </span>
+    </button>
+  );
+}
+
+function LiveAnnouncer() {
+  const { latest, status } = useLiveNotifications();
+  const list = useNotificationList();
+  const unread = list.data?.unread_count ?? 0;
+  return (
+    <>
+      <span id="unread-count" className="visually-hidden">
+        {unread} unread
+      </span>
+      <div className="visually-hidden" role="status" aria-live="polite">
+        {latest ? `New notification: ${latest.subject}` : ""}
+      </div>
+      {status === "reconnecting" && (
+        <div className="banner" role="status">
+          Reconnecting… live updates resume in a moment.
+        </div>
+      )}
+    </>
+  );
+}
+
+function UserMenu({ user }: { user: SessionUser }) {
+  const { signOut } = useSession();
+  const navigate = useNavigate();
+  const menu = useRef<HTMLDetailsElement>(null);
+  return (
+    // Any choice inside closes the menu (a <details> would otherwise stay open).
+    <details className="user-menu" ref={menu} onClick={(event) => {
+      if ((event.target as HTMLElement).closest("a")) menu.current?.removeAttribute("open");
+    }}>
+      <summary aria-label={`Account: ${user.name || user.email}`}>
+        <span aria-hidden="true" className="avatar">
+          {(user.name || user.email).slice(0, 1).toUpperCase()}
+        </span>
+      </summary>
+      <div className="menu">
+        <p className="small">
+          <strong>{user.name}</strong>
+          <br />
+          <span className="muted">{user.email}</span>
+        </p>
+        <p>
+          <NavLink to="/notifications">All notifications</NavLink>
+          <br />
+          <NavLink to="/account/security">Two-factor sign-in</NavLink>
+        </p>
+        <button
+          type="button"
+          className="button"
+          onClick={async () => {
+            await signOut();
+            navigate("/sign-in");
+          }}
+        >
+          Sign out
+        </button>
+      </div>
+    </details>
+  );
+}
+
+export default function AppShell() {
+  const user = useUser();
+  const [drawer, setDrawer] = useState(false);
+  const items = NAV.filter((item) => item.show(user));
+  return (
+    <NotificationsLive>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <NavLink to="/" className="brand">
+          TTS
+        </NavLink>
+        <div className="topbar-actions">
+          <Bell onOpen={() => setDrawer(true)} />
+          <UserMenu user={user} />
+        </div>
+      </header>
+      <div className="layout">
+        <nav className="sidenav" aria-label="Main">
+          <ul>
+            {items.map((item) => (
+              <li key={item.to}>
+                <NavLink to={item.to} end>
+                  {item.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" tabIndex={-1}>
+          <Outlet />
+        </main>
+      </div>
+      <LiveAnnouncer />
+      <NotificationsDrawer open={drawer} onClose={() => setDrawer(false)} />
+      <ReloginDialog />
+      <Shortcuts user={user} />
+    </NotificationsLive>
+  );
+}
