@@ -82,31 +82,38 @@ def app(config):
             load(spec.tasks)
     use_app_for_actors(application)
     seed_demo(application)
-    # Every commit inside a test becomes a savepoint of the test's outer transaction.
-    db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
     yield application
     use_app_for_actors(None)
 
 
 @pytest.fixture
 def tx(app):
-    """Run the test inside one transaction per database, rolled back afterwards."""
+    """Run the test inside one transaction per database, rolled back afterwards.
+
+    SQLAlchemy's recipe for joining a session into an external transaction: one connection
+    per bind holds the outer transaction; ``db.session`` (a scoped session) is configured
+    with those connections as its ``binds`` and turns every commit into a savepoint.
+    """
     with app.app_context():
-        engines = db.engines
-        originals = dict(engines)
-        opened = []
-        for key, engine in originals.items():
-            connection = engine.connect()
-            opened.append((connection, connection.begin()))
-            engines[key] = connection
+        connections = {bind: engine.connect() for bind, engine in db.engines.items()}
+        outer = [connection.begin() for connection in connections.values()]
+        binds = {
+            table: connections[bind]
+            for bind, metadata in db.metadatas.items()
+            if bind in connections
+            for table in metadata.tables.values()
+        }
+        db.session.remove()
+        db.session.configure(binds=binds, join_transaction_mode="create_savepoint")
         try:
             yield
         finally:
             db.session.remove()
-            for connection, transaction in opened:
+            # Back to what db.session is outside tests: the engines, SQLAlchemy's default mode.
+            db.session.configure(binds=None, join_transaction_mode="conditional_savepoint")
+            for connection, transaction in zip(connections.values(), outer, strict=True):
                 transaction.rollback()
                 connection.close()
-            engines.update(originals)
             get_broker().flush_all()
             forget_process_caches()
 
