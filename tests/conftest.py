@@ -1,48 +1,37 @@
 """Shared fixtures: real PostgreSQL (schema from migrations), each test rolled back.
 
 Unit and integration tests run the services in one app on the in-process StubBroker;
-``deliver()`` runs queued actor messages through the real actor wrapper. Tests of the
-RabbitMQ path, the live WebSocket fan-out and the stack build on top of these.
+``deliver()`` (tests/support.py) runs queued actor messages through the real actor wrapper.
+Tests of the RabbitMQ path, the live WebSocket fan-out and the stack build on top of these.
+
+Most tests take ``tx`` (or ``client``/``seeded``): their commits become savepoints of one
+outer transaction per database, rolled back afterwards.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 
-PREFIX = os.environ.get("TTS_TEST_DATABASE_PREFIX", "tts_test_")
-TEST_ENV = {
-    "TTS_ENV": "test",
-    "TTS_BROKER_URL": "stub",
-    "TTS_DATABASE_PREFIX": PREFIX,
-    "TTS_OUTBOX_RELAY": "sync",
-    # Concurrency tests race 12 threads; with the sync relay each committing thread also
-    # holds a second connection while it marks its events published.
-    "TTS_DATABASE_POOL_SIZE": "13",
-    "TTS_LOG_JSON": "0",
-    "TTS_LOG_LEVEL": "WARNING",
-    "TTS_DEMO_PASSWORD": "demo-password-1",
-    # Tests reuse one token per demo user for the whole session (see tests/support.py).
-    "TTS_ACCESS_TOKEN_MINUTES": "240",
-    # Per prefix, like the databases: two runs side by side don't see each other's files.
-    "TTS_VAR_DIR": os.path.join(tempfile.gettempdir(), f"tts-test-var-{PREFIX.strip('_')}"),
-}
+from tests.support import TEST_ENV, Client, deliver, forget_process_caches, log_in
+
+# Before the services are imported (the broker, for one, is made from the environment).
 os.environ.update(TEST_ENV)
 
-import pytest  # noqa: E402
-from dramatiq import Message  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+import threading
 
-from common.actors import use_app_for_actors  # noqa: E402
-from common.app import create_app  # noqa: E402
-from common.broker import get_broker  # noqa: E402
-from common.config import Config  # noqa: E402
-from common.db import db  # noqa: E402
-from common.migrations import create_databases, upgrade  # noqa: E402
-from common.seeding import seed_demo_data  # noqa: E402
-from common.services import discover, load  # noqa: E402
-from tests.support import Client  # noqa: E402
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from common.actors import use_app_for_actors
+from common.app import create_app
+from common.broker import get_broker
+from common.config import Config
+from common.db import db
+from common.migrations import create_databases, upgrade
+from common.seeding import seed_demo_data
+from common.services import discover, load
 
 
 def _drop_test_databases(config: Config) -> None:
@@ -81,7 +70,11 @@ def app(config):
         if spec.tasks:
             load(spec.tasks)
     use_app_for_actors(application)
-    seed_demo(application)
+    # The demo seed, committed once for the session (hashing passwords is slow on purpose,
+    # so tests share it); its events are delivered, so workflow's replica has the holders.
+    with application.app_context():
+        seed_demo_data(specs)
+    deliver()
     yield application
     use_app_for_actors(None)
 
@@ -123,42 +116,40 @@ def client(app, tx) -> Client:
     return Client(app.test_client())
 
 
-def seed_demo(application) -> None:
-    """The demo seed, committed once for the session (hashing passwords is slow on purpose,
-    so tests share it); its events are delivered, so workflow's replica has the holders."""
-    with application.app_context():
-        seed_demo_data(list(discover().values()))
-    deliver()
-
-
 @pytest.fixture
 def seeded(app, tx):
     """The demo data (committed at session start) inside this test's transaction."""
 
 
-def forget_process_caches() -> None:
-    """Caches of rows a rolled-back test wrote must not outlive it."""
-    from tickets_api.catalogue import forget_cache
-    from workflow_api.assignment import forget_routes
+@pytest.fixture(scope="module")
+def live(app):
+    """Every service on a real, threaded HTTP server (WebSockets included); its base URL.
 
-    forget_cache()
-    forget_routes()
+    What its requests write is committed: afterwards every table is emptied and the demo
+    data seeded again."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    original = app.config["TTS_CONFIG"]
+    app.config["TTS_CONFIG"] = original.replace(tickets_api_url=base)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        app.config["TTS_CONFIG"] = original
+        get_broker().flush_all()
+        with app.app_context():
+            for bind, metadata in db.metadatas.items():
+                if bind not in db.engines or not metadata.sorted_tables:
+                    continue
+                tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+                with db.engines[bind].begin() as connection:
+                    connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            seed_demo_data(list(discover().values()))  # as the other tests expect it
+        deliver()
 
 
-def deliver(max_rounds: int = 20) -> int:
-    """Run every queued Dramatiq message through its actor until the queues are empty."""
-    broker = get_broker()
-    handled = 0
-    for _ in range(max_rounds):
-        progressed = False
-        for queue_name in list(broker.queues):
-            queue = broker.queues[queue_name]
-            while not queue.empty():
-                message = Message.decode(queue.get_nowait())
-                actor = broker.get_actor(message.actor_name)
-                actor.fn(*message.args, **message.kwargs)
-                handled += 1
-                progressed = True
-        if not progressed:
-            return handled
-    raise AssertionError("actors kept producing messages")
+@pytest.fixture(scope="module")
+def tokens(live):
+    """Access tokens of three demo users, from the live server."""
+    return {who: log_in(live, who) for who in ("employee", "coordinator", "agent")}

@@ -12,7 +12,7 @@ from common.db import db
 from common.models.workflow import RoleHolder, Task, Workflow
 from common.problems import Conflict
 from common.security import Principal
-from tests.workflow_api.conftest import grant, ticket, two_step
+from tests.workflow_api.helpers import grant, ticket, two_step
 from workflow_api import definitions, engine, replica
 from workflow_api.tasks import on_ticket_opened
 

@@ -6,7 +6,7 @@ import pytest
 
 from common.db import db
 from common.models.workflow import Task
-from tests.workflow_api.conftest import AGENT, SLA, ticket, two_step
+from tests.workflow_api.helpers import AGENT, SLA, ticket, two_step
 from workflow_api import definitions, engine
 from workflow_api.definitions import InvalidDefinition
 

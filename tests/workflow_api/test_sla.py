@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from common.db import db
 from common.models.workflow import SlaTimer, Task, WorkflowOutbox
-from tests.workflow_api.conftest import ADMIN, SLA, grant, ticket, two_step
+from tests.workflow_api.helpers import ADMIN, SLA, grant, ticket, two_step
 from workflow_api import engine, jobs, replica, sla
 
 ALWAYS_OPEN = {
