@@ -5,7 +5,9 @@ Unit and integration tests run the services in one app on the in-process StubBro
 Tests of the RabbitMQ path, the live WebSocket fan-out and the stack build on top of these.
 
 Most tests take ``tx`` (or ``client``/``seeded``): their commits become savepoints of one
-outer transaction per database, rolled back afterwards.
+outer transaction per database, rolled back afterwards. Tests whose work must really commit
+(other threads, a real server, the relay) take ``committed`` instead: it puts every table
+back as the demo seed left it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from common.db import db
 from common.migrations import create_databases, upgrade
 from common.seeding import seed_demo_data
 from common.services import discover, load
+
+# Where the demo seed is kept, in each test database, for ``committed`` to put back.
+SEED_SCHEMA = "tts_test_seed"
 
 
 def _drop_test_databases(config: Config) -> None:
@@ -75,8 +80,94 @@ def app(config):
     with application.app_context():
         seed_demo_data(specs)
     deliver()
+    with application.app_context():
+        _keep_seed()
     yield application
     use_app_for_actors(None)
+
+
+class _SeedCopy:
+    """One database's tables as the demo seed left them, kept in its SEED_SCHEMA, and the
+    way back to them for ``committed``.
+
+    A table's fingerprint is its rows' physical identities (``ctid``, ``xmin``): any insert,
+    update or delete that commits changes it, and a rolled-back one leaves it. So only what
+    a test changed is emptied and refilled, together with the tables that refer to it
+    (``TRUNCATE`` takes them along). Rows come back with their ids, so what tests cached
+    about the demo data (tokens, ids) stays true; sequences stay where they are, ahead of
+    every seeded id.
+    """
+
+    def __init__(self, bind: str, connection) -> None:
+        tables = db.metadatas[bind].sorted_tables  # parents before children
+        self.tables = [table.name for table in tables]
+        self.referrers = {table.name: set() for table in tables}
+        for table in tables:
+            for key in table.foreign_keys:
+                self.referrers[key.column.table.name].add(table.name)
+        connection.execute(text(f"CREATE SCHEMA {SEED_SCHEMA}"))
+        for name in self.tables:
+            connection.execute(text(f'CREATE TABLE {SEED_SCHEMA}."{name}" AS TABLE "{name}"'))
+        columns: dict[str, list[str]] = {name: [] for name in self.tables}
+        for table, column in connection.execute(
+            text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND is_generated = 'NEVER' "
+                "ORDER BY ordinal_position"
+            )
+        ):
+            if table in columns:
+                columns[table].append(f'"{column}"')
+        # Computed columns are left to the database; identities take the seeded values.
+        self.refill = {
+            name: f'INSERT INTO "{name}" ({", ".join(names)}) OVERRIDING SYSTEM VALUE '
+            f'SELECT {", ".join(names)} FROM {SEED_SCHEMA}."{name}"'
+            for name, names in columns.items()
+        }
+        self.prints = self._fingerprints(connection, self.tables)
+
+    @staticmethod
+    def _fingerprints(connection, names: list[str]) -> dict[str, str]:
+        if not names:
+            return {}
+        query = " UNION ALL ".join(
+            f"SELECT '{name}', md5(coalesce(string_agg(ctid::text || ':' || xmin::text, ',' "
+            f"ORDER BY ctid), '')) FROM \"{name}\""
+            for name in names
+        )
+        return dict(connection.execute(text(query)).all())
+
+    def restore(self, connection) -> None:
+        prints = self._fingerprints(connection, self.tables)
+        changed = {name for name in self.tables if prints[name] != self.prints[name]}
+        grown = set()
+        while changed - grown:  # and whatever refers to them, transitively
+            name = (changed - grown).pop()
+            grown.add(name)
+            changed |= self.referrers[name]
+        if not changed:
+            return
+        ordered = [name for name in self.tables if name in changed]
+        connection.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in ordered)))
+        for name in ordered:
+            connection.execute(text(self.refill[name]))
+        self.prints.update(self._fingerprints(connection, ordered))
+
+
+# Per bind, its copy of the demo seed (made once, when the session's app is ready).
+_SEEDS: dict[str, _SeedCopy] = {}
+
+
+def _keep_seed() -> None:
+    for bind, engine in db.engines.items():
+        with engine.begin() as connection:
+            _SEEDS[bind] = _SeedCopy(bind, connection)
+
+
+def _restore_seed() -> None:
+    for bind, engine in db.engines.items():
+        with engine.begin() as connection:
+            _SEEDS[bind].restore(connection)
 
 
 @pytest.fixture
@@ -112,6 +203,18 @@ def tx(app):
 
 
 @pytest.fixture
+def committed(app):
+    """For tests whose work really commits: afterwards every table of every database is
+    as the demo seed left it, queued messages are dropped and process caches forgotten."""
+    yield
+    get_broker().flush_all()
+    with app.app_context():
+        db.session.remove()
+        _restore_seed()
+    forget_process_caches()
+
+
+@pytest.fixture
 def client(app, tx) -> Client:
     return Client(app.test_client())
 
@@ -125,8 +228,7 @@ def seeded(app, tx):
 def live(app):
     """Every service on a real, threaded HTTP server (WebSockets included); its base URL.
 
-    What its requests write is committed: afterwards every table is emptied and the demo
-    data seeded again."""
+    What its requests write is committed: tests that use it take ``committed`` too."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     original = app.config["TTS_CONFIG"]
@@ -137,16 +239,6 @@ def live(app):
     finally:
         server.shutdown()
         app.config["TTS_CONFIG"] = original
-        get_broker().flush_all()
-        with app.app_context():
-            for bind, metadata in db.metadatas.items():
-                if bind not in db.engines or not metadata.sorted_tables:
-                    continue
-                tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-                with db.engines[bind].begin() as connection:
-                    connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            seed_demo_data(list(discover().values()))  # as the other tests expect it
-        deliver()
 
 
 @pytest.fixture(scope="module")

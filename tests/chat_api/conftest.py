@@ -4,9 +4,9 @@ import requests
 from tests.support import TICKET
 
 
-@pytest.fixture(scope="module")
-def ticket(live, tokens):
-    """A ticket the employee filed through the live server, for the module."""
+@pytest.fixture
+def ticket(live, tokens, committed):
+    """A ticket the employee filed through the live server (committed, put back after)."""
     response = requests.post(
         f"{live}/api/tickets",
         json=TICKET,

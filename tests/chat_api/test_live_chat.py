@@ -1,6 +1,6 @@
 """chat_api over a real server: WebSocket fan-out through PostgreSQL NOTIFY, access checks
-asked of tickets_api over HTTP, internal notes kept from requesters. Real commits here; the
-tables are emptied afterwards (the ``live`` fixture)."""
+asked of tickets_api over HTTP, internal notes kept from requesters. Real commits here, put
+back after each test (``committed``)."""
 
 import json
 
@@ -9,6 +9,8 @@ import requests
 import websocket
 
 from tests.support import TICKET, deliver, log_in, next_frame
+
+pytestmark = pytest.mark.usefixtures("committed")
 
 
 def _socket(live, ticket_id, token, via_query=False):

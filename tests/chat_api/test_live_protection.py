@@ -16,6 +16,8 @@ from sqlalchemy import text
 from common.db import db
 from tests.support import TICKET, deliver, next_frame
 
+pytestmark = pytest.mark.usefixtures("committed")
+
 
 def _url(base: str, ticket_id: int, token: str, **query) -> str:
     extra = "".join(f"&{key}={value}" for key, value in query.items())

@@ -9,6 +9,8 @@ import websocket
 from common.db import db
 from notifier import service
 
+pytestmark = pytest.mark.usefixtures("committed")
+
 
 def _socket(base, token):
     ws = websocket.create_connection(
