@@ -92,10 +92,10 @@ class _SeedCopy:
 
     A table's fingerprint is its rows' physical identities (``ctid``, ``xmin``): any insert,
     update or delete that commits changes it, and a rolled-back one leaves it. So only what
-    a test changed is emptied and refilled, together with the tables that refer to it
-    (``TRUNCATE`` takes them along). Rows come back with their ids, so what tests cached
-    about the demo data (tokens, ids) stays true; sequences stay where they are, ahead of
-    every seeded id.
+    a test changed is emptied and refilled, with the tables that refer to it (their rows may
+    point at the rows going). Rows come back with their ids, so what tests cached about the
+    demo data (tokens, ids) stays true; sequences stay where they are, ahead of every seeded
+    id.
     """
 
     def __init__(self, bind: str, connection) -> None:
@@ -148,7 +148,10 @@ class _SeedCopy:
         if not changed:
             return
         ordered = [name for name in self.tables if name in changed]
-        connection.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in ordered)))
+        # DELETE, children first, not TRUNCATE: on tables this small it is quicker (no new
+        # files to make), and it does not wait for sessions still reading these tables.
+        for name in reversed(ordered):
+            connection.execute(text(f'DELETE FROM "{name}"'))
         for name in ordered:
             connection.execute(text(self.refill[name]))
         self.prints.update(self._fingerprints(connection, ordered))
