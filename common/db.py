@@ -10,7 +10,8 @@ import logging
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, text
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import Connection, Engine, MetaData, text
 from sqlalchemy.orm import DeclarativeBase
 
 import common.pool_ping  # noqa: F401  (checks idle pooled connections before use)
@@ -29,10 +30,41 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class Session(FlaskSession):
+    """``db.session``'s class, set as Flask-SQLAlchemy documents (``session_options["class_"]``).
+
+    Flask-SQLAlchemy picks the engine of each model's bind key and leaves SQLAlchemy's own
+    ``binds`` unused. Here a connection given in ``binds`` stands in for its engine, so
+    the session can join transactions begun outside it, which is SQLAlchemy's documented
+    recipe for test suites ("Joining a Session into an External Transaction"): the tests
+    open one connection per bind in an outer transaction and configure ``db.session`` with
+    ``binds={table: connection}`` and ``join_transaction_mode="create_savepoint"``.
+    Without such binds (every process outside the tests) nothing changes.
+    """
+
+    def __init__(self, db: SQLAlchemy, binds: dict | None = None, **kwargs) -> None:
+        super().__init__(db, binds=binds, **kwargs)
+        self._joined = {
+            bind.engine: bind for bind in (binds or {}).values() if isinstance(bind, Connection)
+        }
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs) -> Engine | Connection:
+        chosen = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        return self._joined.get(chosen, chosen)
+
+
 # expire_on_commit=False: what a unit of work returns stays readable after its commit
 # (an actor's result, a CLI command's output) without re-reading every row. Values the
 # database computes are fetched at flush (eager_defaults on the models that have them).
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False, "class_": Session})
+
+
+def bind_for(key: str) -> Engine | Connection:
+    """Where work that keeps its own short transactions on bind ``key`` runs (outbox marks,
+    the email log, assignment pointers): the bind's engine, or what ``db.session`` uses in
+    its place (a test's connection, see ``Session``), so that work joins the same
+    transactions as the session does."""
+    return db.session.get_bind(bind=db.engines[key])
 
 
 def rollback_quietly() -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from common.broker import get_broker
-from common.db import db
+from common.db import bind_for
 from common.events import event_type
 from common.models.mixins import OUTBOX_MODELS
 
@@ -61,7 +61,7 @@ def mark(bind: str, ids: list, published: bool) -> None:
         values["published_at"] = datetime.now(UTC)
     # create_savepoint: when the bind is a connection already in a transaction (tests),
     # this must not end the caller's work; on an engine it changes nothing.
-    with Session(db.engines[bind], join_transaction_mode="create_savepoint") as session:
+    with Session(bind_for(bind), join_transaction_mode="create_savepoint") as session:
         session.execute(
             update(model).where(model.id.in_(ids), model.published_at.is_(None)).values(**values)
         )
@@ -83,7 +83,7 @@ def publish(bind: str, older_than: float = 0) -> int:
         cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
         query = query.where(or_(model.created_at < cutoff, model.attempts > 0))
     query = query.order_by(model.created_at).limit(BATCH).with_for_update(skip_locked=True)
-    with Session(db.engines[bind], join_transaction_mode="create_savepoint") as session:
+    with Session(bind_for(bind), join_transaction_mode="create_savepoint") as session:
         rows = session.scalars(query).all()
         if not rows:
             session.rollback()

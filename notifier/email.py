@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from common.config import Config
-from common.db import db, utcnow
+from common.db import bind_for, utcnow
 from common.models.notify import EmailLog
 from common.sealing import unseal
 
@@ -115,7 +115,7 @@ def _log_session() -> Session:
     # The email log lives in its own transactions: a failed attempt must stay recorded
     # while the actor's transaction rolls back (so that Dramatiq retries it), and a sent
     # mail must stay "sent" even if the actor's commit fails afterwards.
-    return Session(db.engines["notify"], join_transaction_mode="create_savepoint")
+    return Session(bind_for("notify"), join_transaction_mode="create_savepoint")
 
 
 def _update_log(event_id: str, **values) -> None:

@@ -1,48 +1,42 @@
 """Shared fixtures: real PostgreSQL (schema from migrations), each test rolled back.
 
 Unit and integration tests run the services in one app on the in-process StubBroker;
-``deliver()`` runs queued actor messages through the real actor wrapper. Tests of the
-RabbitMQ path, the live WebSocket fan-out and the stack build on top of these.
+``deliver()`` (tests/support.py) runs queued actor messages through the real actor wrapper.
+Tests of the RabbitMQ path, the live WebSocket fan-out and the stack build on top of these.
+
+Most tests take ``tx`` (or ``client``/``seeded``): their commits become savepoints of one
+outer transaction per database, rolled back afterwards. Tests whose work must really commit
+(other threads, a real server, the relay) take ``committed`` instead: it puts every table
+back as the demo seed left it.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 
-PREFIX = os.environ.get("TTS_TEST_DATABASE_PREFIX", "tts_test_")
-TEST_ENV = {
-    "TTS_ENV": "test",
-    "TTS_BROKER_URL": "stub",
-    "TTS_DATABASE_PREFIX": PREFIX,
-    "TTS_OUTBOX_RELAY": "sync",
-    # Concurrency tests race 12 threads; with the sync relay each committing thread also
-    # holds a second connection while it marks its events published.
-    "TTS_DATABASE_POOL_SIZE": "13",
-    "TTS_LOG_JSON": "0",
-    "TTS_LOG_LEVEL": "WARNING",
-    "TTS_DEMO_PASSWORD": "demo-password-1",
-    # Tests reuse one token per demo user for the whole session (see tests/support.py).
-    "TTS_ACCESS_TOKEN_MINUTES": "240",
-    # Per prefix, like the databases: two runs side by side don't see each other's files.
-    "TTS_VAR_DIR": os.path.join(tempfile.gettempdir(), f"tts-test-var-{PREFIX.strip('_')}"),
-}
+from tests.support import TEST_ENV, Client, deliver, forget_process_caches, log_in
+
+# Before the services are imported (the broker, for one, is made from the environment).
 os.environ.update(TEST_ENV)
 
-import pytest  # noqa: E402
-from dramatiq import Message  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+import threading
 
-from common.actors import use_app_for_actors  # noqa: E402
-from common.app import create_app  # noqa: E402
-from common.broker import get_broker  # noqa: E402
-from common.config import Config  # noqa: E402
-from common.db import db  # noqa: E402
-from common.migrations import create_databases, upgrade  # noqa: E402
-from common.seeding import seed_demo_data  # noqa: E402
-from common.services import discover, load  # noqa: E402
-from tests.support import Client  # noqa: E402
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from common.actors import use_app_for_actors
+from common.app import create_app
+from common.broker import get_broker
+from common.config import Config
+from common.db import db
+from common.migrations import create_databases, upgrade
+from common.seeding import seed_demo_data
+from common.services import discover, load
+
+# Where the demo seed is kept, in each test database, for ``committed`` to put back.
+SEED_SCHEMA = "tts_test_seed"
 
 
 def _drop_test_databases(config: Config) -> None:
@@ -81,34 +75,146 @@ def app(config):
         if spec.tasks:
             load(spec.tasks)
     use_app_for_actors(application)
-    seed_demo(application)
-    # Every commit inside a test becomes a savepoint of the test's outer transaction.
-    db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
+    # The demo seed, committed once for the session (hashing passwords is slow on purpose,
+    # so tests share it); its events are delivered, so workflow's replica has the holders.
+    with application.app_context():
+        seed_demo_data(specs)
+    deliver()
+    with application.app_context():
+        _keep_seed()
     yield application
     use_app_for_actors(None)
 
 
+class _SeedCopy:
+    """One database's tables as the demo seed left them, kept in its SEED_SCHEMA, and the
+    way back to them for ``committed``.
+
+    A table's fingerprint is its rows' physical identities (``ctid``, ``xmin``): any insert,
+    update or delete that commits changes it, and a rolled-back one leaves it. So only what
+    a test changed is emptied and refilled, with the tables that refer to it (their rows may
+    point at the rows going). Rows come back with their ids, so what tests cached about the
+    demo data (tokens, ids) stays true; sequences stay where they are, ahead of every seeded
+    id.
+    """
+
+    def __init__(self, bind: str, connection) -> None:
+        tables = db.metadatas[bind].sorted_tables  # parents before children
+        self.tables = [table.name for table in tables]
+        self.referrers = {table.name: set() for table in tables}
+        for table in tables:
+            for key in table.foreign_keys:
+                self.referrers[key.column.table.name].add(table.name)
+        connection.execute(text(f"CREATE SCHEMA {SEED_SCHEMA}"))
+        for name in self.tables:
+            connection.execute(text(f'CREATE TABLE {SEED_SCHEMA}."{name}" AS TABLE "{name}"'))
+        columns: dict[str, list[str]] = {name: [] for name in self.tables}
+        for table, column in connection.execute(
+            text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND is_generated = 'NEVER' "
+                "ORDER BY ordinal_position"
+            )
+        ):
+            if table in columns:
+                columns[table].append(f'"{column}"')
+        # Computed columns are left to the database; identities take the seeded values.
+        self.refill = {
+            name: f'INSERT INTO "{name}" ({", ".join(names)}) OVERRIDING SYSTEM VALUE '
+            f'SELECT {", ".join(names)} FROM {SEED_SCHEMA}."{name}"'
+            for name, names in columns.items()
+        }
+        self.prints = self._fingerprints(connection, self.tables)
+
+    @staticmethod
+    def _fingerprints(connection, names: list[str]) -> dict[str, str]:
+        if not names:
+            return {}
+        query = " UNION ALL ".join(
+            f"SELECT '{name}', md5(coalesce(string_agg(ctid::text || ':' || xmin::text, ',' "
+            f"ORDER BY ctid), '')) FROM \"{name}\""
+            for name in names
+        )
+        return dict(connection.execute(text(query)).all())
+
+    def restore(self, connection) -> None:
+        prints = self._fingerprints(connection, self.tables)
+        changed = {name for name in self.tables if prints[name] != self.prints[name]}
+        grown = set()
+        while changed - grown:  # and whatever refers to them, transitively
+            name = (changed - grown).pop()
+            grown.add(name)
+            changed |= self.referrers[name]
+        if not changed:
+            return
+        ordered = [name for name in self.tables if name in changed]
+        # DELETE, children first, not TRUNCATE: on tables this small it is quicker (no new
+        # files to make), and it does not wait for sessions still reading these tables.
+        for name in reversed(ordered):
+            connection.execute(text(f'DELETE FROM "{name}"'))
+        for name in ordered:
+            connection.execute(text(self.refill[name]))
+        self.prints.update(self._fingerprints(connection, ordered))
+
+
+# Per bind, its copy of the demo seed (made once, when the session's app is ready).
+_SEEDS: dict[str, _SeedCopy] = {}
+
+
+def _keep_seed() -> None:
+    for bind, engine in db.engines.items():
+        with engine.begin() as connection:
+            _SEEDS[bind] = _SeedCopy(bind, connection)
+
+
+def _restore_seed() -> None:
+    for bind, engine in db.engines.items():
+        with engine.begin() as connection:
+            _SEEDS[bind].restore(connection)
+
+
 @pytest.fixture
 def tx(app):
-    """Run the test inside one transaction per database, rolled back afterwards."""
+    """Run the test inside one transaction per database, rolled back afterwards.
+
+    SQLAlchemy's recipe for joining a session into an external transaction: one connection
+    per bind holds the outer transaction; ``db.session`` (a scoped session) is configured
+    with those connections as its ``binds`` and turns every commit into a savepoint.
+    """
     with app.app_context():
-        engines = db.engines
-        originals = dict(engines)
-        opened = []
-        for key, engine in originals.items():
-            connection = engine.connect()
-            opened.append((connection, connection.begin()))
-            engines[key] = connection
+        connections = {bind: engine.connect() for bind, engine in db.engines.items()}
+        outer = [connection.begin() for connection in connections.values()]
+        binds = {
+            table: connections[bind]
+            for bind, metadata in db.metadatas.items()
+            if bind in connections
+            for table in metadata.tables.values()
+        }
+        db.session.remove()
+        db.session.configure(binds=binds, join_transaction_mode="create_savepoint")
         try:
             yield
         finally:
             db.session.remove()
-            for connection, transaction in opened:
+            # Back to what db.session is outside tests: the engines, SQLAlchemy's default mode.
+            db.session.configure(binds=None, join_transaction_mode="conditional_savepoint")
+            for connection, transaction in zip(connections.values(), outer, strict=True):
                 transaction.rollback()
                 connection.close()
-            engines.update(originals)
             get_broker().flush_all()
             forget_process_caches()
+
+
+@pytest.fixture
+def committed(app):
+    """For tests whose work really commits: afterwards every table of every database is
+    as the demo seed left it, queued messages are dropped and process caches forgotten."""
+    yield
+    get_broker().flush_all()
+    with app.app_context():
+        db.session.remove()
+        _restore_seed()
+    forget_process_caches()
 
 
 @pytest.fixture
@@ -116,42 +222,29 @@ def client(app, tx) -> Client:
     return Client(app.test_client())
 
 
-def seed_demo(application) -> None:
-    """The demo seed, committed once for the session (hashing passwords is slow on purpose,
-    so tests share it); its events are delivered, so workflow's replica has the holders."""
-    with application.app_context():
-        seed_demo_data(list(discover().values()))
-    deliver()
-
-
 @pytest.fixture
 def seeded(app, tx):
     """The demo data (committed at session start) inside this test's transaction."""
 
 
-def forget_process_caches() -> None:
-    """Caches of rows a rolled-back test wrote must not outlive it."""
-    from tickets_api.catalogue import forget_cache
-    from workflow_api.assignment import forget_routes
+@pytest.fixture(scope="module")
+def live(app):
+    """Every service on a real, threaded HTTP server (WebSockets included); its base URL.
 
-    forget_cache()
-    forget_routes()
+    What its requests write is committed: tests that use it take ``committed`` too."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    original = app.config["TTS_CONFIG"]
+    app.config["TTS_CONFIG"] = original.replace(tickets_api_url=base)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        app.config["TTS_CONFIG"] = original
 
 
-def deliver(max_rounds: int = 20) -> int:
-    """Run every queued Dramatiq message through its actor until the queues are empty."""
-    broker = get_broker()
-    handled = 0
-    for _ in range(max_rounds):
-        progressed = False
-        for queue_name in list(broker.queues):
-            queue = broker.queues[queue_name]
-            while not queue.empty():
-                message = Message.decode(queue.get_nowait())
-                actor = broker.get_actor(message.actor_name)
-                actor.fn(*message.args, **message.kwargs)
-                handled += 1
-                progressed = True
-        if not progressed:
-            return handled
-    raise AssertionError("actors kept producing messages")
+@pytest.fixture(scope="module")
+def tokens(live):
+    """Access tokens of three demo users, from the live server."""
+    return {who: log_in(live, who) for who in ("employee", "coordinator", "agent")}

@@ -1,7 +1,6 @@
 """The thin flow across services, in one app on the in-process broker."""
 
-from tests.conftest import deliver
-from tests.support import TICKET
+from tests.support import TICKET, deliver
 
 
 def test_employee_ticket_reaches_agent_as_task_and_notification(client, seeded):

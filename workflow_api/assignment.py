@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, func, select, text
 
-from common.db import db
+from common.db import bind_for, db
 from common.models.workflow import BIND, RoleHolder, Task, Workflow, WorkflowVersion
 from workflow_api import definitions
 from workflow_api.definitions import Definition, Role
@@ -143,7 +143,7 @@ def _advance(workflow_id: int, key: str, candidate_ids: list[int]) -> int:
     skipped once: fairness bends a little on failures, but no slot is given twice.
     """
     params = {"workflow_id": workflow_id, "key": key, "ids": sorted(candidate_ids)}
-    bind = db.engines[BIND]
+    bind = bind_for(BIND)
     if not isinstance(bind, Engine):  # a test's connection, inside the test's transaction
         return bind.execute(ADVANCE, params).scalar()
     with _pointer_engine(bind).connect() as connection:

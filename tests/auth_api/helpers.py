@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import jwt as pyjwt
 from sqlalchemy import select
 
 from common.broker import get_broker
@@ -37,3 +40,31 @@ def queued_emails() -> list[dict]:
     if queue is None:
         return []
     return [Message.decode(raw).args[0]["payload"] for raw in list(queue.queue)]
+
+
+def claims(**changes):
+    """Valid claims for user 1 (an attack changes one thing), its roles epoch current."""
+    now = datetime.now(UTC)
+    claims = {
+        "sub": "1",
+        "type": "access",
+        "iss": "tts-auth",
+        "aud": "tts",
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(minutes=5),
+        "jti": "x",
+        "email": "x@example.com",
+        "name": "X",
+        "roles": {"tts": ["Admin"], "hdts": ["Admin"]},
+        "rev": db.session.get(User, 1).roles_epoch,
+    }
+    claims.update(changes)
+    return claims
+
+
+def signed(app, claims, **headers):
+    kid = app.extensions["tts_keyset"]["keys"].current_kid
+    return pyjwt.encode(
+        claims, app.config["JWT_PRIVATE_KEY"], "RS256", headers={"kid": kid, **headers}
+    )

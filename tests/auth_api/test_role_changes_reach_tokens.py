@@ -6,7 +6,7 @@ from sqlalchemy import select
 from common.db import db
 from common.models.auth import Role, System, UserRole
 from tests.auth_api.helpers import bearer, mint, user_id
-from tests.conftest import deliver
+from tests.support import deliver
 
 SERVICES = ["/api/auth/me", "/api/tickets", "/api/workflow/tasks", "/api/notifications"]
 

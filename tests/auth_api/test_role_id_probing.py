@@ -4,8 +4,7 @@ from sqlalchemy import select
 
 from common.db import db
 from common.models.auth import Role, System, UserRole
-from tests.auth_api.helpers import bearer, mint
-from tests.auth_api.test_token_attacks import _claims, _signed
+from tests.auth_api.helpers import bearer, claims, mint, signed
 
 MISSING = 987654
 
@@ -38,7 +37,7 @@ def test_someone_who_administers_nothing_is_refused_whatever_the_id(app, client,
 
 
 def test_another_systems_roles_look_like_missing_ones_to_a_system_admin(app, client, seeded):
-    hdts_admin = _signed(app, _claims(roles={"hdts": ["Admin"]}))
+    hdts_admin = signed(app, claims(roles={"hdts": ["Admin"]}))
     tts_role, tts_grant = _role_and_grant(app, "tts", "Agent")
     for ids in ((tts_role, tts_grant), (MISSING, MISSING)):
         answers = _statuses(client, hdts_admin, *ids)

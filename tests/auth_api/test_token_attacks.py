@@ -5,40 +5,10 @@ from datetime import UTC, datetime, timedelta
 import jwt as pyjwt
 import pytest
 
-from common.db import db
-from common.models.auth import User
-from tests.auth_api.helpers import bearer, mint
-from tests.conftest import deliver
+from tests.auth_api.helpers import bearer, claims, mint, signed
+from tests.support import deliver
 
 SERVICES = ["/api/auth/me", "/api/tickets", "/api/workflow/tasks", "/api/notifications"]
-
-
-def _claims(**changes):
-    """Valid claims for user 1 (an attack changes one thing), its roles epoch current."""
-    now = datetime.now(UTC)
-    claims = {
-        "sub": "1",
-        "type": "access",
-        "iss": "tts-auth",
-        "aud": "tts",
-        "iat": now,
-        "nbf": now,
-        "exp": now + timedelta(minutes=5),
-        "jti": "x",
-        "email": "x@example.com",
-        "name": "X",
-        "roles": {"tts": ["Admin"], "hdts": ["Admin"]},
-        "rev": db.session.get(User, 1).roles_epoch,
-    }
-    claims.update(changes)
-    return claims
-
-
-def _signed(app, claims, **headers):
-    kid = app.extensions["tts_keyset"]["keys"].current_kid
-    return pyjwt.encode(
-        claims, app.config["JWT_PRIVATE_KEY"], "RS256", headers={"kid": kid, **headers}
-    )
 
 
 def _public_pem(app) -> bytes:
@@ -58,24 +28,22 @@ def _hs256_with_public_key(app):
 
     kid = app.extensions["tts_keyset"]["keys"].current_kid
     header = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode())
-    claims = _claims()
-    claims.update({k: int(v.timestamp()) for k, v in claims.items() if isinstance(v, datetime)})
-    body = b64(json.dumps(claims).encode())
+    payload = claims()
+    payload.update({k: int(v.timestamp()) for k, v in payload.items() if isinstance(v, datetime)})
+    body = b64(json.dumps(payload).encode())
     signature = hmac.new(_public_pem(app), f"{header}.{body}".encode(), hashlib.sha256).digest()
     return f"{header}.{body}.{b64(signature)}"
 
 
 ATTACKS = {
     "refresh-as-access": lambda app, pair: pair["refresh_token"],
-    "wrong-iss": lambda app, pair: _signed(app, _claims(iss="evil")),
-    "wrong-aud": lambda app, pair: _signed(app, _claims(aud="other")),
-    "alg-none": lambda app, pair: pyjwt.encode(_claims(), None, "none"),
+    "wrong-iss": lambda app, pair: signed(app, claims(iss="evil")),
+    "wrong-aud": lambda app, pair: signed(app, claims(aud="other")),
+    "alg-none": lambda app, pair: pyjwt.encode(claims(), None, "none"),
     "hs256-with-public-key": lambda app, pair: _hs256_with_public_key(app),
-    "expired": lambda app, pair: _signed(
-        app, _claims(exp=datetime.now(UTC) - timedelta(seconds=5))
-    ),
-    "unknown-kid": lambda app, pair: _signed(app, _claims(), kid="not-a-key"),
-    "no-kid": lambda app, pair: pyjwt.encode(_claims(), app.config["JWT_PRIVATE_KEY"], "RS256"),
+    "expired": lambda app, pair: signed(app, claims(exp=datetime.now(UTC) - timedelta(seconds=5))),
+    "unknown-kid": lambda app, pair: signed(app, claims(), kid="not-a-key"),
+    "no-kid": lambda app, pair: pyjwt.encode(claims(), app.config["JWT_PRIVATE_KEY"], "RS256"),
     "tampered-roles": lambda app, pair: _tamper(pair["access_token"]),
 }
 
@@ -85,9 +53,9 @@ def _tamper(token: str) -> str:
     import json
 
     header, body, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    claims["roles"] = {"tts": ["Admin"], "hdts": ["Admin"]}
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    payload["roles"] = {"tts": ["Admin"], "hdts": ["Admin"]}
+    forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
     return f"{header}.{forged}.{signature}"
 
 

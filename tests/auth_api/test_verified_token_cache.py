@@ -11,8 +11,7 @@ from flask_jwt_extended import JWTManager
 from common.tokens import verifier
 from common.tokens.keyring import KEYSET
 from common.tokens.keys import load_keyset
-from tests.auth_api.helpers import bearer, mint
-from tests.auth_api.test_token_attacks import _claims, _signed
+from tests.auth_api.helpers import bearer, claims, mint, signed
 
 
 def _count_verifications(monkeypatch) -> list[str]:
@@ -39,7 +38,7 @@ def test_a_token_is_verified_once_then_remembered(app, client, seeded, monkeypat
 def test_a_remembered_token_is_refused_once_it_expires(app, client, seeded, monkeypatch):
     verifications = _count_verifications(monkeypatch)
     expires = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
-    token = _signed(app, _claims(sub="1", exp=expires))
+    token = signed(app, claims(sub="1", exp=expires))
     assert client.raw.get("/api/tickets", headers=bearer(token)).status_code == 200
     time.sleep(max(0.0, expires.timestamp() - time.time()) + 0.05)
     response = client.raw.get("/api/tickets", headers=bearer(token))

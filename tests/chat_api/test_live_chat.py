@@ -1,66 +1,16 @@
 """chat_api over a real server: WebSocket fan-out through PostgreSQL NOTIFY, access checks
-asked of tickets_api over HTTP, internal notes kept from requesters. Real commits here; the
-tables are emptied afterwards."""
+asked of tickets_api over HTTP, internal notes kept from requesters. Real commits here, put
+back after each test (``committed``)."""
 
 import json
-import threading
 
 import pytest
 import requests
 import websocket
-from sqlalchemy import text
-from werkzeug.serving import make_server
 
-from common.broker import get_broker
-from common.db import db
-from tests.conftest import seed_demo
-from tests.support import DEMO_PASSWORD, TICKET
+from tests.support import TICKET, deliver, log_in, next_frame
 
-
-@pytest.fixture(scope="module")
-def live(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    original = app.config["TTS_CONFIG"]
-    app.config["TTS_CONFIG"] = original.replace(tickets_api_url=base)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield base
-    finally:
-        server.shutdown()
-        app.config["TTS_CONFIG"] = original
-        get_broker().flush_all()
-        with app.app_context():
-            for bind, metadata in db.metadatas.items():
-                if bind not in db.engines or not metadata.sorted_tables:
-                    continue
-                tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-                with db.engines[bind].begin() as connection:
-                    connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        seed_demo(app)  # the session's shared demo data, as the other tests expect it
-
-
-def _token(base, who):
-    response = requests.post(
-        f"{base}/api/auth/login", json={"email": f"{who}@example.com", "password": DEMO_PASSWORD}
-    )
-    return response.json()["access_token"]
-
-
-@pytest.fixture(scope="module")
-def tokens(live):
-    return {who: _token(live, who) for who in ("employee", "coordinator", "agent")}
-
-
-@pytest.fixture(scope="module")
-def ticket(live, tokens):
-    response = requests.post(
-        f"{live}/api/tickets",
-        json=TICKET,
-        headers={"Authorization": f"Bearer {tokens['employee']}"},
-    )
-    assert response.status_code == 201
-    return response.json()
+pytestmark = pytest.mark.usefixtures("committed")
 
 
 def _socket(live, ticket_id, token, via_query=False):
@@ -73,17 +23,13 @@ def _socket(live, ticket_id, token, via_query=False):
     return ws
 
 
-def _next(ws):
-    return json.loads(ws.recv())
-
-
 def test_messages_reach_every_subscriber(live, tokens, ticket):
     employee = _socket(live, ticket["id"], tokens["employee"])
     coordinator = _socket(live, ticket["id"], tokens["coordinator"], via_query=True)
     try:
         employee.send(json.dumps({"type": "message", "body": "Still broken"}))
         for ws in (coordinator, employee):
-            frame = _next(ws)
+            frame = next_frame(ws)
             assert frame["type"] == "message"
             assert frame["message"]["body"] == "Still broken"
             assert frame["message"]["author"]["name"] == "Emma Employee"
@@ -94,8 +40,8 @@ def test_messages_reach_every_subscriber(live, tokens, ticket):
             headers={"Authorization": f"Bearer {tokens['coordinator']}"},
         )
         assert posted.status_code == 201
-        assert _next(employee)["message"]["id"] == posted.json()["id"]
-        assert _next(coordinator)["message"]["body"] == "On my way"
+        assert next_frame(employee)["message"]["id"] == posted.json()["id"]
+        assert next_frame(coordinator)["message"]["body"] == "On my way"
     finally:
         employee.close()
         coordinator.close()
@@ -108,12 +54,12 @@ def test_internal_notes_never_reach_the_requester(live, tokens, ticket):
         coordinator.send(
             json.dumps({"type": "message", "body": "check warranty", "internal": True})
         )
-        assert _next(coordinator)["message"]["internal"] is True
+        assert next_frame(coordinator)["message"]["internal"] is True
         employee.send(json.dumps({"type": "ping"}))
         # The pong arrives and nothing before it: the note was not delivered.
-        assert _next(employee) == {"type": "pong"}
+        assert next_frame(employee) == {"type": "pong"}
         employee.send(json.dumps({"type": "message", "body": "secret?", "internal": True}))
-        error = _next(employee)
+        error = next_frame(employee)
         assert error["type"] == "error" and error["title"] == "Forbidden"
         listed = requests.get(
             f"{live}/api/chat/tickets/{ticket['id']}/messages",
@@ -134,14 +80,14 @@ def test_bad_frames_get_error_frames_and_the_socket_stays(live, tokens, ticket):
     ws = _socket(live, ticket["id"], tokens["employee"])
     try:
         ws.send("not json")
-        assert _next(ws)["type"] == "error"
+        assert next_frame(ws)["type"] == "error"
         ws.send(json.dumps({"type": "message", "body": " \n\t "}))
-        blank = _next(ws)
+        blank = next_frame(ws)
         assert blank["title"] == "Invalid message" and blank["detail"].startswith("body:")
         ws.send(json.dumps({"type": "dance"}))
-        assert _next(ws)["type"] == "error"
+        assert next_frame(ws)["type"] == "error"
         ws.send(json.dumps({"type": "ping"}))
-        assert _next(ws) == {"type": "pong"}
+        assert next_frame(ws) == {"type": "pong"}
     finally:
         ws.close()
 
@@ -186,7 +132,7 @@ def test_rest_access_follows_ticket_visibility(live, tokens, ticket):
 
 
 def test_a_requester_who_is_staff_elsewhere_still_never_sees_internal_notes(live, tokens):
-    admin = _token(live, "admin")
+    admin = log_in(live, "admin")
     filed = requests.post(
         f"{live}/api/tickets",
         json=TICKET,
@@ -210,9 +156,7 @@ def test_a_requester_who_is_staff_elsewhere_still_never_sees_internal_notes(live
 
 
 def test_a_logged_out_session_is_cut_off_before_the_next_message(app, live, tokens, ticket):
-    from tests.conftest import deliver
-
-    session = _token(live, "employee")  # a second session of the requester, on its own
+    session = log_in(live, "employee")  # a second session of the requester, on its own
     leaving = _socket(live, ticket["id"], session)
     staying = _socket(live, ticket["id"], tokens["employee"])
     try:
@@ -234,7 +178,7 @@ def test_a_logged_out_session_is_cut_off_before_the_next_message(app, live, toke
         assert int.from_bytes(data[:2], "big") == 1008
         assert data[2:] == b"Token no longer valid"
         # The requester's other session still gets it.
-        assert _next(staying)["message"]["body"] == "Are you still there?"
+        assert next_frame(staying)["message"]["body"] == "Are you still there?"
     finally:
         leaving.close()
         staying.close()

@@ -14,7 +14,9 @@ import websocket
 from sqlalchemy import text
 
 from common.db import db
-from tests.chat_api.test_live_chat import _next, live, ticket, tokens  # noqa: F401
+from tests.support import TICKET, deliver, next_frame
+
+pytestmark = pytest.mark.usefixtures("committed")
 
 
 def _url(base: str, ticket_id: int, token: str, **query) -> str:
@@ -32,7 +34,7 @@ def _post(base: str, ticket_id: int, token: str, body: str) -> dict:
     return response.json()
 
 
-def test_a_reconnect_with_after_receives_exactly_what_it_missed(live, tokens, ticket):  # noqa: F811
+def test_a_reconnect_with_after_receives_exactly_what_it_missed(live, tokens, ticket):
     employee = tokens["employee"]
     seen = _post(live, ticket["id"], employee, "seen before the blip")
     missed = [_post(live, ticket["id"], employee, f"missed {n}")["id"] for n in range(3)]
@@ -40,16 +42,16 @@ def test_a_reconnect_with_after_receives_exactly_what_it_missed(live, tokens, ti
         _url(live, ticket["id"], employee, after=seen["id"]), timeout=5
     )
     try:
-        ready = _next(ws)
+        ready = next_frame(ws)
         assert ready == {"type": "ready", "ticket_id": ticket["id"], "missed": 3, "more": False}
-        assert [_next(ws)["message"]["id"] for _ in missed] == missed
+        assert [next_frame(ws)["message"]["id"] for _ in missed] == missed
         live_one = _post(live, ticket["id"], employee, "after the reconnect")
-        assert _next(ws)["message"]["id"] == live_one["id"]  # then live, nothing repeated
+        assert next_frame(ws)["message"]["id"] == live_one["id"]  # then live, nothing repeated
     finally:
         ws.close()
 
 
-def test_internal_notes_are_not_replayed_to_the_requester(live, tokens, ticket):  # noqa: F811
+def test_internal_notes_are_not_replayed_to_the_requester(live, tokens, ticket):
     before = _post(live, ticket["id"], tokens["employee"], "before the note")
     note = requests.post(
         f"{live}/api/chat/tickets/{ticket['id']}/messages",
@@ -60,13 +62,13 @@ def test_internal_notes_are_not_replayed_to_the_requester(live, tokens, ticket):
     url = _url(live, ticket["id"], tokens["employee"], after=before["id"])
     ws = websocket.create_connection(url, timeout=5)
     try:
-        assert _next(ws)["missed"] == 0
+        assert next_frame(ws)["missed"] == 0
     finally:
         ws.close()
 
 
 @pytest.mark.parametrize("after", ["abc", "-1", "1e3", "9" * 40])
-def test_a_bad_after_is_refused_before_the_upgrade(live, tokens, ticket, after):  # noqa: F811
+def test_a_bad_after_is_refused_before_the_upgrade(live, tokens, ticket, after):
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
         websocket.create_connection(_url(live, ticket["id"], tokens["employee"], after=after))
     assert refused.value.status_code == 422
@@ -74,9 +76,9 @@ def test_a_bad_after_is_refused_before_the_upgrade(live, tokens, ticket, after):
 
 def test_one_person_holds_at_most_the_cap_and_a_closed_socket_frees_its_slot(
     app,
-    live,  # noqa: F811
-    tokens,  # noqa: F811
-    ticket,  # noqa: F811
+    live,
+    tokens,
+    ticket,
 ):
     cap = app.config["TTS_CONFIG"].live_sockets_per_user
     url = _url(live, ticket["id"], tokens["coordinator"])
@@ -116,7 +118,7 @@ def _wait_for_slots(app, user_id: int, count: int) -> None:
         time.sleep(0.05)
 
 
-def test_slots_of_a_dead_process_do_not_count(app, live, tokens, ticket):  # noqa: F811
+def test_slots_of_a_dead_process_do_not_count(app, live, tokens, ticket):
     coordinator_id = _user_id(tokens["coordinator"])
     cap = app.config["TTS_CONFIG"].live_sockets_per_user
     with app.app_context(), db.engines["chat"].begin() as connection:
@@ -148,28 +150,28 @@ def test_slots_of_a_dead_process_do_not_count(app, live, tokens, ticket):  # noq
     ids=["nul", "surrogate", "deep", "long-int", "not-an-object"],
 )
 def test_hostile_frames_get_an_error_frame_and_the_socket_stays(
-    live,  # noqa: F811
-    tokens,  # noqa: F811
-    ticket,  # noqa: F811
+    live,
+    tokens,
+    ticket,
     frame,
     detail,
 ):
     ws = websocket.create_connection(_url(live, ticket["id"], tokens["employee"]), timeout=5)
     try:
-        _next(ws)
+        next_frame(ws)
         ws.send(frame)
-        error = _next(ws)
+        error = next_frame(ws)
         assert error["type"] == "error" and detail in error["detail"]
         ws.send(json.dumps({"type": "ping"}))
-        assert _next(ws) == {"type": "pong"}
+        assert next_frame(ws) == {"type": "pong"}
     finally:
         ws.close()
 
 
-def test_a_frame_over_64_kb_closes_the_socket(live, tokens, ticket):  # noqa: F811
+def test_a_frame_over_64_kb_closes_the_socket(live, tokens, ticket):
     ws = websocket.create_connection(_url(live, ticket["id"], tokens["employee"]), timeout=5)
     try:
-        _next(ws)
+        next_frame(ws)
         ws.send(json.dumps({"type": "message", "body": "x" * 70_000}))
         opcode, data = ws.recv_data(control_frame=True)
         assert opcode == websocket.ABNF.OPCODE_CLOSE
@@ -178,9 +180,7 @@ def test_a_frame_over_64_kb_closes_the_socket(live, tokens, ticket):  # noqa: F8
         ws.close()
 
 
-def test_a_ticket_that_is_over_takes_no_more_messages(live, tokens):  # noqa: F811
-    from tests.support import TICKET
-
+def test_a_ticket_that_is_over_takes_no_more_messages(live, tokens):
     employee = {"Authorization": f"Bearer {tokens['employee']}"}
     filed = requests.post(f"{live}/api/tickets", json=TICKET, headers=employee).json()
     withdrawn = requests.post(
@@ -194,9 +194,9 @@ def test_a_ticket_that_is_over_takes_no_more_messages(live, tokens):  # noqa: F8
     assert posted.headers["Content-Type"] == "application/problem+json"
     ws = websocket.create_connection(_url(live, filed["id"], tokens["employee"]), timeout=5)
     try:
-        _next(ws)  # the conversation stays readable
+        next_frame(ws)  # the conversation stays readable
         ws.send(json.dumps({"type": "message", "body": "hello?"}))
-        error = _next(ws)
+        error = next_frame(ws)
         assert error["type"] == "error" and "withdrawn" in error["detail"]
     finally:
         ws.close()
@@ -204,9 +204,8 @@ def test_a_ticket_that_is_over_takes_no_more_messages(live, tokens):  # noqa: F8
     assert history.status_code == 200 and history.json()["items"] == []
 
 
-def test_a_chatty_socket_is_still_rechecked_and_a_revoked_one_closed(app, live, tokens, ticket):  # noqa: F811
+def test_a_chatty_socket_is_still_rechecked_and_a_revoked_one_closed(app, live, tokens, ticket):
     import common.live.endpoint as endpoint
-    from tests.conftest import deliver
 
     session = requests.post(
         f"{live}/api/auth/login",
@@ -216,7 +215,7 @@ def test_a_chatty_socket_is_still_rechecked_and_a_revoked_one_closed(app, live, 
     endpoint.RECHECK_SECONDS = 0.5
     ws = websocket.create_connection(_url(live, ticket["id"], session), timeout=5)
     try:
-        _next(ws)
+        next_frame(ws)
         logout = requests.post(
             f"{live}/api/auth/logout", headers={"Authorization": f"Bearer {session}"}
         )
@@ -239,7 +238,7 @@ def test_a_chatty_socket_is_still_rechecked_and_a_revoked_one_closed(app, live, 
         ws.close()
 
 
-def test_a_handshake_without_a_key_is_a_400_not_a_500(live, tokens, ticket):  # noqa: F811
+def test_a_handshake_without_a_key_is_a_400_not_a_500(live, tokens, ticket):
     response = requests.get(
         _url(live, ticket["id"], tokens["employee"]).replace("ws", "http", 1),
         headers={"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13"},
@@ -248,24 +247,22 @@ def test_a_handshake_without_a_key_is_a_400_not_a_500(live, tokens, ticket):  # 
     assert response.headers["Content-Type"] == "application/problem+json"
 
 
-def test_the_replay_stays_within_its_byte_budget(live, tokens):  # noqa: F811
-    from tests.support import TICKET
-
+def test_the_replay_stays_within_its_byte_budget(live, tokens):
     employee = {"Authorization": f"Bearer {tokens['employee']}"}
     filed = requests.post(f"{live}/api/tickets", json=TICKET, headers=employee).json()
     for n in range(40):  # ~54 kB each as JSON: "é" travels as \\u00e9
         _post(live, filed["id"], tokens["employee"], f"{n} " + "é" * 9000)
     ws = websocket.create_connection(_url(live, filed["id"], tokens["employee"], after=0))
     try:
-        ready = _next(ws)
+        ready = next_frame(ws)
         assert 0 < ready["missed"] < 40 and ready["more"] is True
-        replayed = [_next(ws)["message"]["body"].split()[0] for _ in range(ready["missed"])]
+        replayed = [next_frame(ws)["message"]["body"].split()[0] for _ in range(ready["missed"])]
         assert replayed == [str(n) for n in range(ready["missed"])]  # the oldest first
     finally:
         ws.close()
 
 
-def test_visibility_is_checked_with_the_token_that_authenticated(live, tokens, ticket):  # noqa: F811
+def test_visibility_is_checked_with_the_token_that_authenticated(live, tokens, ticket):
     # Two tokens: a lower-case "bearer" header flask-jwt-extended ignores, and the query
     # token it uses. The agent may not see this ticket; the coordinator may.
     url = _url(live, ticket["id"], tokens["agent"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-PREFIXES = ["/api/auth", "/api/tickets", "/api/workflow", "/api/chat", "/api/notifications"]
+from tests.support import PREFIXES
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)

@@ -16,8 +16,7 @@ from common.db import db
 from common.models.tickets import TicketsJobFailure, TicketsOpsAudit
 from common.ops.heartbeats import Beat, write
 from tests.auth_api.helpers import bearer, mint
-
-PREFIXES = ("/api/auth", "/api/tickets", "/api/workflow", "/api/chat", "/api/notifications")
+from tests.support import PREFIXES
 
 
 def _person(app, email: str, *grants: tuple[str, str]) -> str:

@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert
 
 from common.db import db
@@ -15,18 +14,7 @@ from common.models.tickets import TicketsHeartbeat, TicketsJobFailure, TicketsOu
 from common.ops import metrics as ops_metrics
 from common.ops.heartbeats import Beat, write
 from common.services import discover
-from tests.common.test_metrics import PREFIXES
-
-
-def scrape(client, prefix: str = "/api/tickets") -> dict[tuple[str, tuple], float]:
-    """{(name, sorted labels): value} of one scrape, parsed by prometheus_client."""
-    response = client.raw.get(f"{prefix}/metrics")
-    assert response.status_code == 200
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.get_data(as_text=True))
-        for sample in family.samples
-    }
+from tests.support import PREFIXES, scrape
 
 
 def value(samples, name: str, **labels) -> float | None:

@@ -116,7 +116,9 @@ def test_an_event_nobody_consumes_is_checked_but_not_stored(app, tx):
             outbox.emit("tickets.created", {"ticket_id": "one"})
 
 
-def test_the_background_relay_publishes_each_commit_and_marks_them_in_batches(app, rabbit_queue):
+def test_the_background_relay_publishes_each_commit_and_marks_them_in_batches(
+    app, committed, rabbit_queue
+):
     queue, channel, _broker, monkeypatch = rabbit_queue
     relay = outbox_relay.Relay(app, "thread")
     monkeypatch.setitem(app.extensions, outbox_relay.RELAY_KEY, relay)
@@ -132,26 +134,21 @@ def test_the_background_relay_publishes_each_commit_and_marks_them_in_batches(ap
     # machine; join() below still returns once the batch is marked.
     monkeypatch.setattr(outbox_relay, "MARK_EVERY", 2.0)
     ids = []
-    try:
-        with app.app_context():  # real commits: the relay works in its own thread
-            for n in range(5):
-                ids.append(outbox.emit("test.ping", {"n": n}))
-                db.session.commit()
-            relay.join(timeout=10)
-            published = db.session.scalars(
-                select(TicketsOutbox.published_at).where(TicketsOutbox.id.in_(ids))
-            ).all()
-        assert len(published) == 5 and None not in published
-        sent = [_take(channel, queue)["args"][0]["payload"]["n"] for _ in range(5)]
-        assert sorted(sent) == [0, 1, 2, 3, 4]
-        assert _take(channel, queue) is None
-        # Five commits, fewer marking transactions: they were batched.
-        assert sum(count for count, _ in marks) == 5
-        assert all(ok for _, ok in marks) and len(marks) < 5
-    finally:
-        with app.app_context():
-            db.session.execute(TicketsOutbox.__table__.delete().where(TicketsOutbox.id.in_(ids)))
+    with app.app_context():  # real commits: the relay works in its own thread
+        for n in range(5):
+            ids.append(outbox.emit("test.ping", {"n": n}))
             db.session.commit()
+        relay.join(timeout=10)
+        published = db.session.scalars(
+            select(TicketsOutbox.published_at).where(TicketsOutbox.id.in_(ids))
+        ).all()
+    assert len(published) == 5 and None not in published
+    sent = [_take(channel, queue)["args"][0]["payload"]["n"] for _ in range(5)]
+    assert sorted(sent) == [0, 1, 2, 3, 4]
+    assert _take(channel, queue) is None
+    # Five commits, fewer marking transactions: they were batched.
+    assert sum(count for count, _ in marks) == 5
+    assert all(ok for _, ok in marks) and len(marks) < 5
 
 
 def test_a_savepoint_neither_publishes_early_nor_drops_events(app, tx, rabbit_queue):

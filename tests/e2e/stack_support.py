@@ -12,8 +12,10 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
@@ -23,8 +25,7 @@ from sqlalchemy.engine import make_url
 
 from common.config import Config
 from common.services import discover
-from tests.conftest import TEST_ENV
-from tests.support import DEMO_PASSWORD, TICKET
+from tests.support import DEMO_PASSWORD, TEST_ENV, TICKET
 
 __all__ = ["DEMO_PASSWORD", "TICKET"]
 
@@ -40,8 +41,6 @@ WS_EDGE = f"ws://127.0.0.1:{PORT}"
 # The two live chat processes of the default scale (scripts/stacklib/topology.py).
 CHAT_PROCESSES = (f"127.0.0.1:{BASE_PORT + 6}", f"127.0.0.1:{BASE_PORT + 7}")
 PREFIXES = ("/api/auth", "/api/tickets", "/api/workflow", "/api/chat", "/api/notifications")
-VHOST = f"tts_{NAME}"
-DATABASE_PREFIX = f"tts_{NAME}_"
 EMPLOYEE, COORDINATOR, AGENT = (
     "employee@example.com",
     "coordinator@example.com",
@@ -52,22 +51,27 @@ EMPLOYEE, COORDINATOR, AGENT = (
 # --- the stack --------------------------------------------------------------------------
 
 
-def _stack_env(run_dir: Path) -> dict[str, str]:
+def stack_env(
+    run_dir: Path, name: str = NAME, port: int = PORT, base_port: int = BASE_PORT
+) -> dict[str, str]:
+    """The environment of a stack called ``name``: databases ``tts_<name>_*``, RabbitMQ
+    virtual host ``tts_<name>``, nginx on ``port``, services from ``base_port`` on."""
     # tests/conftest.py points this process at the stub broker and the unit-test
     # databases; none of that may reach the stack.
     env = {key: value for key, value in os.environ.items() if key not in TEST_ENV}
     env.update(
-        TTS_DATABASE_PREFIX=DATABASE_PREFIX,
+        TTS_DATABASE_PREFIX=f"tts_{name}_",
         TTS_DEMO_PASSWORD=DEMO_PASSWORD,
-        TTS_STACK_PORT=str(PORT),
-        TTS_STACK_BASE_PORT=str(BASE_PORT),
-        TTS_BROKER_URL=f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
+        TTS_STACK_PORT=str(port),
+        TTS_STACK_BASE_PORT=str(base_port),
+        TTS_BROKER_URL=f"amqp://guest:guest@127.0.0.1:5672/tts_{name}",
         TTS_STACK_RUN_DIR=str(run_dir),
     )
     return env
 
 
-def _run(argv: list[str], env: dict[str, str], timeout: float = 180) -> None:
+def run(argv: list[str], env: dict[str, str], timeout: float = 180) -> None:
+    """Run a command of the stack; its failure fails the test, with its output."""
     result = subprocess.run(
         argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
@@ -79,25 +83,47 @@ def _run(argv: list[str], env: dict[str, str], timeout: float = 180) -> None:
         )
 
 
-def _fresh_vhost(env: dict[str, str]) -> None:
-    """A RabbitMQ virtual host of our own, empty: no message of an earlier run survives."""
+def fresh_vhost(env: dict[str, str]) -> None:
+    """The stack's RabbitMQ virtual host, empty: no message of an earlier run survives."""
+    vhost = unquote(urlsplit(env["TTS_BROKER_URL"]).path.lstrip("/"))
     rabbitmqctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
     if not os.access(rabbitmqctl, os.X_OK):
         pytest.fail("rabbitmqctl not found: the e2e tests need the local RabbitMQ", pytrace=False)
-    subprocess.run([rabbitmqctl, "-q", "delete_vhost", VHOST], capture_output=True, timeout=60)
-    _run([rabbitmqctl, "-q", "add_vhost", VHOST], env, timeout=60)
-    _run([rabbitmqctl, "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"], env)
+    subprocess.run([rabbitmqctl, "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
+    run([rabbitmqctl, "-q", "add_vhost", vhost], env, timeout=60)
+    run([rabbitmqctl, "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], env)
 
 
-def _drop_databases(env: dict[str, str]) -> None:
+def drop_databases(env: dict[str, str]) -> None:
+    """Drop the stack's databases, and only those (never a developer's data)."""
     config = Config.from_env(env)
     for name in discover():
         url = make_url(config.database_url(name))
-        assert url.database.startswith(DATABASE_PREFIX), url.database  # never a developer's data
+        assert url.database.startswith(env["TTS_DATABASE_PREFIX"]), url.database
         admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def running_stack(env: dict[str, str], *up_args: str) -> Iterator[dict[str, str]]:
+    """``scripts/stack up [up_args]`` on fresh databases and virtual host, seeded with the
+    demo data; stopped afterwards whatever happened."""
+    script = str(ROOT / "scripts" / "stack")
+    try:
+        # A run killed before its teardown left pid files in the run directory: this
+        # ``down`` stops what it left running.
+        run([script, "down"], env)
+        fresh_vhost(env)
+        drop_databases(env)
+        began = time.perf_counter()
+        run([script, "up", *up_args], env)
+        print(f"stack cold start: {time.perf_counter() - began:.2f}s")
+        run([str(ROOT / ".venv" / "bin" / "tts"), "seed", "demo"], env)
+        yield env
+    finally:
+        subprocess.run([script, "down"], cwd=ROOT, env=env, timeout=120)
 
 
 # --- clients ------------------------------------------------------------------------------

@@ -11,9 +11,7 @@ refuse cannot fail any other test.
 from __future__ import annotations
 
 import json
-import shutil
 import ssl
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -23,16 +21,27 @@ import requests
 import websocket
 
 from tests.deploy.prod_nginx import ProdNginx
-from tests.e2e import stack_support as flow
+from tests.e2e.stack_support import (
+    AGENT,
+    COORDINATOR,
+    DEMO_PASSWORD,
+    EMPLOYEE,
+    PREFIXES,
+    TICKET,
+    User,
+    create_ticket,
+    receive_message,
+    running_stack,
+    stack_env,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-ROOT = Path(__file__).resolve().parents[2]
 STACK_PORT, BASE_PORT = 8280, 8200
 EDGE = f"http://127.0.0.1:{STACK_PORT}"
 TLS_HTTP, TLS_HTTPS = 8480, 8443
 LIMIT_HTTP, LIMIT_HTTPS = 8481, 8444
-VHOST, PREFIX = "tts_e2s", "tts_e2s_"
 SERVICES = ("auth", "tickets", "workflow", "chat", "notify", "chat-live", "notify-live")
 # scripts/stack --scale 2: services take consecutive ports, two each, in this order.
 PORTS = {name: [BASE_PORT + 1 + 2 * i, BASE_PORT + 2 + 2 * i] for i, name in enumerate(SERVICES)}
@@ -48,53 +57,17 @@ SECURITY_HEADERS = (
 
 
 @pytest.fixture(scope="module")
-def stack():
-    run_dir = Path(tempfile.gettempdir()) / "tts-e2e-scaled-stack"
-    env = flow._stack_env(run_dir)
-    env.update(
-        TTS_DATABASE_PREFIX=PREFIX,
-        TTS_BROKER_URL=f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
-        TTS_STACK_PORT=str(STACK_PORT),
-        TTS_STACK_BASE_PORT=str(BASE_PORT),
-        TTS_STACK_GUNICORN_WORKERS="1",
+def scaled_stack():
+    env = stack_env(
+        Path(tempfile.gettempdir()) / "tts-e2e-scaled-stack", "e2s", STACK_PORT, BASE_PORT
     )
-    stack_script = str(ROOT / "scripts" / "stack")
-    rabbitmqctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    try:
-        flow._run([stack_script, "down"], env)
-        subprocess.run([rabbitmqctl, "-q", "delete_vhost", VHOST], capture_output=True)
-        flow._run([rabbitmqctl, "-q", "add_vhost", VHOST], env)
-        flow._run(
-            [rabbitmqctl, "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"], env
-        )
-        _drop_databases(env)
-        began = time.perf_counter()
-        flow._run([stack_script, "up", "--scale", "2"], env)
-        print(f"scaled stack cold start: {time.perf_counter() - began:.2f}s")
-        flow._run([str(ROOT / ".venv" / "bin" / "tts"), "seed", "demo"], env)
-        yield env
-    finally:
-        subprocess.run([stack_script, "down"], cwd=ROOT, env=env, timeout=120)
-
-
-def _drop_databases(env):
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from common.config import Config
-
-    config = Config.from_env(env)
-    for name in SERVICES:
-        url = make_url(config.database_url(name))
-        assert url.database.startswith(PREFIX), url.database
-        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        admin.dispose()
+    env["TTS_STACK_GUNICORN_WORKERS"] = "1"
+    with running_stack(env, "--scale", "2") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def tls_edge(stack):
+def tls_edge(scaled_stack):
     edge = ProdNginx(Path(tempfile.gettempdir()) / "tts-e2e-tls-edge", TLS_HTTP, TLS_HTTPS, PORTS)
     edge.start()
     yield edge
@@ -121,19 +94,19 @@ def _metric(url: str, name: str, **labels: str) -> float:
 # --- the core flow on two replicas of everything -----------------------------------------
 
 
-def test_core_flow_with_two_replicas_of_every_service_and_worker(stack):
-    employee = flow.User(flow.EMPLOYEE, EDGE)
-    coordinator = flow.User(flow.COORDINATOR, EDGE)
-    agent = flow.User(flow.AGENT, EDGE)
+def test_core_flow_with_two_replicas_of_every_service_and_worker(scaled_stack):
+    employee = User(EMPLOYEE, EDGE)
+    coordinator = User(COORDINATOR, EDGE)
+    agent = User(AGENT, EDGE)
     ticket_ids, request_ids = [], []
     for n in range(6):
-        ticket_id = flow.create_ticket(employee, f"scaled e2e {n}")["id"]
+        ticket_id = create_ticket(employee, f"scaled e2e {n}")["id"]
         approved = coordinator.post(f"/api/tickets/{ticket_id}/approve", {"priority": "high"})
         assert approved.status_code == 200, approved.text
         ticket_ids.append(ticket_id)
         request_ids.append(approved.headers["X-Request-ID"])  # nginx's $request_id
     for ticket_id in ticket_ids:
-        flow.wait_for(
+        wait_for(
             lambda ticket_id=ticket_id: agent.get(f"/api/tickets/{ticket_id}").status_code == 200,
             20,
             f"ticket {ticket_id} assigned to the agent",
@@ -149,7 +122,7 @@ def test_core_flow_with_two_replicas_of_every_service_and_worker(stack):
         ]
         assert all(count > 0 for count in served), (name, served)
     # The approval's request id reached the workflow workers' JSON logs with its event.
-    run_dir = Path(stack["TTS_STACK_RUN_DIR"])
+    run_dir = Path(scaled_stack["TTS_STACK_RUN_DIR"])
 
     def handled_with(request_id: str) -> bool:
         for log in run_dir.glob("worker-workflow-*.log"):
@@ -161,7 +134,7 @@ def test_core_flow_with_two_replicas_of_every_service_and_worker(stack):
         return False
 
     for request_id in request_ids:
-        flow.wait_for(lambda r=request_id: handled_with(r), 10, f"worker log with {request_id}")
+        wait_for(lambda r=request_id: handled_with(r), 10, f"worker log with {request_id}")
 
     # The workers consumed the events; Dramatiq's middleware counted them.
     handled = sum(
@@ -185,8 +158,8 @@ def test_plain_http_redirects_to_https(tls_edge):
 @pytest.mark.parametrize(
     "path, status",
     [
-        *((f"{prefix}/ready", 200) for prefix in flow.PREFIXES),
-        *((f"{prefix}/openapi.json", 200) for prefix in flow.PREFIXES),
+        *((f"{prefix}/ready", 200) for prefix in PREFIXES),
+        *((f"{prefix}/openapi.json", 200) for prefix in PREFIXES),
         ("/api/tickets/docs", 200),
         ("/health", 200),
         ("/api/tickets/999999", 401),
@@ -224,14 +197,14 @@ def test_websocket_through_tls_reaches_chat(tls_edge):
     session = _https(tls_edge)
     login = session.post(
         f"{base}/api/auth/login",
-        json={"email": flow.EMPLOYEE, "password": flow.DEMO_PASSWORD},
+        json={"email": EMPLOYEE, "password": DEMO_PASSWORD},
         timeout=10,
     )
     assert login.status_code == 200, login.text
     token = login.json()["access_token"]
     created = session.post(
         f"{base}/api/tickets",
-        json={**flow.TICKET, "subject": "tls websocket"},
+        json={**TICKET, "subject": "tls websocket"},
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,
     )
@@ -245,7 +218,7 @@ def test_websocket_through_tls_reaches_chat(tls_edge):
     try:
         assert json.loads(ws.recv())["type"] == "ready"
         ws.send(json.dumps({"type": "message", "body": "over TLS"}))
-        flow.receive_message(ws, "over TLS")
+        receive_message(ws, "over TLS")
     finally:
         ws.close()
 
@@ -254,7 +227,7 @@ def test_websocket_through_tls_reaches_chat(tls_edge):
 
 
 @pytest.fixture(scope="module")
-def limit_edge(stack):
+def limit_edge(scaled_stack):
     edge = ProdNginx(
         Path(tempfile.gettempdir()) / "tts-e2e-limit-edge", LIMIT_HTTP, LIMIT_HTTPS, PORTS
     )

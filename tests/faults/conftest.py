@@ -7,24 +7,24 @@ servers themselves are never stopped.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.e2e.stack_support import ROOT, _run, _stack_env
+from tests.e2e.stack_support import ROOT, run, stack_env
+from tests.faults.helpers import (
+    AMQP_PROXY,
+    BASE_PORT,
+    PG_PROXY,
+    PREFIX,
+    RABBITMQCTL,
+    RUN_DIR,
+    SMTP_PORT,
+    STACK_PORT,
+    VHOST,
+)
 from tests.faults.tcp_proxy import TcpProxy
-
-STACK_PORT, BASE_PORT = 8680, 8600
-EDGE = f"http://127.0.0.1:{STACK_PORT}"
-SMTP_PORT = 35025  # nothing listens there until a test starts its mail server
-PG_PROXY, AMQP_PROXY = 35432, 35672  # RabbitMQ itself holds 25672 (clustering)
-VHOST, PREFIX = "tts_faults", "tts_faults_"
-RUN_DIR = Path(tempfile.gettempdir()) / "tts-faults-stack"
-RABBITMQCTL = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
 
 
 @pytest.fixture(scope="package")
@@ -35,7 +35,7 @@ def proxies():
 
 @pytest.fixture(scope="package")
 def stack(proxies):
-    env = _stack_env(RUN_DIR)
+    env = stack_env(RUN_DIR)
     env.update(
         TTS_DATABASE_PREFIX=PREFIX,
         TTS_DATABASE_PORT=str(PG_PROXY),
@@ -55,13 +55,13 @@ def stack(proxies):
     script = str(ROOT / "scripts" / "stack")
     rabbitmqctl = RABBITMQCTL
     try:
-        _run([script, "down"], env)
+        run([script, "down"], env)
         subprocess.run([rabbitmqctl, "-q", "delete_vhost", VHOST], capture_output=True)
-        _run([rabbitmqctl, "-q", "add_vhost", VHOST], env)
-        _run([rabbitmqctl, "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"], env)
+        run([rabbitmqctl, "-q", "add_vhost", VHOST], env)
+        run([rabbitmqctl, "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"], env)
         _drop_databases()
-        _run([script, "up"], env)
-        _run([str(ROOT / ".venv" / "bin" / "tts"), "seed", "demo"], env)
+        run([script, "up"], env)
+        run([str(ROOT / ".venv" / "bin" / "tts"), "seed", "demo"], env)
         yield env
     finally:
         subprocess.run([script, "down"], cwd=ROOT, env=env, timeout=120)
@@ -78,13 +78,3 @@ def _drop_databases() -> None:
         for name in list(names):
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-def query(service: str, sql: str, **params) -> list:
-    """Rows from the stack's ``service`` database, read directly (never through a proxy)."""
-    engine = create_engine(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{PREFIX}{service}")
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text(sql), params).all()
-    finally:
-        engine.dispose()

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.e2e.stack_support import AGENT, COORDINATOR, EMPLOYEE, ROOT, TICKET, User
-from tests.faults.conftest import EDGE, RUN_DIR, query
+from tests.faults.helpers import EDGE, RUN_DIR, query
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 
-from tests.faults.conftest import EDGE, RABBITMQCTL, SMTP_PORT, VHOST, query
+from tests.faults.helpers import EDGE, RABBITMQCTL, SMTP_PORT, VHOST, query
 from tests.support import Inbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]

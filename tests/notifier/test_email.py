@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from common.db import db
 from common.models.notify import EmailLog
-from tests.conftest import deliver
-from tests.support import Inbox
+from tests.support import Inbox, deliver
 
 
 def _free_port() -> int:

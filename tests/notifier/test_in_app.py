@@ -2,8 +2,7 @@
 
 import uuid
 
-from tests.conftest import deliver
-from tests.support import TICKET
+from tests.support import TICKET, deliver
 
 
 def test_the_requester_hears_of_each_move_made_by_others(client, seeded):

@@ -8,7 +8,8 @@ import websocket
 
 from common.db import db
 from notifier import service
-from tests.chat_api.test_live_chat import live, tokens  # noqa: F401 - shared live server
+
+pytestmark = pytest.mark.usefixtures("committed")
 
 
 def _socket(base, token):
@@ -20,7 +21,7 @@ def _socket(base, token):
     return ws
 
 
-def test_new_notifications_are_pushed_to_their_owner_only(app, live, tokens):  # noqa: F811
+def test_new_notifications_are_pushed_to_their_owner_only(app, live, tokens):
     from sqlalchemy import select
 
     from common.models.auth import User
@@ -42,13 +43,13 @@ def test_new_notifications_are_pushed_to_their_owner_only(app, live, tokens):  #
         employee_ws.close()
 
 
-def test_no_token_no_socket(live):  # noqa: F811
+def test_no_token_no_socket(live):
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
         websocket.create_connection(live.replace("http", "ws") + "/ws/notifications", timeout=5)
     assert refused.value.status_code == 401
 
 
-def test_a_reconnect_with_after_receives_the_unread_it_missed(app, live, tokens):  # noqa: F811
+def test_a_reconnect_with_after_receives_the_unread_it_missed(app, live, tokens):
     from sqlalchemy import select
 
     from common.models.auth import User

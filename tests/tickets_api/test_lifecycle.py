@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from common.db import db, utcnow
 from common.models.tickets import STATUSES, Ticket, TicketsOutbox
-from tests.conftest import deliver
+from tests.support import deliver
 from tickets_api import service
 from tickets_api.lifecycle import PEOPLE_ACTIONS, TRANSITIONS
 

@@ -1,36 +1,27 @@
 """Concurrent workers on real transactions: duplicate deliveries, fair round robin, racing
-actions. These commit for real (each thread its own session), then clean up."""
+actions. These commit for real (each thread its own session); ``committed`` puts the
+databases back afterwards."""
 
 import threading
 import uuid
 from collections import Counter
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select
 
 from common.db import db
-from common.models.workflow import RoleHolder, Task, Workflow
+from common.models.workflow import Task
 from common.problems import Conflict
 from common.security import Principal
-from tests.workflow_api.conftest import grant, ticket, two_step
+from tests.workflow_api.helpers import grant, ticket, two_step
 from workflow_api import engine, replica, workflows
 from workflow_api.tasks import on_ticket_opened
 
 AGENTS = (401, 402, 403, 404, 405)
-WORK_TABLES = (
-    "sla_timers",
-    "task_events",
-    "task_assignments",
-    "tasks",
-    "unrouted_tickets",
-    "step_pointers",
-    "outbox",
-    "processed_events",
-)
 
 
 @pytest.fixture
-def live_workflow(app):
+def live_workflow(app, committed):
     name = f"Concurrent {uuid.uuid4().hex[:6]}"
     with app.app_context():
         for user_id in AGENTS:
@@ -44,13 +35,7 @@ def live_workflow(app):
         workflows.publish(None, workflow.id)
         db.session.commit()
         workflow_id = workflow.id
-    yield workflow_id
-    with app.app_context():
-        with db.engines["workflow"].begin() as connection:
-            connection.execute(text(f"TRUNCATE {', '.join(WORK_TABLES)}"))
-        db.session.execute(delete(Workflow).where(Workflow.id == workflow_id))
-        db.session.execute(delete(RoleHolder).where(RoleHolder.role == "Racer"))
-        db.session.commit()
+    return workflow_id
 
 
 def _run_in_threads(app, jobs):

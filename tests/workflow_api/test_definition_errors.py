@@ -8,7 +8,7 @@ import copy
 
 import pytest
 
-from tests.workflow_api.conftest import ADMIN, AGENT, two_step
+from tests.workflow_api.helpers import ADMIN, AGENT, two_step
 from workflow_api import definitions
 from workflow_api.definitions import InvalidDefinition
 

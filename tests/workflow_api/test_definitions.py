@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from common.db import db
 from common.models.workflow import Task, WorkflowVersion
-from tests.workflow_api.conftest import AGENT, SLA, ticket, two_step
+from tests.workflow_api.helpers import AGENT, SLA, ticket, two_step
 from workflow_api import definitions, engine, workflows
 from workflow_api.definitions import InvalidDefinition
 

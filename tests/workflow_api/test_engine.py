@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from common.db import db
 from common.models.workflow import Task, TaskAssignment, UnroutedTicket, Workflow, WorkflowOutbox
 from common.security import Principal
-from tests.workflow_api.conftest import ADMIN, SLA, grant, ticket, two_step
+from tests.workflow_api.helpers import ADMIN, SLA, grant, ticket, two_step
 from workflow_api import engine, replica
 
 

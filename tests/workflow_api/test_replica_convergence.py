@@ -104,7 +104,7 @@ def test_a_holder_before_its_role_is_kept_then_follows_it(app, tx):
 
 def test_auth_changes_reach_the_replica_through_the_outbox(app, client, seeded):
     from tests.auth_api.helpers import bearer, mint
-    from tests.conftest import deliver
+    from tests.support import deliver
 
     admin = mint(app, "admin@example.com")["access_token"]
     roles = client.raw.get("/api/auth/systems/tts/roles", headers=bearer(admin)).get_json()

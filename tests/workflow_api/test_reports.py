@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from common.db import db
 from common.security import Principal
-from tests.workflow_api.conftest import ticket
+from tests.workflow_api.helpers import ticket
 from workflow_api import engine
 
 

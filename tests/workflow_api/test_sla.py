@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from common.db import db
 from common.models.workflow import SlaTimer, Task, WorkflowOutbox
-from tests.workflow_api.conftest import ADMIN, SLA, grant, ticket, two_step
+from tests.workflow_api.helpers import ADMIN, SLA, grant, ticket, two_step
 from workflow_api import definitions, engine, jobs, replica, sla
 
 ALWAYS_OPEN = {
@@ -223,7 +223,7 @@ def test_a_breach_is_not_sent_again_after_a_hold(app, seeded, make_workflow):
 
 
 def test_overdue_timers_show_in_the_workflow_metrics(app, client, make_workflow):
-    from tests.common.test_ops_metrics import scrape
+    from tests.support import scrape
 
     def overdue(samples, name="tts_sla_timers_overdue"):
         return samples[(name, (("service", "workflow"),))]

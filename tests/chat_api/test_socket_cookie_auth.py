@@ -6,8 +6,6 @@ import json
 import pytest
 import websocket
 
-from tests.chat_api.test_live_chat import live, ticket, tokens  # noqa: F401 - shared live server
-
 
 def _open(base, path, token, origin=None, suppress_origin=False):
     host = base.removeprefix("http://")
@@ -20,7 +18,7 @@ def _open(base, path, token, origin=None, suppress_origin=False):
     )
 
 
-def test_the_cookie_opens_the_notifications_socket_from_this_site(live, tokens):  # noqa: F811
+def test_the_cookie_opens_the_notifications_socket_from_this_site(live, tokens):
     ws = _open(live, "/ws/notifications", tokens["agent"])
     try:
         ready = json.loads(ws.recv())
@@ -29,7 +27,7 @@ def test_the_cookie_opens_the_notifications_socket_from_this_site(live, tokens):
         ws.close()
 
 
-def test_the_cookie_opens_a_ticket_conversation_from_this_site(live, tokens, ticket):  # noqa: F811
+def test_the_cookie_opens_a_ticket_conversation_from_this_site(live, tokens, ticket):
     ws = _open(live, f"/ws/chat/tickets/{ticket['id']}", tokens["employee"])
     try:
         assert json.loads(ws.recv()) == {"type": "ready", "ticket_id": ticket["id"]}
@@ -40,14 +38,14 @@ def test_the_cookie_opens_a_ticket_conversation_from_this_site(live, tokens, tic
 @pytest.mark.parametrize(
     ("origin", "suppress"), [("http://evil.example", False), (None, True)], ids=["foreign", "none"]
 )
-def test_a_cookie_from_another_origin_is_refused(live, tokens, origin, suppress):  # noqa: F811
+def test_a_cookie_from_another_origin_is_refused(live, tokens, origin, suppress):
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
         _open(live, "/ws/notifications", tokens["agent"], origin=origin, suppress_origin=suppress)
     assert refused.value.status_code == 403
     assert b"this site" in refused.value.resp_body
 
 
-def test_a_bad_cookie_is_unauthorized(live):  # noqa: F811
+def test_a_bad_cookie_is_unauthorized(live):
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
         _open(live, "/ws/notifications", "not-a-token")
     assert refused.value.status_code == 401
