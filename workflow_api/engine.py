@@ -292,10 +292,8 @@ def transfer_candidates(principal: Principal, task_id: int) -> list[dict]:
     if not principal.is_triager:
         raise Forbidden("Only a coordinator or an admin transfers tasks")
     task = visible(principal, task_id)
-    step = definitions.step_of(task.version.definition, task.step_key)
-    holders = [
-        h for h in assignment.eligible_holders(step["role"]) if h.user_id != task.assignee_id
-    ]
+    step = definitions.of_version(task.version).step(task.step_key)
+    holders = [h for h in assignment.eligible_holders(step.role) if h.user_id != task.assignee_id]
     load = dict(
         db.session.execute(
             select(Task.assignee_id, func.count())

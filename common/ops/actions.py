@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from common.db import db
+from common.db import bind_for
 from common.models.mixins import JOB_FAILURE_MODELS, OPS_AUDIT_MODELS
 from common.ops.queues import queues_for
 from common.outbox_sending import sweep
@@ -51,7 +51,7 @@ def _check(spec: ServiceSpec, operator: Operator, queue: str | None, dry_run: bo
 
 def audit(spec: ServiceSpec, operator: Operator, action: str, target: str, **row) -> None:
     model = OPS_AUDIT_MODELS[spec.name]
-    with Session(db.engines[spec.name], join_transaction_mode="create_savepoint") as session:
+    with Session(bind_for(spec.name), join_transaction_mode="create_savepoint") as session:
         session.execute(
             insert(model).values(actor=operator.name[:200], action=action, target=target, **row)
         )
@@ -62,7 +62,7 @@ def _resolve(spec: ServiceSpec, message_ids: list[str], resolution: str, who: st
     model = JOB_FAILURE_MODELS[spec.name]
     if not message_ids:
         return
-    with Session(db.engines[spec.name], join_transaction_mode="create_savepoint") as session:
+    with Session(bind_for(spec.name), join_transaction_mode="create_savepoint") as session:
         session.execute(
             update(model)
             .where(

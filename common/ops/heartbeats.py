@@ -23,7 +23,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from common.db import db
+from common.db import bind_for
 from common.models.mixins import HEARTBEAT_MODELS
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def write(services: Iterable[str], beat: Beat) -> None:
         }
         statement = insert(model).values(process=beat.process, **values)
         statement = statement.on_conflict_do_update(index_elements=["process"], set_=values)
-        with Session(db.engines[service], join_transaction_mode="create_savepoint") as session:
+        with Session(bind_for(service), join_transaction_mode="create_savepoint") as session:
             session.execute(statement)
             session.commit()
 
@@ -80,7 +80,7 @@ def forget(services: Iterable[str], process: str) -> None:
         model = HEARTBEAT_MODELS.get(service)
         if model is None:
             continue
-        with Session(db.engines[service], join_transaction_mode="create_savepoint") as session:
+        with Session(bind_for(service), join_transaction_mode="create_savepoint") as session:
             session.execute(delete(model).where(model.process == process))
             session.commit()
 

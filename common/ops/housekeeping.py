@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
-from common.db import db
+from common.db import bind_for
 from common.models.mixins import OUTBOX_MODELS, PROCESSED_EVENT_MODELS
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def _prune_table(bind: str, model, column, cutoff: datetime) -> int:
     removed = 0
     key = model.__table__.primary_key.columns.values()
     while True:
-        with Session(db.engines[bind], join_transaction_mode="create_savepoint") as session:
+        with Session(bind_for(bind), join_transaction_mode="create_savepoint") as session:
             oldest = select(*key).where(column < cutoff).limit(BATCH)
             if len(key) == 1:
                 statement = delete(model).where(key[0].in_(oldest))

@@ -26,7 +26,7 @@ from dramatiq.middleware import Retries
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from common.db import db
+from common.db import bind_for
 from common.logs import message_id_var, request_id_var, service_var
 from common.models.mixins import JOB_FAILURE_MODELS
 from common.ops.redaction import exception_name, redact, redacted_traceback
@@ -141,7 +141,7 @@ def write_failure(service: str, failure: dict) -> None:
     # the bind is a connection inside the test's transaction (hence the savepoint).
     with (
         app_for(service).app_context(),
-        Session(db.engines[service], join_transaction_mode="create_savepoint") as session,
+        Session(bind_for(service), join_transaction_mode="create_savepoint") as session,
     ):
         session.execute(insert(model).values(**failure))
         session.commit()

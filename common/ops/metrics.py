@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.config import Config
-from common.db import db
+from common.db import bind_for
 from common.models.mixins import HEARTBEAT_MODELS, JOB_FAILURE_MODELS, OUTBOX_MODELS
 from common.ops.status import beat_state
 from common.services import ServiceSpec, load
@@ -76,7 +76,7 @@ class JobsCollector:
     def _families(self, now: datetime) -> list[GaugeMetricFamily]:
         # A session of its own (never the request's), rolled back at the end; in tests the
         # bind is the test's connection, hence the savepoint, which also undoes the timeout.
-        with Session(db.engines[self.spec.name], join_transaction_mode="create_savepoint") as s:
+        with Session(bind_for(self.spec.name), join_transaction_mode="create_savepoint") as s:
             s.execute(select(func.set_config("statement_timeout", str(STATEMENT_TIMEOUT_MS), True)))
             families = self._counts(s, now)
             families += self._heartbeats(s, now)

@@ -230,6 +230,435 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tickets/ops/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What operators did here, newest first. */
+        get: {
+            parameters: {
+                query?: {
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpsAuditPage"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/ops/dead": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dead letters of one of this service's queues (arguments redacted). */
+        get: {
+            parameters: {
+                query: {
+                    queue: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpsDeadPage"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/ops/dead/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Drop the named dead letters, with a reason (a dry run unless ``dry_run`` is false). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OpsDiscardIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpsActionOut"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/ops/dead/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Empty a queue's dead letters, if it holds exactly ``expected`` of them. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OpsPurgeIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpsActionOut"];
+                    };
+                };
+                /** @description The count differs from ``expected`` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/ops/dead/requeue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put dead letters back on their queue (a dry run unless ``dry_run`` is false). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OpsRequeueIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpsActionOut"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/ops/failures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    actor?: string;
+                    exception?: string;
+                    dead?: boolean;
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpsFailurePage"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/ops/failures/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Failed attempts grouped by actor and exception, latest first. */
+        get: {
+            parameters: {
+                query?: {
+                    hours?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpsFailureGroupOut"][];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/ops/failures/{failure_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                failure_id: number;
+            };
+            cookie?: never;
+        };
+        /** One failed attempt, with its redacted traceback. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    failure_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpsFailureOut"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/ops/outbox/sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish every unpublished event of this service now. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OpsDryRun"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpsActionOut"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/ops/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queues, outbox, journal, heartbeats and this service's own facts, with a verdict. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpsStatusOut"];
+                    };
+                };
+                /** @description Not an operator */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tickets/ready": {
         parameters: {
             query?: never;
@@ -1118,6 +1547,173 @@ export interface components {
         };
         HistoryPage: {
             items?: components["schemas"]["HistoryOut"][];
+        };
+        OpsActionOut: {
+            dead_letters?: number;
+            discarded?: number;
+            dry_run?: boolean;
+            published?: number;
+            purged?: number;
+            requeued?: number;
+            unpublished?: number;
+            would_discard?: number;
+            would_purge?: number;
+            would_requeue?: number;
+        };
+        OpsAuditOut: {
+            action?: string;
+            actor?: string;
+            /** Format: date-time */
+            at?: string;
+            count?: number;
+            id?: number;
+            reason?: string | null;
+            result?: string;
+            target?: string;
+        };
+        OpsAuditPage: {
+            before?: number | null;
+            items?: components["schemas"]["OpsAuditOut"][];
+        };
+        OpsDeadLetterOut: {
+            actor?: string;
+            /** @description redacted */
+            arguments?: string;
+            attempts?: number;
+            /** @description epoch seconds */
+            dead_since?: number | null;
+            event?: string | null;
+            event_id?: string | null;
+            message_id?: string;
+            queue?: string;
+        };
+        OpsDeadPage: {
+            items?: components["schemas"]["OpsDeadLetterOut"][];
+            queue?: string;
+            total?: number;
+        };
+        OpsDiscardIn: {
+            /**
+             * @description Say what would happen and change nothing (the default).
+             * @default true
+             */
+            dry_run?: boolean;
+            message_ids: string[];
+            queue: string;
+            reason: string;
+        };
+        OpsDryRun: {
+            /**
+             * @description Say what would happen and change nothing (the default).
+             * @default true
+             */
+            dry_run?: boolean;
+        };
+        OpsFailureGroupOut: {
+            actor?: string;
+            dead_lettered?: number;
+            exception?: string;
+            failures?: number;
+            last_detail?: string;
+            /** Format: date-time */
+            last_failed_at?: string;
+            last_message_id?: string;
+            messages?: number;
+            service?: string;
+        };
+        OpsFailureOut: {
+            actor?: string;
+            attempt?: number;
+            dead_lettered?: boolean;
+            detail?: string;
+            /** Format: uuid */
+            event_id?: string | null;
+            exception?: string;
+            /** Format: date-time */
+            failed_at?: string;
+            id?: number;
+            message_id?: string;
+            /** Format: date-time */
+            next_retry_at?: string | null;
+            queue?: string;
+            resolution?: string | null;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            resolved_by?: string | null;
+            traceback?: string;
+        };
+        OpsFailurePage: {
+            /** @description the next page */
+            before?: number | null;
+            items?: components["schemas"]["OpsFailureOut"][];
+        };
+        OpsHeartbeatOut: {
+            beat_seconds_ago?: number;
+            in_flight?: number;
+            /** @description worker or scheduler */
+            kind?: string;
+            oldest_job_seconds?: number | null;
+            process?: string;
+            queues?: string[];
+            started_at?: string;
+            /** @description alive, stale or stuck */
+            state?: string;
+        };
+        OpsPurgeIn: {
+            /**
+             * @description Say what would happen and change nothing (the default).
+             * @default true
+             */
+            dry_run?: boolean;
+            /** @description How many dead letters you saw: nothing is purged otherwise. */
+            expected: number;
+            queue: string;
+            reason: string;
+        };
+        OpsQueueOut: {
+            ack_rate?: number;
+            consumers?: number;
+            dead?: number;
+            delayed?: number;
+            deliver_rate?: number;
+            name?: string;
+            oldest_ready_seconds?: number | null;
+            publish_rate?: number;
+            ready?: number;
+            unacked?: number;
+        };
+        OpsRequeueIn: {
+            /**
+             * @description Say what would happen and change nothing (the default).
+             * @default true
+             */
+            dry_run?: boolean;
+            /** @default 100 */
+            limit?: number;
+            /**
+             * @description These dead letters; omitted: the oldest, up to limit.
+             * @default null
+             */
+            message_ids?: string[] | null;
+            queue: string;
+        };
+        OpsStatusOut: {
+            checked_at?: string;
+            facts?: {
+                [key: string]: unknown;
+            };
+            heartbeats?: components["schemas"]["OpsHeartbeatOut"][];
+            journal?: {
+                [key: string]: number;
+            };
+            outbox?: {
+                [key: string]: number | null;
+            };
+            problems?: string[];
+            queues?: components["schemas"]["OpsQueueOut"][];
+            service?: string;
+            /** @description green or red */
+            verdict?: string;
         };
         PaginationMetadata: {
             /** @description First available page number. */
