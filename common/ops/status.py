@@ -107,29 +107,42 @@ def service_status(spec: ServiceSpec) -> dict:
             status["queues"] = [asdict(f) for f in queues_for(config).facts(list(spec.queues))]
         except BrokerUnavailable as error:
             problems.append(str(error))
-    for queue in status["queues"]:
-        if queue["dead"]:
-            problems.append(f"{queue['dead']} dead letters in {queue['name']}.XQ")
-        if config.broker_url != "stub" and not queue["consumers"]:
-            problems.append(f"no consumer on queue {queue['name']}")
-    beats = status["heartbeats"]
-    for queue in spec.queues:
-        if not any(b["state"] == "alive" and queue in b["queues"] for b in beats):
-            problems.append(f"no live worker for queue {queue}")
-    for beat in beats:
-        if beat["state"] == "stuck":
-            problems.append(
-                f"{beat['process']} has had a job running for {beat['oldest_job_seconds']:.0f}s"
-            )
-    if not any(b["kind"] == "scheduler" and b["state"] == "alive" for b in beats):
-        problems.append("no scheduler is beating")
+    problems += _queue_problems(status["queues"], counts_consumers=config.broker_url != "stub")
+    problems += _heartbeat_problems(spec, status["heartbeats"])
     oldest = status["outbox"]["oldest_seconds"]
     if oldest is not None and oldest > OUTBOX_STALL_SECONDS:
         problems.append(f"outbox: the oldest unpublished event is {oldest:.0f}s old")
     if spec.ops_facts:
-        facts, more = load(spec.ops_facts)(now)
-        status["facts"] = facts
-        problems.extend(more)
+        status["facts"], more = load(spec.ops_facts)(now)
+        problems += more
     status["problems"] = problems
     status["verdict"] = "red" if problems else "green"
     return status
+
+
+def _queue_problems(queues: list[dict], counts_consumers: bool) -> list[str]:
+    """Dead letters waiting, and (on RabbitMQ: the in-process broker has no consumers to
+    count) a queue nobody consumes."""
+    problems = []
+    for queue in queues:
+        if queue["dead"]:
+            problems.append(f"{queue['dead']} dead letters in {queue['name']}.XQ")
+        if counts_consumers and not queue["consumers"]:
+            problems.append(f"no consumer on queue {queue['name']}")
+    return problems
+
+
+def _heartbeat_problems(spec: ServiceSpec, beats: list[dict]) -> list[str]:
+    problems = [
+        f"no live worker for queue {queue}"
+        for queue in spec.queues
+        if not any(b["state"] == "alive" and queue in b["queues"] for b in beats)
+    ]
+    problems += [
+        f"{b['process']} has had a job running for {b['oldest_job_seconds']:.0f}s"
+        for b in beats
+        if b["state"] == "stuck"
+    ]
+    if not any(b["kind"] == "scheduler" and b["state"] == "alive" for b in beats):
+        problems.append("no scheduler is beating")
+    return problems
