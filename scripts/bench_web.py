@@ -20,15 +20,9 @@ import sys
 import requests
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from stacklib.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 def initial_js_gzip_bytes(base: str) -> tuple[int, list[str]]:
@@ -84,7 +78,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default=os.environ.get("TTS_BASE_URL", "http://127.0.0.1:8080"))
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--chromium", default=os.environ.get("TTS_CHROMIUM", "/usr/bin/chromium"))
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args()
     password = os.environ.get("TTS_DEMO_PASSWORD")
     if not password:

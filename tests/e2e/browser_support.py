@@ -3,7 +3,7 @@ available everywhere): launch options, sign-in, and the checks every page gets."
 
 from __future__ import annotations
 
-import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,16 +11,10 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, e
 
 from tests.e2e.stack_support import DEMO_PASSWORD, ROOT
 
-CHROMIUM = os.environ.get("TTS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from stacklib.browser import CHROMIUM, CHROMIUM_ARGS
+
 # Screenshots of the main pages, kept as test artefacts (var/ is not committed).
 SCREENSHOTS = ROOT / "var" / "web-screenshots"
 # Long enough for a worker hop (approval -> assignment) on a busy two-core machine.
