@@ -17,16 +17,7 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 
-from tests.e2e.stack_support import (
-    EDGE,
-    NAME,
-    ROOT,
-    User,
-    _drop_databases,
-    _fresh_vhost,
-    _run,
-    _stack_env,
-)
+from tests.e2e.stack_support import EDGE, NAME, ROOT, User, run, running_stack, stack_env
 from tests.support import Inbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -46,7 +37,7 @@ def _free_port() -> int:
 def stack():
     """The stack with quick heartbeats, a mail server that is not there (yet), and emails
     that give up after one retry: a reset link soon lands in the dead letters."""
-    env = _stack_env(Path(tempfile.gettempdir()) / f"tts-{NAME}-ops-stack")
+    env = stack_env(Path(tempfile.gettempdir()) / f"tts-{NAME}-ops-stack")
     env.update(
         TTS_SMTP_PORT=str(_free_port()),
         TTS_EMAIL_MAX_RETRIES="1",
@@ -54,15 +45,8 @@ def stack():
         TTS_EMAIL_MAX_BACKOFF_MS="200",
         TTS_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS),
     )
-    try:
-        _run([STACK, "down"], env)
-        _fresh_vhost(env)
-        _drop_databases(env)
-        _run([STACK, "up"], env)
-        _run([TTS, "seed", "demo"], env)
-        yield env
-    finally:
-        subprocess.run([STACK, "down"], cwd=ROOT, env=env, timeout=120)
+    with running_stack(env) as running:
+        yield running
 
 
 def tts(env, *args: str, code: int = 0) -> str:
@@ -182,5 +166,5 @@ def test_a_killed_worker_turns_the_status_red_and_green_again(stack):
         [STACK, "status"], cwd=ROOT, env=stack, capture_output=True, text=True
     )
     assert stack_status.returncode == 1
-    _run([STACK, "restart", "worker-notify-1"], stack)
+    run([STACK, "restart", "worker-notify-1"], stack)
     _wait(lambda: _status(stack)["code"] == 0, 30, "green again after the restart")
