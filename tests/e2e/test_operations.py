@@ -150,17 +150,12 @@ def test_a_killed_worker_turns_the_status_red_and_green_again(stack):
     pid_file = Path(stack["TTS_STACK_RUN_DIR"]) / "worker-notify-1.pid"
     pid = int(pid_file.read_text().split()[0])
     os.killpg(pid, signal.SIGKILL)  # the worker and its processes, as a crash would
-    killed = time.monotonic()
-    status = _wait(
-        lambda: (
-            (s := _status(stack))["code"] == 1
-            and "no live worker for queue notify" in s["notify"]["problems"]
-            and s
-        ),
-        3 * HEARTBEAT_SECONDS + 10,
-        "red for the notify queue",
-    )
-    assert time.monotonic() - killed <= 3 * HEARTBEAT_SECONDS + 10
+    # Three missed beats make a worker stale: any status taken after that must be red,
+    # however long the command itself takes to start.
+    time.sleep(3 * HEARTBEAT_SECONDS + 1)
+    status = _status(stack)
+    assert status["code"] == 1
+    assert "no live worker for queue notify" in status["notify"]["problems"]
     assert status["tickets"]["verdict"] == "green"  # only what is broken is red
     stack_status = subprocess.run(
         [STACK, "status"], cwd=ROOT, env=stack, capture_output=True, text=True
