@@ -245,7 +245,8 @@ function UsersTab({ onOpen }: { onOpen: (id: number) => void }) {
 /** Grant or revoke one role for the selected users; each row's outcome is reported. */
 function BulkRoles({ users, roleOptions, onDone }: { users: AdminUser[]; roleOptions: { key: string; label: string }[]; onDone: () => void }) {
   const queryClient = useQueryClient();
-  const [role, setRole] = useState(roleOptions[0]?.key ?? "");
+  const [picked, setRole] = useState("");
+  const role = picked || roleOptions[0]?.key || "";
   const [results, setResults] = useState<RowResult[]>([]);
   const [running, setRunning] = useState(false);
   const run = async (grant: boolean) => {
