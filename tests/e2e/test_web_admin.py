@@ -17,7 +17,14 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from common import mail_catcher
-from tests.e2e.browser_support import Person, launch, open_person, screenshot, sign_in
+from tests.e2e.browser_support import (
+    Person,
+    accessibility_violations,
+    launch,
+    open_person,
+    screenshot,
+    sign_in,
+)
 from tests.e2e.stack_support import EDGE, EMPLOYEE, wait_for
 
 ADMIN = "admin@example.com"
@@ -36,8 +43,8 @@ def browser(stack):
 def people(browser):
     opened: list[Person] = []
 
-    def open_one(width: int = 1280) -> Person:
-        person = open_person(browser, EDGE, width)
+    def open_one(width: int = 1280, bypass_csp: bool = False) -> Person:
+        person = open_person(browser, EDGE, width, bypass_csp)
         opened.append(person)
         return person
 
@@ -164,6 +171,33 @@ def test_admin_pages_at_phone_width(people):
     expect(admin.page.get_by_role("table", name="Users")).to_contain_text("agent@example.com")
     screenshot(admin.page, "admin-users-phone")
     admin.assert_no_page_errors()
+
+
+def test_the_admin_pages_pass_axe(people):
+    # axe is injected into the page, so this context sets the CSP aside.
+    admin = people(bypass_csp=True)
+    page = admin.page
+    sign_in(page, ADMIN, "Triage")
+    found = {}
+    page.goto("/admin/users")
+    expect(page.get_by_role("table", name="Users")).to_be_visible()
+    found["Users"] = accessibility_violations(page)
+    page.get_by_role("table", name="Users").get_by_role("button", name="Emma Employee").click()
+    drawer = page.get_by_role("dialog", name="Emma Employee")
+    expect(drawer.get_by_role("button", name="Grant Agent (tts)")).to_be_visible()
+    found["User drawer"] = accessibility_violations(page)
+    drawer.get_by_role("button", name="Close").click()
+    page.get_by_role("tab", name="Invitations").click()
+    expect(page.get_by_role("button", name="Send invitation")).to_be_visible()
+    expect(page.locator(".state-loading")).to_have_count(0)
+    found["Invitations"] = accessibility_violations(page)
+    page.get_by_role("tab", name="Permissions").click()
+    found["Permissions"] = accessibility_violations(page)
+    page.goto("/admin/categories")
+    page.get_by_role("button", name="Edit Asset Check In").click()
+    expect(page.get_by_role("region", name="Preview: New ticket")).to_be_visible()
+    found["Categories"] = accessibility_violations(page)
+    assert {name: problems for name, problems in found.items() if problems} == {}
 
 
 def test_an_employee_is_refused_the_admin_pages(people):

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 
 import { data, tickets as api } from "../../api/clients";
 import { DEPARTMENTS, type Category } from "../../api/types";
@@ -116,6 +116,8 @@ function CategoryEditor({ editing, parents, onDone }: { editing: Editing; parent
         }
       : { ...EMPTY, parent_id: editing.parentId };
   const [draft, setDraft] = useState<Draft>(initial);
+  const nameInput = useRef<HTMLInputElement>(null);
+  useEffect(() => nameInput.current?.focus(), []); // keyboard users land in the editor
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
   const isSub = draft.parent_id !== null;
   const save = useMutation({
@@ -155,7 +157,7 @@ function CategoryEditor({ editing, parents, onDone }: { editing: Editing; parent
         <h2 id="editor-title">{title}</h2>
         <div className="field">
           <label htmlFor="category-name">Name</label>
-          <input id="category-name" value={draft.name} onChange={(e) => set("name", e.target.value)} required {...described("name")} />
+          <input ref={nameInput} id="category-name" value={draft.name} onChange={(e) => set("name", e.target.value)} required {...described("name")} />
           <FieldMessage id="category-name" messages={errors.name} />
         </div>
         {!isSub && (
@@ -207,6 +209,14 @@ function CategoryEditor({ editing, parents, onDone }: { editing: Editing; parent
         <h2 id="preview-title">Preview: New ticket</h2>
         <p className="muted small">What an employee sees with this category picked. Not a real form.</p>
         <fieldset disabled className="stack" aria-label="New ticket preview">
+          <div className="field">
+            <label htmlFor="preview-subject">Subject (preview)</label>
+            <input id="preview-subject" value="" onChange={() => undefined} />
+          </div>
+          <div className="field">
+            <label htmlFor="preview-description">Description (preview)</label>
+            <textarea id="preview-description" rows={2} value="" onChange={() => undefined} />
+          </div>
           <div className="field">
             <label htmlFor="preview-category">Category (preview)</label>
             <select id="preview-category" value="x" onChange={() => undefined}>
