@@ -70,7 +70,7 @@ export default function AdminUsersPage() {
             role="tab"
             id={`tab-${t.id}`}
             aria-selected={tab === t.id}
-            aria-controls={`panel-${t.id}`}
+            aria-controls={tab === t.id ? `panel-${t.id}` : undefined}
             tabIndex={tab === t.id ? 0 : -1}
             className="tab"
             onClick={() => setParam("tab", t.id)}

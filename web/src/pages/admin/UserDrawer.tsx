@@ -55,6 +55,7 @@ function UserDetails({ user, canReview }: { user: AdminUser; canReview: boolean 
   const path = { params: { path: { user_id: id } } };
   const status = userStatus(user);
   const [message, setMessage] = useState("");
+  const [confirming, setConfirming] = useState(false);
   const state = useUserWrite(id, async (action: "activate" | "deactivate" | "resend" | "revoke" | "approve" | "reject") => {
     if (action === "activate") await api.POST("/api/auth/users/{user_id}/activate", path);
     else if (action === "deactivate") await api.POST("/api/auth/users/{user_id}/deactivate", path);
@@ -111,12 +112,35 @@ function UserDetails({ user, canReview }: { user: AdminUser; canReview: boolean 
           <button type="button" className="button" disabled={state.isPending} onClick={() => act("activate")}>
             Activate
           </button>
-        ) : status === "active" || status === "invited" ? (
-          <button type="button" className="button danger" disabled={state.isPending} onClick={() => act("deactivate")}>
+        ) : (status === "active" || status === "invited") && !confirming ? (
+          <button type="button" className="button danger" disabled={state.isPending} onClick={() => setConfirming(true)}>
             Deactivate
           </button>
         ) : null}
       </div>
+      {confirming && (
+        <div className="panel stack" role="group" aria-labelledby="deactivate-title">
+          <p id="deactivate-title">
+            <strong>Deactivate {user.name}?</strong> Every session of theirs ends at once and they leave every queue. You can activate them again later.
+          </p>
+          <div className="actions">
+            <button
+              type="button"
+              className="button danger"
+              disabled={state.isPending}
+              onClick={() => {
+                setConfirming(false);
+                act("deactivate");
+              }}
+            >
+              Confirm deactivate
+            </button>
+            <button type="button" className="button ghost" onClick={() => setConfirming(false)}>
+              Keep active
+            </button>
+          </div>
+        </div>
+      )}
       <WriteError error={state.error} />
       <p role="status" className="small">
         {state.isPending ? "Saving…" : state.isSuccess ? message : ""}

@@ -90,6 +90,7 @@ describe("Users and roles", () => {
     renderApp(<AdminUsersPage />, "/admin/users?user=2");
     const drawer = await screen.findByRole("dialog", { name: "Alan Agent" });
     await userEvent.click(await within(drawer).findByRole("button", { name: "Deactivate" }));
+    await userEvent.click(within(drawer).getByRole("button", { name: "Confirm deactivate" }));
     const alert = await within(drawer).findByRole("alert");
     expect(alert).toHaveTextContent("You may not change an account that holds roles in tts.");
     expect(alert).toHaveTextContent("req-1");
@@ -112,6 +113,21 @@ describe("Users and roles", () => {
     await userEvent.click(await within(drawer).findByRole("button", { name: "Approve registration" }));
     expect(await within(drawer).findByText("Registration approved.")).toBeInTheDocument();
     expect(await within(drawer).findByText("Active")).toBeInTheDocument();
+  });
+
+  it("offers a tts-only admin no registration review and only the systems the API lists", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json({ ...ADMIN, roles: { tts: ["Admin"] } }),
+      "GET /api/auth/users": page(),
+      "GET /api/auth/users/4": () => json(USERS[2]),
+      "GET /api/auth/systems": () => json([{ id: 2, slug: "tts", name: "Tickets" }]),
+      "GET /api/auth/systems/tts/roles": SYSTEMS["GET /api/auth/systems/tts/roles"],
+    });
+    renderApp(<AdminUsersPage />, "/admin/users?user=4");
+    const drawer = await screen.findByRole("dialog", { name: "Sam Self" });
+    expect(await within(drawer).findByRole("button", { name: "Grant Agent (tts)" })).toBeInTheDocument();
+    expect(within(drawer).queryByRole("button", { name: "Approve registration" })).toBeNull();
+    expect(within(drawer).queryByRole("button", { name: /hdts/ })).toBeNull();
   });
 
   it("reports bulk role changes per row", async () => {
