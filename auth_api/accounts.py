@@ -86,6 +86,8 @@ def invite(email: str, name: str, grants: list[Role]) -> User:
 def send_invitation(user: User) -> None:
     if user.password_hash:
         raise Conflict("This user has already set a password.")
+    if not user.is_active:
+        raise Conflict("The account is deactivated (or its invitation revoked); activate it first.")
     hours = _config().invitation_hours
     raw = tokens.issue(user, tokens.INVITE, timedelta(hours=hours))
     emails.request_email(
@@ -140,27 +142,58 @@ def decide_registration(user: User, approve: bool) -> User:
     return user
 
 
-def search(q: str | None, system: str | None, active: bool | None, page: int, per_page: int):
+def search(
+    q: str | None,
+    system: str | None,
+    active: bool | None,
+    page: int,
+    per_page: int,
+    role: str | None = None,
+    status: str | None = None,
+):
     query = select(User)
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(User.email.ilike(pattern), User.name.ilike(pattern)))
-    if system:
-        query = query.where(
-            User.id.in_(
-                select(UserRole.user_id)
-                .join(Role, UserRole.role_id == Role.id)
-                .join(System, Role.system_id == System.id)
-                .where(System.slug == system, UserRole.is_active.is_(True))
-            )
+    if system or role:
+        holders = (
+            select(UserRole.user_id)
+            .join(Role, UserRole.role_id == Role.id)
+            .join(System, Role.system_id == System.id)
+            .where(UserRole.is_active.is_(True))
         )
+        if system:
+            holders = holders.where(System.slug == system)
+        if role:
+            holders = holders.where(Role.name == role)
+        query = query.where(User.id.in_(holders))
     if active is not None:
         query = query.where(User.is_active.is_(active))
+    if status is not None:
+        query = query.where(*_STATUS[status])
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(
         query.order_by(User.id).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return items, total
+
+
+# What each ``status`` of the directory means, as conditions on the row.
+_STATUS = {
+    "active": (User.is_active.is_(True), User.password_hash != ""),
+    "deactivated": (User.is_active.is_(False), User.registration.is_(None)),
+    "invited": (User.is_active.is_(True), User.password_hash == ""),
+    "pending": (User.registration == "pending",),
+}
+
+
+def revoke_invitation(user: User) -> User:
+    """Withdraw an invitation: its link stops working and the account is deactivated (it
+    is kept, so the address and its grants can be invited again after activating it)."""
+    if user.password_hash:
+        raise Conflict("This user has already set a password.")
+    tokens.void(user, tokens.INVITE)
+    return set_active(user, False)
 
 
 def update_user(user: User, name: str | None, email: str | None) -> User:

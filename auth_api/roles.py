@@ -190,7 +190,12 @@ def revoke_grant(grant: UserRole) -> UserRole:
     return update_grant(grant, False, None)
 
 
-def list_grants(system: System, role_id: int | None = None, active: bool | None = None):
+def list_grants(
+    system: System,
+    role_id: int | None = None,
+    active: bool | None = None,
+    user_id: int | None = None,
+):
     query = (
         select(UserRole)
         .join(Role, UserRole.role_id == Role.id)
@@ -201,6 +206,8 @@ def list_grants(system: System, role_id: int | None = None, active: bool | None 
         query = query.where(UserRole.role_id == role_id)
     if active is not None:
         query = query.where(UserRole.is_active.is_(active))
+    if user_id is not None:
+        query = query.where(UserRole.user_id == user_id)
     return list(db.session.scalars(query))
 
 

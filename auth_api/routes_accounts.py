@@ -68,7 +68,13 @@ def accept_invitation(body):
 def list_users(args):
     permissions.authorize_users(caller())
     items, total = accounts.search(
-        args.get("q"), args.get("system"), args.get("active"), args["page"], args["per_page"]
+        args.get("q"),
+        args.get("system"),
+        args.get("active"),
+        args["page"],
+        args["per_page"],
+        role=args.get("role"),
+        status=args.get("status"),
     )
     return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
@@ -140,6 +146,16 @@ def activate_user(user_id):
 def resend_invitation(user_id):
     accounts.send_invitation(_changeable(user_id))
     return ACCEPTED
+
+
+@blp.route("/users/<id:user_id>/invitation", methods=["DELETE"])
+@blp.response(200, UserAdminOut)
+@blp.doc(security=BEARER)
+def revoke_invitation(user_id):
+    """Revoke an invitation not yet accepted: the link stops working and the account is
+    deactivated (activate it and resend to invite again)."""
+    user = accounts.revoke_invitation(_changeable(user_id))
+    return user
 
 
 @blp.route("/registrations")

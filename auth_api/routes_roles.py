@@ -92,7 +92,9 @@ def delete_role(role_id):
 @blp.doc(security=BEARER)
 def list_assignments(args, slug):
     permissions.authorize_system(caller(), slug)
-    return roles.list_grants(roles.get_system(slug), args.get("role_id"), args.get("active"))
+    return roles.list_grants(
+        roles.get_system(slug), args.get("role_id"), args.get("active"), args.get("user_id")
+    )
 
 
 @blp.route("/systems/<slug>/assignments", methods=["POST"])

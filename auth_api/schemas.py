@@ -97,10 +97,21 @@ class UserAdminOut(UserOut):
     roles = fields.Function(lambda user: user.roles_by_system())
 
 
+USER_STATUSES = ["active", "deactivated", "invited", "pending"]
+
+
 class UserSearchArgs(Schema):
     q = fields.Str(validate=validate.Length(max=100))
     system = fields.Str(validate=validate.Length(max=20))
+    role = RoleName(metadata={"description": "holds this role (of `system`, when given)"})
     active = fields.Bool()
+    status = fields.Str(
+        validate=validate.OneOf(USER_STATUSES),
+        metadata={
+            "description": "active (signed up, not deactivated), deactivated, invited (no "
+            "password set yet) or pending (a self-registration awaiting review)"
+        },
+    )
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Int(load_default=25, validate=validate.Range(min=1, max=100))
 
@@ -163,6 +174,7 @@ class GrantPatch(Schema):
 
 class GrantArgs(Schema):
     role_id = IdField()
+    user_id = IdField()
     active = fields.Bool()
 
 

@@ -22,9 +22,8 @@ class InvalidLink(DomainError):
     title = "Bad request"
 
 
-def issue(user: User, purpose: str, lifetime: timedelta) -> str:
-    """A new token for ``purpose``; earlier unused ones for the same purpose stop working."""
-    now = utcnow()
+def void(user: User, purpose: str) -> None:
+    """Every unused token of ``user`` for ``purpose`` stops working."""
     db.session.execute(
         update(OneTimeToken)
         .where(
@@ -32,8 +31,14 @@ def issue(user: User, purpose: str, lifetime: timedelta) -> str:
             OneTimeToken.purpose == purpose,
             OneTimeToken.used_at.is_(None),
         )
-        .values(used_at=now)
+        .values(used_at=utcnow())
     )
+
+
+def issue(user: User, purpose: str, lifetime: timedelta) -> str:
+    """A new token for ``purpose``; earlier unused ones for the same purpose stop working."""
+    now = utcnow()
+    void(user, purpose)
     raw = new_secret()
     db.session.add(
         OneTimeToken(

@@ -8,7 +8,7 @@ from common.config import Config
 from common.db import db, utcnow
 from common.models.auth import OneTimeToken
 from common.sealing import unseal
-from tests.auth_api.helpers import bearer, mint, queued_emails
+from tests.auth_api.helpers import bearer, mint, queued_emails, user_id
 from tests.support import DEMO_PASSWORD
 
 
@@ -188,3 +188,90 @@ def test_web_login_uses_httponly_cookies_and_csrf(app, client, seeded):
     out = client.raw.post("/api/auth/web/logout", headers={"X-CSRF-TOKEN": csrf})
     assert out.status_code == 204
     assert client.raw.get("/api/auth/me").status_code == 401
+
+
+def test_user_search_by_role_and_status(app, client, seeded):
+    admin = mint(app, "admin@example.com")["access_token"]
+
+    def emails(query: str) -> set[str]:
+        response = client.raw.get(f"/api/auth/users?{query}", headers=bearer(admin))
+        assert response.status_code == 200, response.get_json()
+        return {u["email"] for u in response.get_json()["items"]}
+
+    assert emails("system=tts&role=Agent") == {"agent@example.com"}
+    assert emails("role=Ticket%20Coordinator") == {"coordinator@example.com"}
+    invited = client.raw.post(
+        "/api/auth/users", json={"email": "inv@example.com", "name": "Inv"}, headers=bearer(admin)
+    )
+    assert invited.status_code == 201
+    assert emails("status=invited") == {"inv@example.com"}
+    assert "inv@example.com" not in emails("status=active")
+    assert "agent@example.com" in emails("status=active")
+    client.raw.post(
+        f"/api/auth/users/{user_id('employee@example.com')}/deactivate", headers=bearer(admin)
+    )
+    assert emails("status=deactivated") == {"employee@example.com"}
+    bad = client.raw.get("/api/auth/users?status=sleeping", headers=bearer(admin))
+    assert bad.status_code == 422 and "status" in str(bad.get_json()["errors"])
+
+
+def test_pending_registrations_are_a_status(app, client, seeded):
+    admin = mint(app, "admin@example.com")["access_token"]
+    body = {"email": "self@example.com", "name": "Self", "password": "long-enough-pass-1"}
+    assert client.raw.post("/api/auth/register", json=body).status_code == 202
+    page = client.raw.get("/api/auth/users?status=pending", headers=bearer(admin)).get_json()
+    assert [u["email"] for u in page["items"]] == ["self@example.com"]
+
+
+def test_invitation_revoke_voids_the_link(app, client, seeded, config):
+    admin = mint(app, "admin@example.com")["access_token"]
+    created = client.raw.post(
+        "/api/auth/users", json={"email": "gone@example.com", "name": "Gone"}, headers=bearer(admin)
+    ).get_json()
+    token = _link_token(_last_email("invitation"), config)
+    revoked = client.raw.delete(
+        f"/api/auth/users/{created['id']}/invitation", headers=bearer(admin)
+    )
+    assert revoked.status_code == 200 and revoked.get_json()["is_active"] is False
+    accept = {"token": token, "password": "a-brand-new-password"}
+    assert client.raw.post("/api/auth/invitations/accept", json=accept).status_code == 400
+    # Resending a revoked invitation needs the account activated first.
+    resend = client.raw.post(f"/api/auth/users/{created['id']}/invitation", headers=bearer(admin))
+    assert resend.status_code == 409 and resend.mimetype == "application/problem+json"
+    client.raw.post(f"/api/auth/users/{created['id']}/activate", headers=bearer(admin))
+    resend = client.raw.post(f"/api/auth/users/{created['id']}/invitation", headers=bearer(admin))
+    assert resend.status_code == 202
+    # Once a password is set there is no invitation left to revoke.
+    token = _link_token(_last_email("invitation"), config)
+    assert (
+        client.raw.post(
+            "/api/auth/invitations/accept",
+            json={"token": token, "password": "a-brand-new-password"},
+        ).status_code
+        == 204
+    )
+    again = client.raw.delete(f"/api/auth/users/{created['id']}/invitation", headers=bearer(admin))
+    assert again.status_code == 409
+
+
+def test_invitation_revoke_needs_an_admin(app, client, seeded):
+    admin = mint(app, "admin@example.com")["access_token"]
+    created = client.raw.post(
+        "/api/auth/users", json={"email": "kept@example.com", "name": "Kept"}, headers=bearer(admin)
+    ).get_json()
+    for who in ("employee", "agent", "coordinator"):
+        token = mint(app, f"{who}@example.com")["access_token"]
+        response = client.raw.delete(
+            f"/api/auth/users/{created['id']}/invitation", headers=bearer(token)
+        )
+        assert response.status_code == 403, who
+
+
+def test_assignments_filter_by_user(app, client, seeded):
+    admin = mint(app, "admin@example.com")["access_token"]
+    agent = user_id("agent@example.com")
+    grants = client.raw.get(
+        f"/api/auth/systems/tts/assignments?user_id={agent}", headers=bearer(admin)
+    ).get_json()
+    assert grants and {g["user_id"] for g in grants} == {agent}
+    assert {g["role"] for g in grants} == {"Agent"}

@@ -56,7 +56,10 @@ export const routes: RouteObject[] = [
       {
         path: "admin",
         element: <RequireRole capability="admin" />,
-        children: [{ path: "users", lazy: page(() => import("./pages/AdminUsersPage")) }],
+        children: [
+          { path: "users", lazy: page(() => import("./pages/admin/AdminUsersPage")) },
+          { path: "categories", lazy: page(() => import("./pages/admin/CategoriesPage")) },
+        ],
       },
       { path: "*", lazy: page(() => import("./pages/NotFoundPage")) },
     ],

@@ -1472,6 +1472,7 @@ export interface paths {
             parameters: {
                 query?: {
                     role_id?: number;
+                    user_id?: number;
                     active?: boolean;
                 };
                 header?: never;
@@ -1610,7 +1611,11 @@ export interface paths {
                 query?: {
                     q?: string;
                     system?: string;
+                    /** @description holds this role (of `system`, when given) */
+                    role?: string;
                     active?: boolean;
+                    /** @description active (signed up, not deactivated), deactivated, invited (no password set yet) or pending (a self-registration awaiting review) */
+                    status?: "active" | "deactivated" | "invited" | "pending";
                     page?: number;
                     per_page?: number;
                 };
@@ -1849,7 +1854,33 @@ export interface paths {
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
-        delete?: never;
+        /**
+         * Revoke an invitation not yet accepted: the link stops working and the account is
+         *     deactivated (activate it and resend to invite again).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserAdminOut"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

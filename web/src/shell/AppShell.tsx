@@ -23,6 +23,7 @@ const NAV: NavItem[] = [
   { to: "/unrouted", label: "Unrouted", show: isCoordinator },
   { to: "/all-tickets", label: "All tickets", show: isCoordinator },
   { to: "/admin/users", label: "Users", show: isAdmin },
+  { to: "/admin/categories", label: "Categories", show: isAdmin },
 ];
 
 function Bell({ onOpen }: { onOpen: () => void }) {
