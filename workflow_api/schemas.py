@@ -151,6 +151,10 @@ class WorkflowList(Schema):
     items = fields.List(fields.Nested(WorkflowOut))
 
 
+class ValidationOut(Schema):
+    valid = fields.Bool()
+
+
 class VersionOut(Schema):
     id = fields.Int()
     number = fields.Int()

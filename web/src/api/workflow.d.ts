@@ -1031,6 +1031,7 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        ETag?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1045,7 +1046,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit the draft and the matching fields (running tasks keep their version). */
+        /**
+         * Edit the draft and the matching fields (running tasks keep their version).
+         *     Send the GET's ETag as If-Match: 412 when someone else saved in between.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -1069,6 +1073,13 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["WorkflowOut"];
                     };
+                };
+                /** @description If-Match named another version: reload, then edit */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 default: components["responses"]["DEFAULT_ERROR"];
@@ -1146,6 +1157,47 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["VersionOut"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow/workflows/{workflow_id}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check the stored draft as publishing would (422 with the field map), changing nothing. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workflow_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ValidationOut"];
                     };
                 };
                 default: components["responses"]["DEFAULT_ERROR"];
@@ -1545,6 +1597,9 @@ export interface components {
                 [key: string]: unknown;
             };
             ticket_id?: number;
+        };
+        ValidationOut: {
+            valid?: boolean;
         };
         VersionList: {
             items?: components["schemas"]["VersionOut"][];
