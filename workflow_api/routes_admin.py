@@ -17,10 +17,10 @@ from workflow_api import definitions, engine, reports, service, workflows
 from workflow_api.schemas import (
     AuditList,
     ReportArgs,
-    ValidationOut,
     RouteIn,
     TaskOut,
     UnroutedList,
+    ValidationOut,
     VersionList,
     VersionOut,
     WorkflowIn,
