@@ -199,7 +199,7 @@ def staff_first(view):
 )
 def kpis(args):
     """KPIs for tasks created in [from, to): JSON, or CSV with ``format=csv``."""
-    report = reports.kpis(args["start"], args["end"])
+    report = reports.kpis(args["start"], args["end"], args["workflow_id"])
     if args["format"] == "csv":
         return Response(
             reports.as_csv(report),

@@ -197,4 +197,9 @@ class RouteIn(Schema):
 class ReportArgs(Schema):
     start = UtcDateTime(data_key="from", required=True)
     end = UtcDateTime(data_key="to", required=True)
+    workflow_id = IdField(
+        data_key="workflow",
+        load_default=None,
+        metadata={"description": "only this workflow's tasks"},
+    )
     format = fields.Str(load_default="json", validate=validate.OneOf(["json", "csv"]))

@@ -528,6 +528,8 @@ export interface paths {
                 query: {
                     from: string;
                     to: string;
+                    /** @description only this workflow's tasks */
+                    workflow?: number | null;
                     format?: "json" | "csv";
                 };
                 header?: never;
