@@ -56,7 +56,13 @@ export const routes: RouteObject[] = [
       {
         path: "admin",
         element: <RequireRole capability="admin" />,
-        children: [{ path: "users", lazy: page(() => import("./pages/AdminUsersPage")) }],
+        children: [
+          { path: "users", lazy: page(() => import("./pages/AdminUsersPage")) },
+          // Workflows and reports: admin-only chunks (graph editor and charts load only here).
+          { path: "workflows", lazy: page(() => import("./pages/workflows/WorkflowsPage")) },
+          { path: "workflows/:workflowId", lazy: page(() => import("./pages/workflows/WorkflowPage")) },
+          { path: "reports", lazy: page(() => import("./pages/reports/ReportsPage")) },
+        ],
       },
       { path: "*", lazy: page(() => import("./pages/NotFoundPage")) },
     ],

@@ -23,6 +23,8 @@ const NAV: NavItem[] = [
   { to: "/unrouted", label: "Unrouted", show: isCoordinator },
   { to: "/all-tickets", label: "All tickets", show: isCoordinator },
   { to: "/admin/users", label: "Users", show: isAdmin },
+  { to: "/admin/workflows", label: "Workflows", show: isAdmin },
+  { to: "/admin/reports", label: "Reports", show: isAdmin },
 ];
 
 function Bell({ onOpen }: { onOpen: () => void }) {

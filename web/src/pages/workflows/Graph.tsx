@@ -66,7 +66,7 @@ export function WorkflowGraph({ definition, problems = {}, onSelect, title = "Wo
             const a = graph.nodes.get(edge.from)!;
             const b = graph.nodes.get(edge.to)!;
             const id = `t${edge.index}`;
-            const t = transitions[edge.index];
+            const t = transitions[edge.index]!;
             const label = t.name || t.key;
             const mx = edge.back ? (a.x + b.x + NODE_W) / 2 : (a.x + NODE_W + b.x) / 2;
             const my = edge.back ? bottom - 12 : (a.y + b.y + NODE_H) / 2 - 6;
@@ -94,7 +94,7 @@ export function WorkflowGraph({ definition, problems = {}, onSelect, title = "Wo
           {keys.map((key) => {
             const node = graph.nodes.get(key)!;
             const index = stepIndex.get(key)!;
-            const step = steps[index];
+            const step = steps[index]!;
             const id = `s${index}`;
             const bad = broken.steps.has(index);
             const kind = step.start ? "Start" : step.end ? "End" : "";
