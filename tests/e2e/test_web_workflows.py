@@ -22,7 +22,16 @@ from tests.e2e.browser_support import (
     screenshot,
     sign_in,
 )
-from tests.e2e.stack_support import EDGE, User
+from tests.e2e.stack_support import (
+    AGENT,
+    COORDINATOR,
+    EDGE,
+    EMPLOYEE,
+    User,
+    approve,
+    create_ticket,
+    wait_until_assigned,
+)
 
 ADMIN = "admin@example.com"
 AGENT_ROLE = {"system": "tts", "name": "Agent"}
@@ -126,7 +135,15 @@ def test_admin_fixes_a_draft_and_publishes_it(admin_page, published_workflow):
     admin_page.assert_no_page_errors()
 
 
-def test_admin_reads_the_reports_and_exports_csv(admin_page, tmp_path: Path):
+@pytest.fixture(scope="module")
+def open_task(stack) -> None:
+    """One routed, assigned task: the reports then have a backlog and an agent's load."""
+    ticket = create_ticket(User(EMPLOYEE), f"Reports e2e {time.time_ns()}")
+    approve(User(COORDINATOR), ticket["id"])
+    wait_until_assigned(User(AGENT), ticket["id"])
+
+
+def test_admin_reads_the_reports_and_exports_csv(admin_page, open_task, tmp_path: Path):
     page = admin_page.page
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", level=1, name="Reports")).to_be_visible()
@@ -140,6 +157,10 @@ def test_admin_reads_the_reports_and_exports_csv(admin_page, tmp_path: Path):
     backlog = page.get_by_role("region", name="Backlog by age")
     expect(backlog.get_by_role("img")).to_be_visible()
     expect(backlog.get_by_role("table")).to_contain_text("0-1d")
+    load = page.get_by_role("region", name="Load per agent")
+    expect(load.get_by_role("img")).to_be_visible()
+    expect(load.get_by_role("row")).not_to_have_count(1)  # a header and at least one agent
+    expect(load.get_by_role("table")).not_to_contain_text("No data")
     screenshot(page, "reports")
     assert accessibility_violations(page) == []
 
@@ -152,4 +173,5 @@ def test_admin_reads_the_reports_and_exports_csv(admin_page, tmp_path: Path):
     lines = saved.read_text().splitlines()
     assert lines[0] == "metric,key,value"
     assert any(line.startswith("created,,") for line in lines)
+    assert any(line.startswith("load_per_agent,") for line in lines)
     admin_page.assert_no_page_errors()

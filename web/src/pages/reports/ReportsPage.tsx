@@ -28,6 +28,8 @@ export interface Kpis {
 
 const DAY = 86_400_000;
 const PRIORITY_ORDER = ["critical", "high", "medium", "low"];
+// JSON objects come with their keys sorted: the buckets' own order is youngest first.
+const AGE_ORDER = ["0-1d", "1-7d", "7-30d", "30-90d", "90d+"];
 
 function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -52,7 +54,8 @@ function words(key: string): string {
 
 function entries(map: Record<string, number>, order?: string[]): Bar[] {
   const keys = Object.keys(map);
-  if (order) keys.sort((a, b) => (order.indexOf(a) + 99) % 99 - ((order.indexOf(b) + 99) % 99));
+  const rank = (key: string) => (order?.includes(key) ? order.indexOf(key) : Number.MAX_SAFE_INTEGER);
+  if (order) keys.sort((a, b) => rank(a) - rank(b));
   return keys.map((key) => ({ label: words(key), value: map[key] ?? 0 }));
 }
 
@@ -203,7 +206,7 @@ export default function ReportsPage() {
                   : []
               }
             />
-            <BarChart title="Backlog by age" column="Age" description="Open tasks now, by time since created." bars={entries(data.backlog_age)} />
+            <BarChart title="Backlog by age" column="Age" description="Open tasks now, by time since created." bars={entries(data.backlog_age, AGE_ORDER)} />
             <BarChart title="Backlog by status" column="Status" bars={entries(data.open_by_status)} />
             <BarChart title="Backlog by priority" column="Priority" bars={entries(data.open_by_priority, PRIORITY_ORDER)} />
             <BarChart

@@ -70,6 +70,11 @@ export function BarChart(props: { title: string; bars: Bar[]; unit?: string; des
               </tr>
             </thead>
             <tbody>
+              {bars.length === 0 && (
+                <tr>
+                  <td colSpan={2}>No data in this range.</td>
+                </tr>
+              )}
               {bars.map((bar) => (
                 <tr key={bar.label}>
                   <td>{bar.label}</td>
