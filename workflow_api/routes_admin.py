@@ -54,7 +54,8 @@ class Workflows(MethodView):
     @blp.doc(security=BEARER)
     def get(self):
         _staff()
-        return {"items": db.session.scalars(select(Workflow).order_by(Workflow.id)).all()}
+        rows = db.session.scalars(select(Workflow).order_by(Workflow.id)).all()
+        return {"items": workflows.with_draft_state(list(rows))}
 
     @blp.arguments(WorkflowIn)
     @blp.response(201, WorkflowOut)
@@ -74,6 +75,7 @@ def _etag(workflow) -> str:
     hash of them, so two saves of the same content agree and any other save differs)."""
     seen = WorkflowOut().dump(workflow)
     seen.pop("updated_at", None)
+    seen.pop("draft_changed", None)
     digest = hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode()).hexdigest()
     return f'"{digest[:32]}"'
 
@@ -84,7 +86,7 @@ class WorkflowById(MethodView):
     @blp.doc(security=BEARER)
     def get(self, workflow_id):
         _staff()
-        workflow = workflows.get(workflow_id)
+        (workflow,) = workflows.with_draft_state([workflows.get(workflow_id)])
         return workflow, 200, {"ETag": _etag(workflow)}
 
     @blp.arguments(WorkflowPatch)
@@ -102,7 +104,7 @@ class WorkflowById(MethodView):
                     "Someone else changed this workflow since you opened it. "
                     "Reload to see their version; your draft is kept."
                 )
-        workflow = workflows.update(principal, workflow_id, body)
+        (workflow,) = workflows.with_draft_state([workflows.update(principal, workflow_id, body)])
         return workflow, 200, {"ETag": _etag(workflow)}
 
 

@@ -144,6 +144,10 @@ class WorkflowOut(Schema):
     archived = fields.Bool()
     current_version = fields.Int(allow_none=True)
     draft = fields.Dict()
+    draft_changed = fields.Bool(
+        allow_none=True,
+        metadata={"description": "the draft differs from the published version (null: none)"},
+    )
     updated_at = fields.DateTime()
 
 

@@ -50,3 +50,24 @@ def test_validate_answers_the_field_map_and_publishes_nothing(client, seeded):
     assert admin.get(url).get_json()["current_version"] is None
     agent = client.as_user("agent@example.com")
     assert agent.post(f"{url}/validate").status_code == 403
+
+
+def test_the_list_says_whether_a_draft_differs_from_its_published_version(client, seeded):
+    admin = client.as_user("admin@example.com")
+    workflow_id = _created(admin, "Stateful")
+    url = f"/api/workflow/workflows/{workflow_id}"
+
+    def state():
+        rows = admin.get("/api/workflow/workflows").get_json()["items"]
+        listed = next(row for row in rows if row["id"] == workflow_id)
+        assert admin.get(url).get_json()["draft_changed"] == listed["draft_changed"]
+        return listed["draft_changed"]
+
+    assert state() is None  # never published
+    assert admin.post(f"{url}/publish").status_code == 201
+    assert state() is False
+    edited = two_step()
+    edited["steps"][0]["instructions"] = "New words"
+    saved = admin.patch(url, json={"definition": edited})
+    assert saved.get_json()["draft_changed"] is True
+    assert state() is True

@@ -1644,6 +1644,8 @@ export interface components {
             draft?: {
                 [key: string]: unknown;
             };
+            /** @description the draft differs from the published version (null: none) */
+            draft_changed?: boolean | null;
             id?: number;
             is_default?: boolean;
             name?: string;

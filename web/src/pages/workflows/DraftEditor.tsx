@@ -23,11 +23,15 @@ export interface EditorActions {
   publish(definition: DefinitionDraft): Promise<number | undefined>;
   reload(): Promise<void>;
   discard(): void;
+  /** Who saved last, and when, in words ("Dana Admin, Wed 14:30"), for a 412. */
+  lastChange?(): Promise<string | null>;
 }
 
 interface Props {
   initial: DefinitionDraft;
   publishedVersion: number | null | undefined;
+  /** The stored draft differs from the published version. */
+  draftChanged?: boolean | null;
   actions: EditorActions;
   readOnly?: boolean;
   /** The draft starts as unsaved changes ("Edit as draft" from a published version). */
@@ -117,13 +121,14 @@ function text(value: unknown): string {
 
 /** The draft as forms (no dragging needed), a graph preview, and the Problems panel where
  * each problem names its field and clicking it focuses that field. */
-export function DraftEditor({ initial, publishedVersion, actions, readOnly, startDirty = false }: Props) {
+export function DraftEditor({ initial, publishedVersion, draftChanged, actions, readOnly, startDirty = false }: Props) {
   const [draft, setDraft] = useState<DefinitionDraft>(initial);
   const [dirty, setDirty] = useState(startDirty);
   const [problems, setProblems] = useState<Problems | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [conflict, setConflict] = useState(false);
+  const [changedBy, setChangedBy] = useState<string | null>(null);
   const [notice, setNotice] = useState("");
   const problemsHeading = useRef<HTMLHeadingElement>(null);
   const rolesList = useId();
@@ -156,6 +161,8 @@ export function DraftEditor({ initial, publishedVersion, actions, readOnly, star
     } catch (caught) {
       if (caught instanceof ProblemError && caught.status === 412) {
         setConflict(true);
+        setChangedBy(null);
+        actions.lastChange?.().then(setChangedBy, () => setChangedBy(null));
       } else if (caught instanceof ProblemError && caught.status === 422 && Object.keys(caught.fieldErrors).length) {
         setProblems(caught.fieldErrors);
         setTimeout(() => problemsHeading.current?.focus(), 0);
@@ -210,7 +217,9 @@ export function DraftEditor({ initial, publishedVersion, actions, readOnly, star
     <div className="wf-editor">
       <div className="wf-version-bar" role="group" aria-label="Draft actions">
         <span className="badge">{publishedVersion ? `Published v${publishedVersion}` : "Not published yet"}</span>
-        <span className="badge status-open">Draft{dirty ? " · unsaved changes" : ""}</span>
+        <span className="badge status-open">
+          Draft{dirty ? " · unsaved changes" : draftChanged ? " · not yet published" : publishedVersion ? " · same as published" : ""}
+        </span>
         {!readOnly && (
           <>
             <button type="button" className="button" onClick={onSave} disabled={!!busy}>
@@ -246,8 +255,8 @@ export function DraftEditor({ initial, publishedVersion, actions, readOnly, star
       {conflict && (
         <div className="state state-error" role="alert">
           <p>
-            <strong>Changed by someone else.</strong> This workflow was saved by someone else since you opened it. Your draft is kept
-            here; reload to see their version (your edits will be replaced).
+            <strong>Changed by someone else.</strong> This workflow was saved{changedBy ? ` by ${changedBy}` : " by someone else"} since you
+            opened it. Your draft is kept here; reload to see their version (your edits will be replaced).
           </p>
           <div className="actions">
             <button type="button" className="button" onClick={onReload}>

@@ -2,6 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { Link, useParams } from "react-router";
 
+import { workflow as workflowApi } from "../../api/clients";
 import { ErrorState, LoadingState } from "../../components/QueryState";
 import { formatWhen } from "../../lib/sla";
 import { usePageTitle } from "../../lib/usePageTitle";
@@ -104,6 +105,11 @@ export default function WorkflowPage() {
       store(fresh);
       setSeed((s) => ({ n: s.n + 1, definition: null, dirty: false }));
     },
+    async lastChange() {
+      const audit = await workflowApi.GET("/api/workflow/workflows/{workflow_id}/audit", { params: { path: { workflow_id: id } } });
+      const last = audit.data?.items?.at(-1) as { actor?: { name?: string }; at?: string } | undefined;
+      return last ? `${last.actor?.name || "someone"}, ${formatWhen(last.at)}` : null;
+    },
     discard() {
       if (window.confirm("Discard your unsaved changes to the draft?")) setSeed((s) => ({ n: s.n + 1, definition: null, dirty: false }));
     },
@@ -172,6 +178,7 @@ export default function WorkflowPage() {
           initial={seed.definition ?? normalise(current.draft)}
           startDirty={seed.dirty}
           publishedVersion={current.current_version}
+          draftChanged={current.draft_changed}
           actions={actions}
           readOnly={phone}
         />

@@ -6,8 +6,9 @@ import { usePageTitle } from "../../lib/usePageTitle";
 import { useWorkflows, type WorkflowRow } from "./api";
 
 function draftState(workflow: WorkflowRow): string {
-  if (!workflow.current_version) return "Draft only (never published)";
-  return "Draft; published version is live";
+  if (!workflow.current_version) return "Draft only: never published";
+  if (workflow.draft_changed) return "Unpublished changes";
+  return "Same as published";
 }
 
 function matchText(workflow: WorkflowRow): string {

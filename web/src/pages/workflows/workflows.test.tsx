@@ -151,6 +151,8 @@ describe("Draft editor", () => {
     workflowRoutes({
       "PATCH /api/workflow/workflows/3": () =>
         json({ title: "Precondition Failed", status: 412, detail: "Someone else changed this workflow since you opened it." }, 412),
+      "GET /api/workflow/workflows/3/audit": () =>
+        json({ items: [{ id: 1, action: "update", actor: { id: 2, name: "Dana Admin" }, at: "2026-11-25T10:00:00Z", changes: {} }] }),
     });
     renderEditor();
     const name = await screen.findByLabelText("Name", { selector: "#wf-steps-0-name" });
@@ -158,6 +160,7 @@ describe("Draft editor", () => {
     await userEvent.click(screen.getByRole("button", { name: "Save draft" }));
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("Changed by someone else.");
+    await waitFor(() => expect(alert).toHaveTextContent("saved by Dana Admin"));
     expect(name).toHaveValue("Do the work");
     expect(screen.getByText(/unsaved changes/)).toBeInTheDocument();
     await userEvent.click(within(alert).getByRole("button", { name: "Reload their version" }));
