@@ -175,3 +175,23 @@ def test_admin_reads_the_reports_and_exports_csv(admin_page, open_task, tmp_path
     assert any(line.startswith("created,,") for line in lines)
     assert any(line.startswith("load_per_agent,") for line in lines)
     admin_page.assert_no_page_errors()
+
+
+def test_at_phone_width_the_editor_and_reports_are_view_only(browser, published_workflow):
+    person = open_person(browser, EDGE, 390)
+    try:
+        page = person.page
+        sign_in(page, ADMIN, "Triage")
+        page.goto(f"/admin/workflows/{published_workflow['id']}")
+        expect(page.get_by_text("At phone width the editor is view-only")).to_be_visible()
+        expect(page.get_by_role("button", name="Publish")).to_have_count(0)
+        expect(page.locator("#wf-steps-0-role")).to_be_disabled()
+        expect(page.get_by_role("list", name="Steps").get_by_role("listitem")).to_have_count(3)
+        screenshot(page, "workflow-phone")
+        page.goto("/admin/reports")
+        expect(page.get_by_text("Reports are view-only at phone width.")).to_be_visible()
+        expect(page.get_by_role("region", name="Backlog by age")).to_be_visible()
+        screenshot(page, "reports-phone")
+        person.assert_no_page_errors()
+    finally:
+        person.context.close()
