@@ -11,7 +11,7 @@ import csv
 import io
 from datetime import datetime
 
-from sqlalchemy import case, extract, func, select
+from sqlalchemy import case, extract, func, select, true
 
 from common.db import db, utcnow
 from common.models.workflow import Task
@@ -30,8 +30,10 @@ def _hours(expression):
     return extract("epoch", expression) / 3600.0
 
 
-def kpis(start: datetime, end: datetime) -> dict:
-    in_range = (Task.created_at >= start) & (Task.created_at < end)
+def kpis(start: datetime, end: datetime, workflow_id: int | None = None) -> dict:
+    """``workflow_id``: only that workflow's tasks (a workflow is what a category routes to)."""
+    of_workflow = Task.workflow_id == workflow_id if workflow_id is not None else true()
+    in_range = (Task.created_at >= start) & (Task.created_at < end) & of_workflow
     now = utcnow()
     totals = db.session.execute(
         select(
@@ -65,7 +67,7 @@ def kpis(start: datetime, end: datetime) -> dict:
     def rate(part):
         return round(part / created, 4) if created else None
 
-    open_filter = Task.status.in_(OPEN)
+    open_filter = Task.status.in_(OPEN) & of_workflow
     by_status = dict(
         db.session.execute(
             select(Task.status, func.count()).where(open_filter).group_by(Task.status)
@@ -90,12 +92,14 @@ def kpis(start: datetime, end: datetime) -> dict:
     )
     load = db.session.execute(
         select(Task.assignee_id, Task.assignee_name, func.count())
-        .where(Task.status.in_(("assigned", "on_hold")))
+        .where(Task.status.in_(("assigned", "on_hold")) & of_workflow)
         .group_by(Task.assignee_id, Task.assignee_name)
         .order_by(func.count().desc())
     ).all()
     return {
         "range": {"from": start, "to": end},
+        "workflow_id": workflow_id,
+        "as_of": now.isoformat(),  # "Data as of …": the report is computed, not live
         "created": created,
         "completed": completed,
         "sla_compliance": round(met / completed, 4) if completed else None,

@@ -1,23 +1,26 @@
 """Workflow definitions, publishing, audit, unrouted tickets and reports (staff only)."""
 
 import functools
+import hashlib
+import json
 
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from common.db import db
 from common.models.workflow import Workflow, WorkflowAudit, WorkflowVersion
-from common.problems import Forbidden
+from common.problems import DomainError, Forbidden
 from common.security import caller, require_auth
-from workflow_api import engine, reports, service, workflows
+from workflow_api import definitions, engine, reports, service, workflows
 from workflow_api.schemas import (
     AuditList,
     ReportArgs,
     RouteIn,
     TaskOut,
     UnroutedList,
+    ValidationOut,
     VersionList,
     VersionOut,
     WorkflowIn,
@@ -51,7 +54,8 @@ class Workflows(MethodView):
     @blp.doc(security=BEARER)
     def get(self):
         _staff()
-        return {"items": db.session.scalars(select(Workflow).order_by(Workflow.id)).all()}
+        rows = db.session.scalars(select(Workflow).order_by(Workflow.id)).all()
+        return {"items": workflows.with_draft_state(list(rows))}
 
     @blp.arguments(WorkflowIn)
     @blp.response(201, WorkflowOut)
@@ -61,21 +65,57 @@ class Workflows(MethodView):
         return workflow
 
 
+class PreconditionFailed(DomainError):
+    status = 412
+    title = "Precondition Failed"
+
+
+def _etag(workflow) -> str:
+    """What an editor saw: the draft, the matching fields and the published version (a
+    hash of them, so two saves of the same content agree and any other save differs)."""
+    seen = WorkflowOut().dump(workflow)
+    seen.pop("updated_at", None)
+    seen.pop("draft_changed", None)
+    digest = hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
 @blp.route("/workflows/<id:workflow_id>")
 class WorkflowById(MethodView):
-    @blp.response(200, WorkflowOut)
+    @blp.response(200, WorkflowOut, headers={"ETag": {"schema": {"type": "string"}}})
     @blp.doc(security=BEARER)
     def get(self, workflow_id):
         _staff()
-        return workflows.get(workflow_id)
+        (workflow,) = workflows.with_draft_state([workflows.get(workflow_id)])
+        return workflow, 200, {"ETag": _etag(workflow)}
 
     @blp.arguments(WorkflowPatch)
     @blp.response(200, WorkflowOut)
+    @blp.alt_response(412, description="If-Match named another version: reload, then edit")
     @blp.doc(security=BEARER)
     def patch(self, body, workflow_id):
-        """Edit the draft and the matching fields (running tasks keep their version)."""
-        workflow = workflows.update(_admin(), workflow_id, body)
-        return workflow
+        """Edit the draft and the matching fields (running tasks keep their version).
+        Send the GET's ETag as If-Match: 412 when someone else saved in between."""
+        principal = _admin()
+        if request.if_match and not request.if_match.star_tag:
+            current = _etag(workflows.get(workflow_id, for_update=True))
+            if not request.if_match.contains_raw(current):
+                raise PreconditionFailed(
+                    "Someone else changed this workflow since you opened it. "
+                    "Reload to see their version; your draft is kept."
+                )
+        (workflow,) = workflows.with_draft_state([workflows.update(principal, workflow_id, body)])
+        return workflow, 200, {"ETag": _etag(workflow)}
+
+
+@blp.route("/workflows/<id:workflow_id>/validate", methods=["POST"])
+@blp.response(200, ValidationOut)
+@blp.doc(security=BEARER)
+def validate_draft(workflow_id):
+    """Check the stored draft as publishing would (422 with the field map), changing nothing."""
+    _admin()
+    definitions.load(workflows.get(workflow_id).draft, known_role=workflows.role_known)
+    return {"valid": True}
 
 
 @blp.route("/workflows/<id:workflow_id>/publish", methods=["POST"])
@@ -161,7 +201,7 @@ def staff_first(view):
 )
 def kpis(args):
     """KPIs for tasks created in [from, to): JSON, or CSV with ``format=csv``."""
-    report = reports.kpis(args["start"], args["end"])
+    report = reports.kpis(args["start"], args["end"], args["workflow_id"])
     if args["format"] == "csv":
         return Response(
             reports.as_csv(report),

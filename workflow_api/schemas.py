@@ -144,11 +144,19 @@ class WorkflowOut(Schema):
     archived = fields.Bool()
     current_version = fields.Int(allow_none=True)
     draft = fields.Dict()
+    draft_changed = fields.Bool(
+        allow_none=True,
+        metadata={"description": "the draft differs from the published version (null: none)"},
+    )
     updated_at = fields.DateTime()
 
 
 class WorkflowList(Schema):
     items = fields.List(fields.Nested(WorkflowOut))
+
+
+class ValidationOut(Schema):
+    valid = fields.Bool()
 
 
 class VersionOut(Schema):
@@ -193,4 +201,9 @@ class RouteIn(Schema):
 class ReportArgs(Schema):
     start = UtcDateTime(data_key="from", required=True)
     end = UtcDateTime(data_key="to", required=True)
+    workflow_id = IdField(
+        data_key="workflow",
+        load_default=None,
+        metadata={"description": "only this workflow's tasks"},
+    )
     format = fields.Str(load_default="json", validate=validate.OneOf(["json", "csv"]))

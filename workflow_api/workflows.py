@@ -41,6 +41,26 @@ def get(workflow_id: int, *, for_update: bool = False) -> Workflow:
     return workflow
 
 
+def with_draft_state(rows: list[Workflow]) -> list[Workflow]:
+    """Mark each workflow's ``draft_changed``: whether its draft differs from its published
+    version (None when never published). One query for all of them."""
+    published = {
+        workflow_id: definition
+        for workflow_id, definition in db.session.execute(
+            select(WorkflowVersion.workflow_id, WorkflowVersion.definition)
+            .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
+            .where(
+                WorkflowVersion.workflow_id.in_([row.id for row in rows]),
+                WorkflowVersion.number == Workflow.current_version,
+            )
+        ).all()
+    }
+    for row in rows:
+        definition = published.get(row.id)
+        row.draft_changed = None if definition is None else row.draft != definition
+    return rows
+
+
 def create(principal: Principal | None, data: dict) -> Workflow:
     if db.session.scalar(select(Workflow.id).where(Workflow.name == data["name"])):
         raise Conflict(f"A workflow named {data['name']!r} exists")

@@ -98,3 +98,28 @@ def test_csv_cells_never_start_a_formula():
         "Ava Agent",
     ]
     assert ["created", "", "-3"] in rows  # numbers stay numbers
+
+
+def test_kpis_of_one_workflow_and_as_of(client, app, seeded, agents, make_workflow):
+    workflow_id = make_workflow()
+    with app.app_context():
+        engine.open_task_for_ticket(ticket(1, priority="high"))
+        db.session.commit()
+    coordinator = client.as_user("coordinator@example.com")
+    mine = coordinator.get(f"/api/workflow/reports/kpis?{_window()}&workflow={workflow_id}")
+    assert mine.status_code == 200, mine.get_json()
+    body = mine.get_json()
+    assert body["created"] == 1 and body["workflow_id"] == workflow_id
+    assert datetime.fromisoformat(body["as_of"]) <= datetime.now(UTC)
+    other = coordinator.get(f"/api/workflow/reports/kpis?{_window()}&workflow={workflow_id + 999}")
+    assert other.get_json()["created"] == 0 and other.get_json()["load_per_agent"] == []
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                coordinator.get(
+                    f"/api/workflow/reports/kpis?{_window()}&workflow={workflow_id}&format=csv"
+                ).get_data(as_text=True)
+            )
+        )
+    )
+    assert ["created", "", "1"] in rows and ["workflow_id", "", str(workflow_id)] in rows

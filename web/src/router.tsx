@@ -59,6 +59,10 @@ export const routes: RouteObject[] = [
         children: [
           { path: "users", lazy: page(() => import("./pages/admin/AdminUsersPage")) },
           { path: "categories", lazy: page(() => import("./pages/admin/CategoriesPage")) },
+          // Workflows and reports: admin-only chunks (graph editor and charts load only here).
+          { path: "workflows", lazy: page(() => import("./pages/workflows/WorkflowsPage")) },
+          { path: "workflows/:workflowId", lazy: page(() => import("./pages/workflows/WorkflowPage")) },
+          { path: "reports", lazy: page(() => import("./pages/reports/ReportsPage")) },
         ],
       },
       { path: "*", lazy: page(() => import("./pages/NotFoundPage")) },

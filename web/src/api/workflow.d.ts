@@ -528,6 +528,8 @@ export interface paths {
                 query: {
                     from: string;
                     to: string;
+                    /** @description only this workflow's tasks */
+                    workflow?: number | null;
                     format?: "json" | "csv";
                 };
                 header?: never;
@@ -1031,6 +1033,7 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        ETag?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1045,7 +1048,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit the draft and the matching fields (running tasks keep their version). */
+        /**
+         * Edit the draft and the matching fields (running tasks keep their version).
+         *     Send the GET's ETag as If-Match: 412 when someone else saved in between.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -1069,6 +1075,13 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["WorkflowOut"];
                     };
+                };
+                /** @description If-Match named another version: reload, then edit */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 default: components["responses"]["DEFAULT_ERROR"];
@@ -1146,6 +1159,47 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["VersionOut"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow/workflows/{workflow_id}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check the stored draft as publishing would (422 with the field map), changing nothing. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workflow_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ValidationOut"];
                     };
                 };
                 default: components["responses"]["DEFAULT_ERROR"];
@@ -1546,6 +1600,9 @@ export interface components {
             };
             ticket_id?: number;
         };
+        ValidationOut: {
+            valid?: boolean;
+        };
         VersionList: {
             items?: components["schemas"]["VersionOut"][];
         };
@@ -1587,6 +1644,8 @@ export interface components {
             draft?: {
                 [key: string]: unknown;
             };
+            /** @description the draft differs from the published version (null: none) */
+            draft_changed?: boolean | null;
             id?: number;
             is_default?: boolean;
             name?: string;

@@ -24,6 +24,8 @@ const NAV: NavItem[] = [
   { to: "/all-tickets", label: "All tickets", show: isCoordinator },
   { to: "/admin/users", label: "Users", show: isAdmin },
   { to: "/admin/categories", label: "Categories", show: isAdmin },
+  { to: "/admin/workflows", label: "Workflows", show: isAdmin },
+  { to: "/admin/reports", label: "Reports", show: isAdmin },
 ];
 
 function Bell({ onOpen }: { onOpen: () => void }) {
