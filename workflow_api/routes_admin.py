@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from common.db import db
 from common.models.workflow import Workflow, WorkflowAudit, WorkflowVersion
-from common.problems import DomainError, Forbidden
+from common.problems import DomainError, Forbidden, problem_doc
 from common.security import caller, require_auth
 from workflow_api import definitions, engine, reports, service, workflows
 from workflow_api.schemas import (
@@ -91,7 +91,9 @@ class WorkflowById(MethodView):
 
     @blp.arguments(WorkflowPatch)
     @blp.response(200, WorkflowOut)
-    @blp.alt_response(412, description="If-Match named another version: reload, then edit")
+    @blp.alt_response(
+        412, **problem_doc(), description="If-Match named another version: reload, then edit"
+    )
     @blp.doc(security=BEARER)
     def patch(self, body, workflow_id):
         """Edit the draft and the matching fields (running tasks keep their version).
