@@ -58,6 +58,24 @@ export const routes: RouteObject[] = [
         element: <RequireRole capability="admin" />,
         children: [{ path: "users", lazy: page(() => import("./pages/AdminUsersPage")) }],
       },
+      {
+        // Operations (issue 15): background jobs, for tts Operators and admins.
+        path: "ops",
+        element: <RequireRole capability="operator" />,
+        children: [
+          {
+            lazy: page(() => import("./pages/ops/OpsLayout")),
+            children: [
+              { index: true, lazy: page(() => import("./pages/ops/OverviewPage")) },
+              { path: "failures", lazy: page(() => import("./pages/ops/FailuresPage")) },
+              { path: "dead", lazy: page(() => import("./pages/ops/DeadLettersPage")) },
+              { path: "outbox", lazy: page(() => import("./pages/ops/OutboxPage")) },
+              { path: "audit", lazy: page(() => import("./pages/ops/AuditPage")) },
+              { path: "mail", lazy: page(() => import("./pages/ops/MailPage")) },
+            ],
+          },
+        ],
+      },
       { path: "*", lazy: page(() => import("./pages/NotFoundPage")) },
     ],
   },

@@ -1,7 +1,7 @@
 import { useRef, useState } from "react";
 import { NavLink, Outlet, useNavigate } from "react-router";
 
-import { isAdmin, isAgent, isCoordinator, isEmployee, type SessionUser } from "../auth/roles";
+import { isAdmin, isAgent, isCoordinator, isEmployee, isOperator, type SessionUser } from "../auth/roles";
 import { useUser, useSession } from "../auth/SessionProvider";
 import { NotificationsLive, useLiveNotifications, useNotificationList } from "../live/notifications";
 import { NotificationsDrawer } from "./NotificationsDrawer";
@@ -12,6 +12,8 @@ interface NavItem {
   to: string;
   label: string;
   show(user: SessionUser): boolean;
+  /** Stays highlighted on the pages below it. */
+  section?: boolean;
 }
 
 // Each person sees the pages of their roles only (the API enforces; this keeps it calm).
@@ -23,6 +25,7 @@ const NAV: NavItem[] = [
   { to: "/unrouted", label: "Unrouted", show: isCoordinator },
   { to: "/all-tickets", label: "All tickets", show: isCoordinator },
   { to: "/admin/users", label: "Users", show: isAdmin },
+  { to: "/ops", label: "Operations", show: isOperator, section: true },
 ];
 
 function Bell({ onOpen }: { onOpen: () => void }) {
@@ -127,7 +130,7 @@ export default function AppShell() {
           <ul>
             {items.map((item) => (
               <li key={item.to}>
-                <NavLink to={item.to} end>
+                <NavLink to={item.to} end={!item.section}>
                   {item.label}
                 </NavLink>
               </li>
