@@ -31,11 +31,12 @@ function DeadList({ service, queue }: { service: Service; queue: string }) {
 
   const toggle = (index: number, shift: boolean) => {
     const id = ids[index]!;
+    const from0 = anchor.current;
     setSelected((before) => {
       const next = new Set(before);
       const on = !before.has(id);
-      if (shift && anchor.current !== null) {
-        const [from, to] = [Math.min(anchor.current, index), Math.max(anchor.current, index)];
+      if (shift && from0 !== null) {
+        const [from, to] = [Math.min(from0, index), Math.max(from0, index)];
         for (let i = from; i <= to; i++) if (on) next.add(ids[i]!); else next.delete(ids[i]!);
       } else if (on) next.add(id);
       else next.delete(id);
