@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 
 import { EmptyState, ErrorState, LoadingState } from "../../components/QueryState";
@@ -16,7 +16,9 @@ function plural(n: number, one: string) {
 function DeadList({ service, queue }: { service: Service; queue: string }) {
   const client = useQueryClient();
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [action, setAction] = useState<Action | null>(null);
+  const [action, setActionNow] = useState<Action | null>(null);
+  // The rows an action was opened for: fixed while its dialog is open.
+  const [picked, setPicked] = useState<string[]>([]);
   const [result, setResult] = useState("");
   const anchor = useRef<number | null>(null);
   const refused = useActingRefused();
@@ -46,6 +48,10 @@ function DeadList({ service, queue }: { service: Service; queue: string }) {
   };
 
   const chosen = [...selected].filter((id) => ids.includes(id));
+  const setAction = (next: Action | null) => {
+    if (next) setPicked(chosen);
+    setActionNow(next);
+  };
   const done = (message: string) => {
     setResult(message);
     setSelected(new Set());
@@ -161,10 +167,10 @@ function DeadList({ service, queue }: { service: Service; queue: string }) {
       )}
       <ActionDialog
         open={action === "requeue" || action === "requeue-oldest"}
-        title={action === "requeue" ? `Requeue ${plural(chosen.length, "dead letter")}` : `Requeue the oldest dead letters of ${target}`}
+        title={action === "requeue" ? `Requeue ${plural(picked.length, "dead letter")}` : `Requeue the oldest dead letters of ${target}`}
         verb="Requeue"
-        dryRun={() => opsPost<ActionResult>(service, "/dead/requeue", action === "requeue" ? { queue, message_ids: chosen, dry_run: true } : { queue, limit: 100, dry_run: true })}
-        act={() => opsPost<ActionResult>(service, "/dead/requeue", action === "requeue" ? { queue, message_ids: chosen, dry_run: false } : { queue, limit: 100, dry_run: false })}
+        dryRun={() => opsPost<ActionResult>(service, "/dead/requeue", action === "requeue" ? { queue, message_ids: picked, dry_run: true } : { queue, limit: 100, dry_run: true })}
+        act={() => opsPost<ActionResult>(service, "/dead/requeue", action === "requeue" ? { queue, message_ids: picked, dry_run: false } : { queue, limit: 100, dry_run: false })}
         describePreview={(p) => `Would requeue ${plural(p.would_requeue ?? 0, "dead letter")} of the ${p.dead_letters ?? 0} in ${target} onto ${queue}.`}
         describeDone={(d) => `Requeued ${plural(d.requeued ?? 0, "dead letter")} onto ${queue}.`}
         onClose={() => setAction(null)}
@@ -172,11 +178,11 @@ function DeadList({ service, queue }: { service: Service; queue: string }) {
       />
       <ActionDialog
         open={action === "discard"}
-        title={`Discard ${plural(chosen.length, "dead letter")}`}
+        title={`Discard ${plural(picked.length, "dead letter")}`}
         verb="Discard"
         needsReason
-        dryRun={(reason) => opsPost<ActionResult>(service, "/dead/discard", { queue, message_ids: chosen, reason, dry_run: true })}
-        act={(reason) => opsPost<ActionResult>(service, "/dead/discard", { queue, message_ids: chosen, reason, dry_run: false })}
+        dryRun={(reason) => opsPost<ActionResult>(service, "/dead/discard", { queue, message_ids: picked, reason, dry_run: true })}
+        act={(reason) => opsPost<ActionResult>(service, "/dead/discard", { queue, message_ids: picked, reason, dry_run: false })}
         describePreview={(p) => `Would discard ${plural(p.would_discard ?? 0, "dead letter")} from ${target}, for good.`}
         describeDone={(d) => `Discarded ${plural(d.discarded ?? 0, "dead letter")}.`}
         onClose={() => setAction(null)}
@@ -212,6 +218,10 @@ export default function DeadLettersPage() {
   const queueName = params.get("queue") ?? firstDead?.name ?? queues[0]?.name;
   const service = serviceName ? serviceNamed(serviceName) : undefined;
   const value = service && queueName ? `${service.name}/${queueName}` : "";
+  // Pin the queue shown first, so it does not jump away once its dead letters are gone.
+  useEffect(() => {
+    if (!params.get("queue") && service && queueName) setParams({ service: service.name, queue: queueName }, { replace: true });
+  }, [params, service, queueName, setParams]);
   const unreachable = SERVICES.filter((_, i) => results[i]?.isError);
   return (
     <section className="page" aria-labelledby="page-title">
