@@ -32,6 +32,8 @@ interface Props {
   /** The confirm button: "Requeue", "Discard", "Purge", "Sweep". */
   verb: string;
   needsReason?: boolean;
+  /** Destroys something (discard, purge): the confirm button says so in red. */
+  danger?: boolean;
   /** Text the person types back before acting (purge: the queue name). */
   typeBack?: string;
   dryRun: (reason: string) => Promise<ActionResult>;
@@ -46,7 +48,7 @@ type Step = { at: "form" } | { at: "previewing" } | { at: "preview"; preview: Ac
 
 /** Every write shows its dry run first; acting for real is a second, explicit step. */
 export function ActionDialog(props: Props) {
-  const { open, title, verb, needsReason, typeBack, dryRun, act, describePreview, describeDone, onClose, onDone } = props;
+  const { open, title, verb, needsReason, danger, typeBack, dryRun, act, describePreview, describeDone, onClose, onDone } = props;
   const id = useId();
   const [step, setStep] = useState<Step>({ at: "form" });
   const [reason, setReason] = useState("");
@@ -154,7 +156,7 @@ export function ActionDialog(props: Props) {
           {shown && (
             <button
               type="submit"
-              className="button danger"
+              className={danger ? "button danger" : "button primary"}
               disabled={step.at === "acting" || !typedOk || (error !== null && isRefused(error))}
             >
               {step.at === "acting" ? `${verb}…` : `${verb} now`}

@@ -180,6 +180,7 @@ function DeadList({ service, queue }: { service: Service; queue: string }) {
         open={action === "discard"}
         title={`Discard ${plural(picked.length, "dead letter")}`}
         verb="Discard"
+        danger
         needsReason
         dryRun={(reason) => opsPost<ActionResult>(service, "/dead/discard", { queue, message_ids: picked, reason, dry_run: true })}
         act={(reason) => opsPost<ActionResult>(service, "/dead/discard", { queue, message_ids: picked, reason, dry_run: false })}
@@ -192,6 +193,7 @@ function DeadList({ service, queue }: { service: Service; queue: string }) {
         open={action === "purge"}
         title={`Purge ${target}`}
         verb="Purge"
+        danger
         needsReason
         typeBack={queue}
         dryRun={(reason) => opsPost<ActionResult>(service, "/dead/purge", { queue, expected: total, reason, dry_run: true })}

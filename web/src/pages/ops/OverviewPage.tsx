@@ -72,6 +72,11 @@ function ServiceVerdicts({ answers }: { answers: Answer[] }) {
   );
 }
 
+function QueueState({ q }: { q: OpsQueue }) {
+  const issues = [!q.consumers && "no consumer", q.dead && `${q.dead} dead`].filter(Boolean);
+  return <span className={`badge verdict-${issues.length ? "bad" : "ok"}`}>{issues.length ? issues.join(", ") : "OK"}</span>;
+}
+
 function QueuesTable({ answers }: { answers: Answer[] }) {
   const rows = answers.flatMap((a) => (a.status?.queues ?? []).map((q) => ({ service: a.service, q })));
   if (!rows.length) return <p className="state state-empty">No queue facts yet: RabbitMQ may not be answering (see the services above).</p>;
@@ -81,6 +86,7 @@ function QueuesTable({ answers }: { answers: Answer[] }) {
         <thead>
           <tr>
             <th scope="col">Queue</th>
+            <th scope="col">State</th>
             <th scope="col">Ready</th>
             <th scope="col">Unacked</th>
             <th scope="col">Delayed</th>
@@ -98,13 +104,16 @@ function QueuesTable({ answers }: { answers: Answer[] }) {
               <th scope="row" data-label="Queue">
                 {q.name} <span className="muted small">({service.label})</span>
               </th>
+              <td data-label="State">
+                <QueueState q={q} />
+              </td>
               <td data-label="Ready">{q.ready ?? 0}</td>
               <td data-label="Unacked">{q.unacked ?? 0}</td>
               <td data-label="Delayed">{q.delayed ?? 0}</td>
               <td data-label="Dead">
                 {q.dead ? <Link to={`/ops/dead?service=${service.name}&queue=${q.name}`}>{q.dead} dead</Link> : 0}
               </td>
-              <td data-label="Consumers">{q.consumers ?? 0}{!q.consumers && <span className="sr-flag"> (none)</span>}</td>
+              <td data-label="Consumers">{q.consumers ?? 0}</td>
               <td data-label="Publish">{formatRate(q.publish_rate)}</td>
               <td data-label="Deliver">{formatRate(q.deliver_rate)}</td>
               <td data-label="Ack">{formatRate(q.ack_rate)}</td>

@@ -94,7 +94,10 @@ export function LineChart({
           {asTable ? "View as chart" : "View as table"}
         </button>
       </div>
-      <p className="small muted">Now: {summary}</p>
+      <p className="small muted">
+        Now: {summary}
+        {data.length < 2 ? " · collecting samples (one every 5 s)…" : ""}
+      </p>
       {asTable ? (
         <div className="table-wrap chart-table">
           <table aria-label={`${title} over the last 10 minutes`}>
