@@ -11,6 +11,9 @@ import { resetSamples } from "./charts";
 import DeadLettersPage from "./DeadLettersPage";
 import FailuresPage from "./FailuresPage";
 import OpsLayout from "./OpsLayout";
+import AuditPage from "./AuditPage";
+import MailPage from "./MailPage";
+import OutboxPage from "./OutboxPage";
 import OverviewPage from "./OverviewPage";
 
 const ADMIN = { id: 1, email: "admin@example.com", name: "Ada Admin", roles: { tts: ["Admin"] } };
@@ -261,5 +264,55 @@ describe("Dead letters", () => {
     expect(await within(dialog).findByTestId("dry-run")).toHaveTextContent("Would discard 1 dead letter");
     await userEvent.click(within(dialog).getByRole("button", { name: "Discard now" }));
     expect(await within(dialog).findByTestId("action-result")).toHaveTextContent("Discarded 1 dead letter.");
+  });
+});
+
+describe("Outbox, audit and mail", () => {
+  it("sweeps an outbox after its dry run", async () => {
+    const server = fakeServer({
+      "GET /api/auth/me": () => json(ADMIN),
+      ...statusRoutes({ tickets: () => json(status("tickets", { outbox: { backlog: 4, oldest_seconds: 130 } })) }),
+      "POST /api/tickets/ops/outbox/sweep": async (request) => {
+        const body = (await request.json()) as { dry_run: boolean };
+        return json(body.dry_run ? { dry_run: true, unpublished: 4 } : { dry_run: false, published: 4 });
+      },
+    });
+    renderApp(<OutboxPage />, "/ops/outbox");
+    const table = await screen.findByRole("table", { name: "Outbox" });
+    await within(table).findByText("2 min 10 s");
+    await userEvent.click(within(table).getByRole("button", { name: "Sweep now: Tickets" }));
+    const dialog = await screen.findByRole("dialog", { name: "Sweep the Tickets outbox" });
+    expect(await within(dialog).findByTestId("dry-run")).toHaveTextContent("Would publish the 4 unpublished events");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Sweep now" }));
+    expect(await within(dialog).findByTestId("action-result")).toHaveTextContent("Published 4 events of Tickets.");
+    expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(2);
+    expect(screen.getByTestId("overdue-timers")).toHaveTextContent("2 SLA timers overdue");
+  });
+
+  it("lists the audit newest first, paged with before", async () => {
+    const row = (id: number) => ({ id, at: "2026-01-01T10:00:00Z", actor: "admin@example.com", action: "dead.requeue", target: "email.XQ", count: 1, reason: null, result: `requeued ${id}` });
+    fakeServer({
+      "GET /api/auth/me": () => json(ADMIN),
+      "GET /api/notifications/ops/audit": (request) =>
+        new URL(request.url).searchParams.get("before") === "9" ? json({ items: [row(8)], before: null }) : json({ items: [row(10), row(9)], before: 9 }),
+    });
+    renderApp(<AuditPage />, "/ops/audit");
+    const table = await screen.findByRole("table", { name: "Audit of Notifications" });
+    expect(within(table).getAllByRole("row")).toHaveLength(3);
+    await userEvent.click(screen.getByRole("button", { name: "Older entries" }));
+    await vi.waitFor(() => expect(within(table).getAllByRole("row")).toHaveLength(4));
+    expect(table).toHaveTextContent("requeued 8");
+  });
+
+  it("shows caught emails with their links clickable", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json(ADMIN),
+      "GET /api/notifications/ops/mail": () =>
+        json([{ key: "k1", to: "new@example.com", subject: "You are invited", caught_at: "2026-01-01T10:00:00Z", body: "Accept: http://127.0.0.1:8000/accept-invitation?token=abc\nThanks" }]),
+    });
+    renderApp(<MailPage />, "/ops/mail");
+    const mail = await screen.findByRole("listitem", { name: "You are invited to new@example.com" });
+    await userEvent.click(within(mail).getByRole("button", { name: "Show the email" }));
+    expect(within(mail).getByRole("link", { name: /accept-invitation/ })).toHaveAttribute("href", "http://127.0.0.1:8000/accept-invitation?token=abc");
   });
 });
