@@ -164,7 +164,7 @@ def test_operations_at_phone_width_are_accessible(stack, people):
     assert accessibility_violations(page) == []
     _tab(page, "Failures")
     expect(page.get_by_label("Service")).to_be_visible()
-    expect(page.get_by_role("status")).to_have_count(0)  # loaded
+    expect(page.locator(".state-loading")).to_have_count(0)  # loaded
     assert accessibility_violations(page) == [], "Failures"
     _tab(page, "Dead letters")
     expect(page.get_by_label("Queue")).to_be_visible()

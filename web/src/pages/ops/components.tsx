@@ -32,6 +32,12 @@ export function Modal({
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Focus goes back to what opened the dialog (the action's button) when it closes.
+  useEffect(() => {
+    if (!open) return;
+    const opener = document.activeElement as HTMLElement | null;
+    return () => opener?.focus?.();
+  }, [open]);
   useEffect(() => {
     const element = ref.current;
     if (!element) return;
