@@ -77,12 +77,12 @@ function DeadList({ service, queue }: { service: Service; queue: string }) {
           Requeue{chosen.length ? ` ${chosen.length}` : ""}
         </button>
         <button type="button" className="button" disabled={!items.length || !!refused} onClick={() => setAction("requeue-oldest")}>
-          Requeue the oldest {Math.min(total, 100) || ""}
+          {total > 100 ? "Requeue the oldest 100" : "Requeue all"}
         </button>
         <button type="button" className="button danger" disabled={!chosen.length || !!refused} onClick={() => setAction("discard")}>
           Discard{chosen.length ? ` ${chosen.length}` : ""}
         </button>
-        <button type="button" className="button danger ghost" disabled={!total || !!refused} onClick={() => setAction("purge")}>
+        <button type="button" className="button danger-outline" disabled={!total || !!refused} onClick={() => setAction("purge")}>
           Purge {target}
         </button>
       </div>
@@ -167,7 +167,7 @@ function DeadList({ service, queue }: { service: Service; queue: string }) {
       )}
       <ActionDialog
         open={action === "requeue" || action === "requeue-oldest"}
-        title={action === "requeue" ? `Requeue ${plural(picked.length, "dead letter")}` : `Requeue the oldest dead letters of ${target}`}
+        title={action === "requeue" ? `Requeue ${plural(picked.length, "dead letter")}` : total > 100 ? `Requeue the oldest 100 dead letters of ${target}` : `Requeue every dead letter of ${target}`}
         verb="Requeue"
         dryRun={() => opsPost<ActionResult>(service, "/dead/requeue", action === "requeue" ? { queue, message_ids: picked, dry_run: true } : { queue, limit: 100, dry_run: true })}
         act={() => opsPost<ActionResult>(service, "/dead/requeue", action === "requeue" ? { queue, message_ids: picked, dry_run: false } : { queue, limit: 100, dry_run: false })}

@@ -250,6 +250,33 @@ describe("Dead letters", () => {
     expect(screen.getByRole("button", { name: /^Discard/ })).toBeDisabled();
   });
 
+  it("purges only once the queue name is typed back, with the expected count", async () => {
+    const purges: Record<string, unknown>[] = [];
+    fakeServer({
+      "GET /api/auth/me": () => json(ADMIN),
+      ...statusRoutes({ notify: () => json(status("notify", { queues: [{ name: "email", dead: 3 }] })) }),
+      "GET /api/notifications/ops/dead": () => json({ queue: "email", total: 3, items: [LETTER("a"), LETTER("b"), LETTER("c")] }),
+      "POST /api/notifications/ops/dead/purge": async (request) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        purges.push(body);
+        return json(body.dry_run ? { dry_run: true, would_purge: 3 } : { dry_run: false, purged: 3 });
+      },
+    });
+    renderApp(<DeadLettersPage />, "/ops/dead");
+    await screen.findByRole("table", { name: "Dead letters in email.XQ" });
+    await userEvent.click(screen.getByRole("button", { name: "Purge email.XQ" }));
+    const dialog = await screen.findByRole("dialog", { name: "Purge email.XQ" });
+    await userEvent.type(within(dialog).getByLabelText("Reason"), "test data");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Preview (dry run)" }));
+    expect(await within(dialog).findByTestId("dry-run")).toHaveTextContent("the expected count is 3");
+    const purge = within(dialog).getByRole("button", { name: "Purge now" });
+    expect(purge).toBeDisabled();
+    await userEvent.type(within(dialog).getByLabelText(/Type the queue name/), "email");
+    await userEvent.click(purge);
+    expect(await within(dialog).findByTestId("action-result")).toHaveTextContent("Purged 3 dead letters.");
+    expect(purges[1]).toEqual({ queue: "email", expected: 3, reason: "test data", dry_run: false });
+  });
+
   it("needs a reason to discard", async () => {
     deadServer(() => json({}));
     renderApp(<DeadLettersPage />, "/ops/dead");
