@@ -49,19 +49,32 @@ function FailureRow({ service, failure }: { service: Service; failure: Failure }
 
 function FailureList({ group }: { group: FailureGroup }) {
   const service = serviceNamed(group.service ?? "") ?? SERVICES[0]!;
+  const [deadOnly, setDeadOnly] = useState(false);
   const pages = useInfiniteQuery({
-    queryKey: ["ops", service.name, "failures", group.actor, group.exception],
+    queryKey: ["ops", service.name, "failures", group.actor, group.exception, deadOnly],
     queryFn: ({ pageParam }) =>
-      opsGet<FailurePage>(service, "/failures", { actor: group.actor, exception: group.exception, before: pageParam, limit: 20 }),
+      opsGet<FailurePage>(service, "/failures", { actor: group.actor, exception: group.exception, dead: deadOnly || undefined, before: pageParam, limit: 20 }),
     initialPageParam: undefined as number | undefined,
     getNextPageParam: (last) => last.before ?? undefined,
   });
+  const toggle = (
+    <label className="small">
+      <input type="checkbox" checked={deadOnly} onChange={(e) => setDeadOnly(e.target.checked)} /> Dead-lettered only
+    </label>
+  );
   if (pages.isPending) return <LoadingState label="Loading the failures…" rows={2} />;
   if (pages.isError) return <ErrorState error={pages.error} onRetry={() => void pages.refetch()} />;
   const items = pages.data.pages.flatMap((p) => p.items ?? []);
-  if (!items.length) return <EmptyState>These failures have been pruned from the journal.</EmptyState>;
+  if (!items.length)
+    return (
+      <div>
+        {toggle}
+        <EmptyState>{deadOnly ? "None of these was dead-lettered. Clear the filter to see every attempt." : "These failures have been pruned from the journal."}</EmptyState>
+      </div>
+    );
   return (
     <div>
+      {toggle}
       <ul className="failure-list" aria-label={`Failures of ${group.actor}`}>
         {items.map((failure) => (
           <FailureRow key={failure.id} service={service} failure={failure} />
