@@ -25,8 +25,10 @@ const NAV: NavItem[] = [
   { to: "/unrouted", label: "Unrouted", show: isCoordinator },
   { to: "/all-tickets", label: "All tickets", show: isCoordinator },
   { to: "/admin/users", label: "Users", show: isAdmin },
-  { to: "/ops", label: "Operations", show: isOperator, section: true },
 ];
+
+// Operations (issue 15) is a section of its own, after everything else.
+const OPERATIONS: NavItem = { to: "/ops", label: "Operations", show: isOperator, section: true };
 
 function Bell({ onOpen }: { onOpen: () => void }) {
   const list = useNotificationList();
@@ -110,7 +112,7 @@ function UserMenu({ user }: { user: SessionUser }) {
 export default function AppShell() {
   const user = useUser();
   const [drawer, setDrawer] = useState(false);
-  const items = NAV.filter((item) => item.show(user));
+  const items = [...NAV, OPERATIONS].filter((item) => item.show(user));
   return (
     <NotificationsLive>
       <a className="skip-link" href="#main">

@@ -1,6 +1,7 @@
 import { NavLink, Outlet } from "react-router";
 
 import { useMailCatcher } from "./api";
+import "./ops.css";
 
 const TABS = [
   { to: "/ops", label: "Overview", end: true },
