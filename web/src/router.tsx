@@ -65,6 +65,24 @@ export const routes: RouteObject[] = [
           { path: "reports", lazy: page(() => import("./pages/reports/ReportsPage")) },
         ],
       },
+      {
+        // Operations (issue 15): background jobs, for tts Operators and admins.
+        path: "ops",
+        element: <RequireRole capability="operator" />,
+        children: [
+          {
+            lazy: page(() => import("./pages/ops/OpsLayout")),
+            children: [
+              { index: true, lazy: page(() => import("./pages/ops/OverviewPage")) },
+              { path: "failures", lazy: page(() => import("./pages/ops/FailuresPage")) },
+              { path: "dead", lazy: page(() => import("./pages/ops/DeadLettersPage")) },
+              { path: "outbox", lazy: page(() => import("./pages/ops/OutboxPage")) },
+              { path: "audit", lazy: page(() => import("./pages/ops/AuditPage")) },
+              { path: "mail", lazy: page(() => import("./pages/ops/MailPage")) },
+            ],
+          },
+        ],
+      },
       { path: "*", lazy: page(() => import("./pages/NotFoundPage")) },
     ],
   },

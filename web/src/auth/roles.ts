@@ -31,7 +31,12 @@ export function isStaff(user: SessionUser): boolean {
   return isAgent(user) || isCoordinator(user);
 }
 
-export type Capability = "employee" | "coordinator" | "agent" | "staff" | "admin";
+/** Sees the background jobs (the Operations pages): tts Operators and admins. */
+export function isOperator(user: SessionUser): boolean {
+  return has(user, "tts", "Operator") || isAdmin(user);
+}
+
+export type Capability = "employee" | "coordinator" | "agent" | "staff" | "admin" | "operator";
 
 export const CAPABILITY_CHECK: Record<Capability, (user: SessionUser) => boolean> = {
   employee: isEmployee,
@@ -39,6 +44,7 @@ export const CAPABILITY_CHECK: Record<Capability, (user: SessionUser) => boolean
   agent: isAgent,
   staff: isStaff,
   admin: isAdmin,
+  operator: isOperator,
 };
 
 /** How a refusal names the role that is needed. */
@@ -48,10 +54,12 @@ export const CAPABILITY_ROLE: Record<Capability, string> = {
   agent: "Agent",
   staff: "Agent or Ticket Coordinator",
   admin: "Admin",
+  operator: "Operator (tts) or Admin",
 };
 
 /** Where a person lands after signing in: the page of their main job. */
 export function homePath(user: SessionUser): string {
+  if (isOperator(user) && !isAdmin(user) && !isAgent(user) && !isCoordinator(user) && !isEmployee(user)) return "/ops";
   if (isAgent(user) && !isAdmin(user)) return "/tasks";
   if (isCoordinator(user)) return "/triage";
   return "/tickets";

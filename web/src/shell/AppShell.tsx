@@ -1,7 +1,7 @@
 import { useRef, useState } from "react";
 import { NavLink, Outlet, useNavigate } from "react-router";
 
-import { isAdmin, isAgent, isCoordinator, isEmployee, type SessionUser } from "../auth/roles";
+import { isAdmin, isAgent, isCoordinator, isEmployee, isOperator, type SessionUser } from "../auth/roles";
 import { useUser, useSession } from "../auth/SessionProvider";
 import { NotificationsLive, useLiveNotifications, useNotificationList } from "../live/notifications";
 import { NotificationsDrawer } from "./NotificationsDrawer";
@@ -12,6 +12,8 @@ interface NavItem {
   to: string;
   label: string;
   show(user: SessionUser): boolean;
+  /** Stays highlighted on the pages below it. */
+  section?: boolean;
 }
 
 // Each person sees the pages of their roles only (the API enforces; this keeps it calm).
@@ -27,6 +29,9 @@ const NAV: NavItem[] = [
   { to: "/admin/workflows", label: "Workflows", show: isAdmin },
   { to: "/admin/reports", label: "Reports", show: isAdmin },
 ];
+
+// Operations (issue 15) is a section of its own, after everything else.
+const OPERATIONS: NavItem = { to: "/ops", label: "Operations", show: isOperator, section: true };
 
 function Bell({ onOpen }: { onOpen: () => void }) {
   const list = useNotificationList();
@@ -110,7 +115,7 @@ function UserMenu({ user }: { user: SessionUser }) {
 export default function AppShell() {
   const user = useUser();
   const [drawer, setDrawer] = useState(false);
-  const items = NAV.filter((item) => item.show(user));
+  const items = [...NAV, OPERATIONS].filter((item) => item.show(user));
   return (
     <NotificationsLive>
       <a className="skip-link" href="#main">
@@ -130,7 +135,7 @@ export default function AppShell() {
           <ul>
             {items.map((item) => (
               <li key={item.to}>
-                <NavLink to={item.to} end>
+                <NavLink to={item.to} end={!item.section}>
                   {item.label}
                 </NavLink>
               </li>
