@@ -22,6 +22,7 @@ from common.broker import ACTOR_DEFAULTS, get_broker
 from common.db import db
 from common.logs import request_id_var, service_var
 from common.models.mixins import PROCESSED_EVENT_MODELS
+from common.ops import journal
 from common.tokens import revocation
 from common.unit_of_work import unit_of_work
 
@@ -50,8 +51,16 @@ def app_for(service: str) -> Flask:
         return _apps[service]
 
 
+def _journal_failures() -> None:
+    """Every failed attempt of an actor declared here goes into the failure journal, in the
+    database of the actor's service (the app ``app_for`` gives)."""
+    journal.install(get_broker(), app_for)
+
+
 def event_actor(service: str, queue: str, name: str, **options) -> Callable:
     """Declare ``fn(payload: dict, event_id: uuid.UUID)`` as the consumer ``name``."""
+
+    _journal_failures()
 
     def decorator(fn: Callable[[dict, uuid.UUID], None]) -> dramatiq.Actor:
         def run(envelope: dict) -> None:

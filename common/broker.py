@@ -17,7 +17,6 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
 from common.config import Config
-from common.ops import journal
 
 # Kept well under RabbitMQ's consumer_timeout (30 min): a message held longer is requeued
 # by the broker and delivered twice, and delayed retries longer than that break entirely.
@@ -52,7 +51,6 @@ def build_broker(url: str) -> dramatiq.Broker:
         ):
             parameters.client_properties = {"connection_name": connection_name()}
     broker.add_middleware(CurrentMessage())
-    journal.install(broker)
     return broker
 
 

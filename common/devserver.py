@@ -162,6 +162,7 @@ def _start_worker(app: Flask):
     """Dramatiq's worker on the in-process broker, beating like a real one."""
     import dramatiq
 
+    from common.actors import app_for
     from common.broker import get_broker
     from common.ops.heartbeats import WorkerHeartbeat
     from common.services import discover
@@ -171,7 +172,7 @@ def _start_worker(app: Flask):
     broker = get_broker()
     queues = tuple(q for spec in specs for q in spec.queues)
     broker.add_middleware(
-        WorkerHeartbeat(tuple(s.name for s in specs), queues, config.heartbeat_seconds)
+        WorkerHeartbeat(tuple(s.name for s in specs), queues, config.heartbeat_seconds, app_for)
     )
     worker = dramatiq.Worker(broker, worker_threads=4)
     worker.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from common.actors import app_for
 from common.broker import get_broker
 from common.config import Config
 from common.logs import configure_logging
@@ -23,4 +24,4 @@ for _name in _names:
     if _spec.tasks:
         load(_spec.tasks)
 _queues = tuple(q for name in _names for q in discover()[name].queues)
-broker.add_middleware(WorkerHeartbeat(tuple(_names), _queues, config.heartbeat_seconds))
+broker.add_middleware(WorkerHeartbeat(tuple(_names), _queues, config.heartbeat_seconds, app_for))

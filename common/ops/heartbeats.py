@@ -14,11 +14,12 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import dramatiq
+from flask import Flask
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -88,7 +89,14 @@ def forget(services: Iterable[str], process: str) -> None:
 class WorkerHeartbeat(dramatiq.Middleware):
     """A worker process's heartbeat thread, fed with the jobs it is running."""
 
-    def __init__(self, services: tuple[str, ...], queues: tuple[str, ...], every: float):
+    def __init__(
+        self,
+        services: tuple[str, ...],
+        queues: tuple[str, ...],
+        every: float,
+        app_for: Callable[[str], Flask],
+    ):
+        self.app_for = app_for  # the app a service's actors run in (common.actors)
         self.services = services
         self.queues = queues
         self.every = every
@@ -120,10 +128,8 @@ class WorkerHeartbeat(dramatiq.Middleware):
     after_skip_message = after_process_message
 
     def _each_service(self, work, argument) -> None:
-        from common.actors import app_for  # the apps the actors run in
-
         for service in self.services:
-            with app_for(service).app_context():
+            with self.app_for(service).app_context():
                 work([service], argument)
 
     def _run(self) -> None:

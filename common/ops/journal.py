@@ -19,10 +19,12 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import dramatiq
 from dramatiq.middleware import Retries
+from flask import Flask
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
@@ -60,7 +62,8 @@ class FailureJournal(dramatiq.Middleware):
     reverse order, so this one runs after Retries decided between retry and dead letter.
     """
 
-    def __init__(self):
+    def __init__(self, app_for: Callable[[str], Flask]):
+        self.app_for = app_for  # the app a service's actors run in (common.actors)
         self._local = threading.local()
 
     def before_process_message(self, broker, message):
@@ -124,29 +127,28 @@ class FailureJournal(dramatiq.Middleware):
             },
         )
         try:
-            write_failure(service, failure)
+            write_failure(self.app_for(service), service, failure)
         except Exception:
             # The job's own failure is already logged; a journal that cannot be written
             # (its database down too) must not turn into a second crash of the worker.
             log.exception("the failure journal could not record a failure")
 
 
-def write_failure(service: str, failure: dict) -> None:
+def write_failure(app: Flask, service: str, failure: dict) -> None:
     model = JOB_FAILURE_MODELS.get(service)
     if model is None:
         return
-    from common.actors import app_for
-
     # A session of its own: the job's transaction has rolled back already, and in tests
     # the bind is a connection inside the test's transaction (hence the savepoint).
     with (
-        app_for(service).app_context(),
+        app.app_context(),
         Session(bind_for(service), join_transaction_mode="create_savepoint") as session,
     ):
         session.execute(insert(model).values(**failure))
         session.commit()
 
 
-def install(broker: dramatiq.Broker) -> None:
-    """Journal the failures of the jobs ``broker`` runs."""
-    broker.add_middleware(FailureJournal(), before=Retries)
+def install(broker: dramatiq.Broker, app_for: Callable[[str], Flask]) -> None:
+    """Journal the failures of the jobs ``broker`` runs (once per broker)."""
+    if not any(isinstance(m, FailureJournal) for m in broker.middleware):
+        broker.add_middleware(FailureJournal(app_for), before=Retries)
