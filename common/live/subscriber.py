@@ -165,7 +165,11 @@ class Subscriber:
         if not self._started:  # no writer will ever send the close
             self._abort()
         elif watchdog:
-            timer = threading.Timer(CLOSE_GRACE_SECONDS, self._abort_if_stuck)
+            # A client too slow to read will not answer the close either: its socket goes
+            # after the grace whatever happened (a harmless no-op if it already went).
+            # Any other close waits only for a writer stuck on a full buffer.
+            then = self._abort if code == TOO_SLOW else self._abort_if_stuck
+            timer = threading.Timer(CLOSE_GRACE_SECONDS, then)
             timer.daemon = True
             timer.start()
 
