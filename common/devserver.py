@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from common import mail_catcher
 from common.config import Config
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def run(port: int, seed: bool = True) -> None:
     base = Config.from_env()
     password = _demo_password(base.var_dir)
     postgres = start_postgres(base.var_dir / "pg")
-    mail_port = _free_port() if _catches_mail() else None
+    mail_port = _free_port() if mail_catcher.wanted() else None
     config = _configure_environment(postgres, port, password, mail_port, base.var_dir)
     mail = _start_mail_catcher(config, mail_port)
     app = _prepare_app(config, seed)
@@ -87,11 +88,6 @@ def run(port: int, seed: bool = True) -> None:
         pass
     finally:
         _stop(dev)
-
-
-def _catches_mail() -> bool:
-    """Emails go to a catcher of our own unless a mail server was named."""
-    return not (os.environ.get("TTS_SMTP_HOST") or os.environ.get("TTS_SMTP_PORT"))
 
 
 def _free_port() -> int:
@@ -129,8 +125,6 @@ def _configure_environment(postgres, port: int, password: str, mail_port, var_di
 def _start_mail_catcher(config: Config, mail_port):
     if mail_port is None:
         return None
-    from common import mail_catcher
-
     return mail_catcher.start(config.mail_catcher_dir, mail_port)
 
 

@@ -12,11 +12,18 @@ import contextlib
 import email
 import email.policy
 import mailbox
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 MAX_LISTED = 200
+
+
+def wanted(environ=None) -> bool:
+    """Development set-ups catch mail themselves unless a mail server was named."""
+    env = os.environ if environ is None else environ
+    return not (env.get("TTS_SMTP_HOST") or env.get("TTS_SMTP_PORT"))
 
 
 class KeepInMaildir:

@@ -287,7 +287,9 @@ MAIL_CATCHER_OFFSET = 49  # base+49: below the workers' metrics ports
 
 def catches_mail() -> bool:
     """The stack catches mail itself unless its caller named a mail server."""
-    return not (os.environ.get("TTS_SMTP_HOST") or os.environ.get("TTS_SMTP_PORT"))
+    from common import mail_catcher
+
+    return mail_catcher.wanted()
 
 
 def mail_catcher_process(settings: Settings) -> Process | None:
