@@ -14,7 +14,7 @@ from flask import Flask, g, request
 from flask_migrate import Migrate
 from flask_sock import Sock
 
-from common import input_guard
+from common import input_guard, json_codec
 from common.config import Config
 from common.db import db
 from common.ids import IdConverter
@@ -95,6 +95,7 @@ def _binds(services: list[ServiceSpec], config: Config) -> dict:
             "url": config.database_url(spec.name),
             "pool_size": config.database_pool_size,
             "max_overflow": config.database_pool_size,
+            "json_serializer": json_codec.dumps_text,
         }
         for spec in services
     }

@@ -17,6 +17,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
 from common.config import Config
+from common.json_codec import OrjsonEncoder
 
 # Kept well under RabbitMQ's consumer_timeout (30 min): a message held longer is requeued
 # by the broker and delivered twice, and delayed retries longer than that break entirely.
@@ -61,6 +62,7 @@ def get_broker(config: Config | None = None) -> dramatiq.Broker:
             config = config or Config.from_env()
             _broker = build_broker(config.broker_url)
             dramatiq.set_broker(_broker)
+            dramatiq.set_encoder(OrjsonEncoder())
         return _broker
 
 

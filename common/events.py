@@ -151,6 +151,10 @@ class TaskAssigned(Schema):
     assignee_id = fields.Int(required=True)
     assignee_name = fields.Str(required=True)
     origin = fields.Str(load_default="system")  # system | transfer | escalation | manual
+    # The task's first assignee, working now: the requester hears "being worked on" from
+    # this same event (one message to notifier, not a second one from tickets' move).
+    requester_id = fields.Int(allow_none=True, load_default=None)
+    first_assignment = fields.Bool(load_default=False)
 
 
 CATALOGUE: dict[str, EventType] = {
@@ -205,13 +209,14 @@ CATALOGUE: dict[str, EventType] = {
                     ),
                 ),
                 # The requester is told of each move someone else made (notifier/service).
+                # ("assign" reaches it as tasks.assigned, which carries that news too.)
                 Subscriber(
                     "notify.on_ticket_status_changed",
                     "notify",
                     only=(
                         (
                             "action",
-                            ("approve", "reject", "assign", "hold", "resume", "resolve")
+                            ("approve", "reject", "hold", "resume", "resolve")
                             + ("complete", "auto_close"),
                         ),
                     ),

@@ -9,15 +9,17 @@ is at least once; consumers dedupe on the event id.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 
 from flask import current_app
+from marshmallow import Schema
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from common.db import db
-from common.events import event_type
+from common.events import EventType, event_type
 from common.logs import request_id_var
 from common.models.mixins import OUTBOX_MODELS
 from common.outbox_relay import RELAY_KEY
@@ -39,7 +41,7 @@ def emit(name: str, payload: dict) -> uuid.UUID | None:
         # A savepoint could roll back the row while the event stayed queued for the relay.
         raise RuntimeError("events are emitted in a service's transaction, not a savepoint")
     kind = event_type(name)
-    errors = kind.schema().validate(payload)
+    errors = _schema(kind).validate(payload)
     if errors:
         raise PayloadError(f"{name}: {errors}")
     if not kind.subscribers:
@@ -53,6 +55,13 @@ def emit(name: str, payload: dict) -> uuid.UUID | None:
     body = envelope(event_id, name, payload, request_id, datetime.now(UTC))
     db.session.info.setdefault(PENDING_KEY, []).append((kind.producer, body))
     return event_id
+
+
+@functools.cache
+def _schema(kind: EventType) -> Schema:
+    """One instance per event type: a marshmallow schema is stateless once built, and
+    building one for every emit cost more than validating the payload."""
+    return kind.schema()
 
 
 @event.listens_for(Session, "after_commit")

@@ -76,6 +76,8 @@ def unread_after(user_id: int, after: int, limit: int) -> list[Notification]:
 
 
 def task_assigned(payload: dict, event_id) -> None:
+    """The assignee hears of the task; at its first assignment, the requester hears that
+    their ticket is being worked on (unless they are the assignee)."""
     label = _ticket_label(payload)
     notify(
         payload["assignee_id"],
@@ -85,6 +87,17 @@ def task_assigned(payload: dict, event_id) -> None:
         {"task_id": payload["task_id"], "ticket_id": payload["ticket_id"], "step": payload["step"]},
         event_id,
     )
+    requester_id = payload.get("requester_id")
+    if payload.get("first_assignment") and requester_id not in (None, payload["assignee_id"]):
+        _tell_requester(
+            requester_id,
+            "assign",
+            "in_progress",
+            {"ticket_id": payload["ticket_id"], "ticket_number": payload.get("ticket_number")},
+            payload["ticket_subject"],
+            None,
+            f"{event_id}:requester",
+        )
 
 
 def list_for(user_id: int, unread_only: bool, limit: int, before: int | None):
@@ -141,7 +154,8 @@ def ticket_unrouted(payload: dict, event_id) -> None:
         )
 
 
-# What the requester is told when their ticket moves (their own moves excepted).
+# What the requester is told when their ticket moves (their own moves excepted). "assign"
+# comes with tasks.assigned (see task_assigned), the others with tickets.status_changed.
 REQUESTER_NEWS = {
     "approve": ("Ticket accepted: {label}", "Your ticket {label} was approved and is queued."),
     "reject": ("Ticket rejected: {label}", "Your ticket {label} was rejected: {reason}"),
@@ -155,20 +169,34 @@ REQUESTER_NEWS = {
 
 
 def ticket_status_changed(payload: dict, event_id) -> None:
-    news = REQUESTER_NEWS.get(payload["action"])
-    if news is None or payload.get("actor_id") == payload["requester_id"]:
+    if payload["action"] not in REQUESTER_NEWS:
         return
+    if payload.get("actor_id") == payload["requester_id"]:
+        return
+    _tell_requester(
+        payload["requester_id"],
+        payload["action"],
+        payload["to_status"],
+        payload,
+        payload["subject"],
+        payload.get("reason"),
+        event_id,
+    )
+
+
+def _tell_requester(requester_id, action, to_status, ticket: dict, subject, reason, key) -> None:
+    news = REQUESTER_NEWS[action]
     values = {
-        "label": f"{_ticket_label(payload)} {payload['subject']}",
-        "reason": payload.get("reason") or "no reason given",
+        "label": f"{_ticket_label(ticket)} {subject}",
+        "reason": reason or "no reason given",
     }
     notify(
-        payload["requester_id"],
-        f"ticket_{payload['to_status']}",
+        requester_id,
+        f"ticket_{to_status}",
         news[0].format(**values),
         news[1].format(**values),
-        {"ticket_id": payload["ticket_id"], "status": payload["to_status"]},
-        event_id,
+        {"ticket_id": ticket["ticket_id"], "status": to_status},
+        key,
     )
 
 

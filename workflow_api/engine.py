@@ -161,6 +161,7 @@ def _assign(
     task.status = "assigned" if task.paused_at is None else "on_hold"
     task.assignee_id = chosen.user_id
     task.assignee_name = chosen.user_name
+    first = task.first_assigned_at is None and task.status == "assigned"
     task.first_assigned_at = task.first_assigned_at or now
     db.session.add(
         TaskAssignment(
@@ -184,6 +185,8 @@ def _assign(
             "assignee_id": chosen.user_id,
             "assignee_name": chosen.user_name,
             "origin": origin,
+            "requester_id": task.requester_id,
+            "first_assignment": first,
         },
     )
 

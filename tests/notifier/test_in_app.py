@@ -60,3 +60,66 @@ def test_pages_newest_first_by_before_without_gaps(client, seeded):
         assert before == items[-1]["id"]  # the cursor is the last id shown
     assert seen == sorted(seen, reverse=True) and len(seen) == len(set(seen)) >= 5
     assert agent.get("/api/notifications?before=x").status_code == 422
+
+
+def _assigned(**changes) -> dict:
+    payload = {
+        "task_id": 7,
+        "ticket_id": 70,
+        "ticket_number": 1070,
+        "ticket_subject": "Printer",
+        "step": "Work",
+        "assignee_id": 0,
+        "assignee_name": "Agent",
+        "origin": "system",
+        "requester_id": 0,
+        "first_assignment": True,
+    }
+    return {**payload, **changes}
+
+
+def test_one_assigned_event_tells_the_assignee_and_at_first_the_requester(tx, seeded):
+    from sqlalchemy import select
+
+    from common.db import db
+    from common.models.auth import User
+    from common.models.notify import Notification
+    from notifier import tasks
+
+    ids = dict(db.session.execute(select(User.email, User.id)).all())
+    agent, employee = ids["agent@example.com"], ids["employee@example.com"]
+    event_id = uuid.uuid4()
+    payload = _assigned(assignee_id=agent, requester_id=employee)
+    tasks.on_task_assigned.handler(payload, event_id)
+    tasks.on_task_assigned.handler(payload, event_id)  # a redelivery adds nothing
+    # A later reassignment is news to its assignee only; so is a ticket the agent raised.
+    tasks.on_task_assigned.handler(
+        _assigned(assignee_id=employee, first_assignment=False, requester_id=employee), uuid.uuid4()
+    )
+    tasks.on_task_assigned.handler(
+        _assigned(assignee_id=agent, requester_id=agent, ticket_id=71), uuid.uuid4()
+    )
+    db.session.flush()
+    rows = db.session.execute(
+        select(Notification.user_id, Notification.type, Notification.subject)
+        .where(Notification.user_id.in_([agent, employee]))
+        .order_by(Notification.id)
+    ).all()
+    assert [(r.user_id, r.type) for r in rows] == [
+        (agent, "task_assignment"),
+        (employee, "ticket_in_progress"),
+        (employee, "task_assignment"),
+        (agent, "task_assignment"),
+    ]
+    assert rows[1].subject == "Being worked on: #1070 Printer"
+
+
+def test_the_tickets_assign_move_is_not_sent_to_notifier():
+    """Its news travels with tasks.assigned: one message to notifier per assignment."""
+    from common.events import event_type
+
+    notify = next(
+        s for s in event_type("tickets.status_changed").subscribers if s.queue == "notify"
+    )
+    assert not notify.wants({"action": "assign"})
+    assert notify.wants({"action": "approve"})
