@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import dramatiq
 from flask import Flask
 from sqlalchemy.dialects.postgresql import insert
 
+from common.batching import Delivery, GroupCommit
 from common.broker import ACTOR_DEFAULTS, get_broker
 from common.db import db
 from common.logs import request_id_var, service_var
@@ -57,29 +59,54 @@ def _journal_failures() -> None:
     journal.install(get_broker(), app_for)
 
 
-def event_actor(service: str, queue: str, name: str, **options) -> Callable:
-    """Declare ``fn(payload: dict, event_id: uuid.UUID)`` as the consumer ``name``."""
+def event_actor(
+    service: str,
+    queue: str,
+    name: str,
+    batch: Callable[[list[Delivery]], None] | None = None,
+    **options,
+) -> Callable:
+    """Declare ``fn(payload: dict, event_id: uuid.UUID)`` as the consumer ``name``.
+
+    With ``batch``, deliveries that meet in the worker run together (``common.batching``):
+    ``batch(deliveries)`` must have the same effect as ``fn`` on each of them in order, and
+    is given only events not handled before, each once.
+    """
 
     _journal_failures()
 
     def decorator(fn: Callable[[dict, uuid.UUID], None]) -> dramatiq.Actor:
+        def run_one(delivery: Delivery) -> None:
+            with _context(service, delivery.request_id) as app, app.app_context():
+                with unit_of_work():  # the claim and the handler's work commit together
+                    if not _claim(service, [delivery.event_id], name):
+                        log.info(
+                            "duplicate event skipped", extra={"event_id": str(delivery.event_id)}
+                        )
+                        return
+                    fn(delivery.payload, delivery.event_id)
+                # One line per handled event, carrying the causing request's id.
+                log.info("event handled", extra={"actor": name, "event_id": str(delivery.event_id)})
+
+        def run_batch(deliveries: list[Delivery]) -> None:
+            with _context(service, None) as app, app.app_context():
+                with unit_of_work():
+                    fresh = _claim(service, [d.event_id for d in deliveries], name)
+                    todo = list({d.event_id: d for d in deliveries if d.event_id in fresh}.values())
+                    if todo:
+                        batch(todo)
+                log.info("events handled", extra={"actor": name, "count": len(todo)})
+
+        group = GroupCommit(run_batch, run_one) if batch is not None else None
+
         def run(envelope: dict) -> None:
-            event_id = uuid.UUID(envelope["id"])
-            app = app_for(service)
-            request_token = request_id_var.set(envelope.get("request_id"))
-            service_token = service_var.set(service)
-            try:
-                with app.app_context():
-                    with unit_of_work():  # the claim and the handler's work commit together
-                        if not _claim(service, event_id, name):
-                            log.info("duplicate event skipped", extra={"event_id": str(event_id)})
-                            return
-                        fn(envelope["payload"], event_id)
-                    # One line per handled event, carrying the causing request's id.
-                    log.info("event handled", extra={"actor": name, "event_id": str(event_id)})
-            finally:
-                request_id_var.reset(request_token)
-                service_var.reset(service_token)
+            delivery = Delivery(
+                uuid.UUID(envelope["id"]), envelope["payload"], envelope.get("request_id")
+            )
+            if group is None:
+                run_one(delivery)
+            else:
+                group.submit(delivery)
 
         run.__name__ = fn.__name__
         run.__doc__ = fn.__doc__
@@ -91,21 +118,36 @@ def event_actor(service: str, queue: str, name: str, **options) -> Callable:
             **{**ACTOR_DEFAULTS, **options},
         )
         actor.handler = fn  # the plain function, for tests that call it in a transaction
+        actor.batch_handler = batch
+        actor.group = group
         return actor
 
     return decorator
 
 
-def _claim(service: str, event_id: uuid.UUID, consumer: str) -> bool:
-    """True if this consumer has not handled the event before (row inserted now)."""
+@contextmanager
+def _context(service: str, request_id: str | None) -> Iterator[Flask]:
+    """The service's app, with the causing request's id and the service on every log line."""
+    request_token = request_id_var.set(request_id)
+    service_token = service_var.set(service)
+    try:
+        yield app_for(service)
+    finally:
+        request_id_var.reset(request_token)
+        service_var.reset(service_token)
+
+
+def _claim(service: str, event_ids: list[uuid.UUID], consumer: str) -> set[uuid.UUID]:
+    """The events this consumer has not handled before (their rows are inserted now)."""
     model = PROCESSED_EVENT_MODELS[service]
-    inserted = db.session.execute(
-        insert(model)
-        .values(event_id=event_id, consumer=consumer)
-        .on_conflict_do_nothing()
-        .returning(model.event_id)
-    ).first()
-    return inserted is not None
+    return set(
+        db.session.scalars(
+            insert(model)
+            .values([{"event_id": event_id, "consumer": consumer} for event_id in event_ids])
+            .on_conflict_do_nothing()
+            .returning(model.event_id)
+        )
+    )
 
 
 def revocation_actor(service: str, queue: str):

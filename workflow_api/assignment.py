@@ -178,6 +178,84 @@ def _open_load(user_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
+def pick_many(
+    workflow_id: int, pointer_key: str, role: Role, policy: str, count: int
+) -> list[RoleHolder | None]:
+    """Who gets each of ``count`` tasks at one step, in order: exactly the holders that
+    ``count`` calls of ``pick`` in a row would give, with one pointer move for them all.
+
+    Least loaded counts each task given here as its holder's load for the next.
+    """
+    if count == 1 or policy == "manual":
+        return [pick(workflow_id, pointer_key, role, policy) for _ in range(count)]
+    holders = eligible_holders(role)
+    if not holders:
+        return [None] * count
+    ids = [h.user_id for h in holders]
+    load = _open_load(ids) if policy == "least_loaded" else None
+    by_id = {h.user_id: h for h in holders}
+    return [by_id[user_id] for user_id in _take_turns(workflow_id, pointer_key, ids, count, load)]
+
+
+def next_turns(
+    ids: list[int], pointer: int | None, count: int, load: dict[int, int] | None
+) -> list[int]:
+    """The next ``count`` holders after ``pointer`` among ``ids``, as ADVANCE moves it: the
+    first id above the pointer, else the lowest. With ``load``, only the least loaded are
+    candidates, and each turn adds one to its holder's load."""
+    ordered = sorted(ids)
+    load = dict(load or {}) if load is not None else None
+    turns = []
+    for _ in range(count):
+        candidates = ordered
+        if load is not None:
+            fewest = min(load.get(u, 0) for u in ordered)
+            candidates = [u for u in ordered if load.get(u, 0) == fewest]
+        chosen = next((u for u in candidates if pointer is not None and u > pointer), None)
+        pointer = candidates[0] if chosen is None else chosen
+        turns.append(pointer)
+        if load is not None:
+            load[pointer] = load.get(pointer, 0) + 1
+    return turns
+
+
+# Locks the pointer's row (made if missing) and reads it; the turns are worked out here and
+# written back before the short transaction commits.
+LOCK_POINTER = text(
+    """
+    INSERT INTO step_pointers (workflow_id, step_key, last_user_id)
+    VALUES (:workflow_id, :key, NULL)
+    ON CONFLICT (workflow_id, step_key) DO UPDATE SET last_user_id = step_pointers.last_user_id
+    RETURNING last_user_id
+    """
+)
+SET_POINTER = text(
+    "UPDATE step_pointers SET last_user_id = :last WHERE workflow_id = :workflow_id"
+    " AND step_key = :key"
+)
+
+
+def _take_turns(
+    workflow_id: int, key: str, ids: list[int], count: int, load: dict[int, int] | None
+) -> list[int]:
+    """Move the pointer ``count`` turns in one short transaction of its own (see _advance)."""
+    params = {"workflow_id": workflow_id, "key": key}
+
+    def take(connection) -> list[int]:
+        pointer = connection.execute(LOCK_POINTER, params).scalar()
+        turns = next_turns(ids, pointer, count, load)
+        connection.execute(SET_POINTER, {**params, "last": turns[-1]})
+        return turns
+
+    bind = bind_for(BIND)
+    if not isinstance(bind, Engine):  # a test's connection, inside the test's transaction
+        return take(bind)
+    with _pointer_engine(bind).connect() as connection:
+        connection = connection.execution_options(isolation_level="READ COMMITTED")
+        with connection.begin():
+            return take(connection)
+
+
 def pick(workflow_id: int, pointer_key: str, role: Role, policy: str) -> RoleHolder | None:
     """The holder who gets the work, moving the pointer; None if nobody can (or manual).
 

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 ACTIVE = ("unassigned", "assigned", "on_hold")
 TICKET_ENDS = ("withdrawn", "rejected", "closed", "resolved")
 COORDINATOR = Role("hdts", "Ticket Coordinator")
+PICK = object()  # _enter's default: the step's policy picks the assignee then
 
 
 # --- creation -----------------------------------------------------------------------------
@@ -51,35 +52,47 @@ def open_task_for_ticket(ticket: dict, workflow: Workflow | None = None) -> Task
     if db.session.get(EndedTicket, ticket["ticket_id"]) is not None:
         return None  # the ticket ended before its task could start
     if route is None:
-        _park_unrouted(ticket)
+        park_unrouted(ticket)
         return None
-    start = route.definition.start_step()
     task = db.session.scalars(
         insert(Task)
-        .values(
-            ticket_id=ticket["ticket_id"],
-            ticket_number=ticket.get("number"),
-            ticket_subject=ticket["subject"][:200],
-            requester_id=ticket.get("requester_id"),
-            priority=ticket["priority"],
-            workflow_id=route.workflow_id,
-            version_id=route.version_id,
-            step_key=start.key,
-            status="unassigned",
-        )
+        .values(new_task_row(ticket, route))
         .on_conflict_do_nothing(index_elements=[Task.ticket_id])
         .returning(Task)
     ).first()
     if task is None:  # a redelivery: the task exists already
         return db.session.scalar(select(Task).where(Task.ticket_id == ticket["ticket_id"]))
-    now = utcnow()
-    sla.start_ticket_clock(task, route.definition, now)
-    _event(task, None, "create", to_step=start.key, data={"workflow_version": route.version_number})
-    _enter(task, route.definition, start, now, origin="system", fresh=True)
+    start_task(task, route, utcnow())
     return task
 
 
-def _park_unrouted(ticket: dict) -> None:
+def new_task_row(ticket: dict, route: assignment.Route) -> dict:
+    """The columns of a ticket's task as it is created, at its workflow's start step."""
+    return {
+        "ticket_id": ticket["ticket_id"],
+        "ticket_number": ticket.get("number"),
+        "ticket_subject": ticket["subject"][:200],
+        "requester_id": ticket.get("requester_id"),
+        "priority": ticket["priority"],
+        "workflow_id": route.workflow_id,
+        "version_id": route.version_id,
+        "step_key": route.definition.start_step().key,
+        "status": "unassigned",
+    }
+
+
+def start_task(task: Task, route: assignment.Route, now, chosen=PICK, flush=True) -> None:
+    """A task just created: its clock, its first event, and its start step (``chosen``:
+    the holder already picked for it, when a batch picked for several at once)."""
+    start = route.definition.start_step()
+    sla.start_ticket_clock(task, route.definition, now)
+    _event(task, None, "create", to_step=start.key, data={"workflow_version": route.version_number})
+    _enter(
+        task, route.definition, start, now, origin="system", fresh=True, chosen=chosen, flush=flush
+    )
+
+
+def park_unrouted(ticket: dict) -> None:
     inserted = db.session.execute(
         insert(UnroutedTicket)
         .values(ticket_id=ticket["ticket_id"], ticket=ticket)
@@ -129,11 +142,14 @@ def _enter(
     origin: str,
     fresh=False,
     outcome="reassigned",
+    chosen=PICK,
+    flush=True,
 ) -> None:
     """Put the task at ``step``: complete it at an end step, else start the clock and assign.
 
-    ``fresh``: a task just created has no timers or assignments to end. The step's pointer
-    is locked last, so the lock is held only for the assignment itself and the commit.
+    ``fresh``: a task just created has no timers or assignments to end. ``chosen``: who
+    gets it, if already picked (None: nobody); by default the step's policy picks now.
+    ``flush=False`` leaves the rows to one flush at the commit (a batch of tasks).
     """
     task.step_key = step.key
     if step.end:
@@ -142,11 +158,12 @@ def _enter(
     sla.enter_step(task, definition, now, fresh=fresh)
     if not fresh:
         _end_assignment(task, now, outcome=outcome)
-    chosen = assignment.pick(task.workflow_id, step.key, step.role, step.policy)
+    if chosen is PICK:
+        chosen = assignment.pick(task.workflow_id, step.key, step.role, step.policy)
     if chosen is None:
         _unassign(task)
         return
-    _assign(task, chosen, origin, now, definition)
+    _assign(task, chosen, origin, now, definition, flush=flush)
 
 
 def _unassign(task: Task) -> None:
@@ -156,7 +173,12 @@ def _unassign(task: Task) -> None:
 
 
 def _assign(
-    task: Task, chosen: RoleHolder, origin: str, now: datetime, definition: Definition
+    task: Task,
+    chosen: RoleHolder,
+    origin: str,
+    now: datetime,
+    definition: Definition,
+    flush: bool = True,
 ) -> None:
     task.status = "assigned" if task.paused_at is None else "on_hold"
     task.assignee_id = chosen.user_id
@@ -173,7 +195,8 @@ def _assign(
             assigned_at=now,
         )
     )
-    db.session.flush()
+    if flush:
+        db.session.flush()
     emit(
         "tasks.assigned",
         {

@@ -1,10 +1,11 @@
 """workflow_api's event consumers (queue ``workflow``)."""
 
 from common.actors import event_actor, revocation_actor
-from workflow_api import engine, replica
+from workflow_api import engine, intake, replica
 
 
-@event_actor("workflow", "workflow", "workflow.on_ticket_opened")
+# Tickets approved in a burst are opened together, in one transaction (workflow_api/intake).
+@event_actor("workflow", "workflow", "workflow.on_ticket_opened", batch=intake.open_tasks)
 def on_ticket_opened(payload: dict, event_id) -> None:
     engine.open_task_for_ticket(payload)
 

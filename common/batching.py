@@ -1,0 +1,131 @@
+"""Group commit for an actor's deliveries: the messages a worker's threads hold at once are
+handled in one transaction.
+
+Dramatiq hands each message to a thread and acknowledges it when the actor returns, and
+has no batch consumer. So the threads meet here instead: the first to arrive *leads*, the
+others wait. The leader takes every delivery waiting (itself first), runs them together
+through the batch handler, commits once, and only then lets the waiting threads return,
+so no message is acknowledged before its work is committed. Meanwhile new deliveries
+queue up for the next leader (the oldest of them): under load, batches grow by
+themselves; when deliveries are sparse a batch is one delivery and runs the plain path.
+One batch (or lone delivery) runs at a time per actor and process: that wait is what
+gathers the next batch, and it is shorter than the transactions it saves.
+
+If a batch fails, it is rolled back as a whole and every delivery in it runs again on its
+own, in its own transaction, on its own thread: one bad message is retried (and in the
+end dead-lettered) alone, exactly as without batching, and its neighbours are not held
+back. A process that dies mid-batch commits nothing and acknowledges nothing: every
+message in the batch is delivered again, and the event-id claim makes a second delivery
+of what did commit a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message's event: what a batch handler is given for each."""
+
+    event_id: uuid.UUID
+    payload: dict
+    request_id: str | None = None
+
+
+# What a waiting thread is told when its turn comes.
+DONE = "done"  # committed in a batch: return (the message is acknowledged)
+ALONE = "alone"  # the batch failed: run this delivery on its own
+LEAD = "lead"  # lead the next batch
+
+
+@dataclass
+class _Waiting:
+    delivery: Delivery
+    turn: threading.Event = field(default_factory=threading.Event)
+    outcome: str = ""
+
+
+class GroupCommit:
+    """Deliveries of one actor, run ``run_batch(list)`` together or ``run_one(item)`` alone.
+
+    ``run_batch`` must do all its work in one transaction and commit it before returning
+    (or roll back and raise); ``run_one`` is the actor's plain path. ``max_size`` caps a
+    batch; it can be no larger than the worker's thread count anyway, each delivery
+    holding one thread.
+    """
+
+    def __init__(
+        self,
+        run_batch: Callable[[list[Delivery]], None],
+        run_one: Callable[[Delivery], None],
+        max_size: int = 64,
+    ):
+        self.run_batch = run_batch
+        self.run_one = run_one
+        self.max_size = max_size
+        self._lock = threading.Lock()
+        self._waiting: list[_Waiting] = []
+        self._leading = False  # a batch is running, or leadership is being handed on
+
+    def submit(self, delivery: Delivery) -> None:
+        """Return once the delivery's work is committed; raise if it failed on its own."""
+        me = _Waiting(delivery)
+        with self._lock:
+            self._waiting.append(me)
+            leads = not self._leading
+            self._leading = True
+        if not leads:
+            me.turn.wait()
+            if me.outcome == DONE:
+                return
+            if me.outcome == ALONE:
+                self.run_one(delivery)
+                return
+        self._lead(me)
+
+    def _lead(self, me: _Waiting) -> None:
+        with self._lock:
+            # The leader is always the oldest waiting delivery, so it is in its own batch.
+            batch, self._waiting = self._waiting[: self.max_size], self._waiting[self.max_size :]
+        if len(batch) == 1:
+            # Nothing to group: the plain path, still leading, so that what arrives
+            # meanwhile gathers into the next batch.
+            try:
+                self.run_one(me.delivery)
+            finally:
+                self._hand_on()
+            return
+        # Until the batch has committed, every delivery in it is the plain path's again: an
+        # interruption of this thread (a time limit, a shutdown) must not let the others
+        # return as if their work were done.
+        outcome = ALONE
+        try:
+            self.run_batch([waiting.delivery for waiting in batch])
+            outcome = DONE
+        except Exception:
+            log.exception("a batch of %d failed; each runs again on its own", len(batch))
+        finally:
+            self._hand_on()
+            for waiting in batch:
+                if waiting is not me:
+                    waiting.outcome = outcome
+                    waiting.turn.set()
+        if outcome == ALONE:
+            self.run_one(me.delivery)
+
+    def _hand_on(self) -> None:
+        """Make the oldest delivery that arrived meanwhile the next leader."""
+        with self._lock:
+            if self._waiting:
+                nxt = self._waiting[0]
+                nxt.outcome = LEAD
+                nxt.turn.set()
+            else:
+                self._leading = False

@@ -1,0 +1,126 @@
+"""Group commit (common/batching.py): every delivery's work is done exactly once, in a
+batch or alone, and no delivery returns before its batch has committed."""
+
+import threading
+import time
+import uuid
+from collections import Counter
+
+import pytest
+
+from common.batching import Delivery, GroupCommit
+
+
+class Recorder:
+    """Stands in for the database: what each batch and each lone run did, in order."""
+
+    def __init__(self, fail_batch_when=None, slow=0.02):
+        self.lock = threading.Lock()
+        self.batches: list[list[str]] = []
+        self.alone: list[str] = []
+        self.committed: set[str] = set()
+        self.fail_batch_when = fail_batch_when
+        self.slow = slow
+
+    def run_batch(self, deliveries):
+        names = [d.payload["name"] for d in deliveries]
+        time.sleep(self.slow)  # let more deliveries queue behind this batch
+        if self.fail_batch_when and self.fail_batch_when(names):
+            raise self.fail_batch_when.error
+        with self.lock:
+            self.batches.append(names)
+            self.committed.update(names)
+
+    def run_one(self, delivery):
+        name = delivery.payload["name"]
+        time.sleep(self.slow / 2)
+        if name.startswith("poison"):
+            raise ValueError(name)
+        with self.lock:
+            self.alone.append(name)
+            self.committed.add(name)
+
+
+def _deliver_all(group, names, recorder):
+    """One thread per delivery, as Dramatiq's worker threads; what each submit raised."""
+    outcomes, start = {}, threading.Barrier(len(names))
+
+    def deliver(name):
+        start.wait()
+        try:
+            group.submit(Delivery(uuid.uuid4(), {"name": name}))
+            # Returning acknowledges the message: its work must be committed by now.
+            assert name in recorder.committed
+            outcomes[name] = "ok"
+        except BaseException as error:
+            outcomes[name] = type(error).__name__
+
+    threads = [threading.Thread(target=deliver, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return outcomes
+
+
+def test_deliveries_that_meet_run_in_batches_each_exactly_once():
+    recorder = Recorder()
+    group = GroupCommit(recorder.run_batch, recorder.run_one)
+    names = [f"event {n}" for n in range(24)]
+    outcomes = _deliver_all(group, names, recorder)
+    assert outcomes == {name: "ok" for name in names}
+    done = [name for batch in recorder.batches for name in batch] + recorder.alone
+    assert Counter(done) == Counter(names)  # each once: never both in a batch and alone
+    assert any(len(batch) > 1 for batch in recorder.batches)  # they did meet
+
+
+def test_a_batch_never_exceeds_its_cap():
+    recorder = Recorder()
+    group = GroupCommit(recorder.run_batch, recorder.run_one, max_size=4)
+    _deliver_all(group, [f"event {n}" for n in range(20)], recorder)
+    assert recorder.batches and max(len(batch) for batch in recorder.batches) <= 4
+
+
+def test_a_failed_batch_runs_each_delivery_alone_and_only_the_bad_one_fails():
+    def has_poison(names):
+        return any(name.startswith("poison") for name in names)
+
+    has_poison.error = ValueError("poison in the batch")
+    recorder = Recorder(fail_batch_when=has_poison)
+    group = GroupCommit(recorder.run_batch, recorder.run_one)
+    names = ["poison"] + [f"event {n}" for n in range(11)]
+    outcomes = _deliver_all(group, names, recorder)
+    assert outcomes.pop("poison") == "ValueError"  # retried by Dramatiq, then dead-lettered
+    assert set(outcomes.values()) == {"ok"}
+    assert recorder.committed == set(outcomes)
+
+
+class Interrupted(BaseException):
+    """Like Dramatiq's TimeLimitExceeded: not an Exception, and it stops the thread."""
+
+
+def test_an_interrupted_leader_lets_no_other_delivery_return_as_done():
+    # The first batch (the leader's) is interrupted mid-way: nothing of it committed.
+    def first_batch(names, seen=[]):  # noqa: B006 - remembers across calls on purpose
+        seen.append(names)
+        return len(seen) == 1
+
+    first_batch.error = Interrupted()
+    recorder = Recorder(fail_batch_when=first_batch, slow=0.05)
+    group = GroupCommit(recorder.run_batch, recorder.run_one)
+    names = [f"event {n}" for n in range(10)]
+    outcomes = _deliver_all(group, names, recorder)
+    interrupted = [name for name, outcome in outcomes.items() if outcome == "Interrupted"]
+    # Only the leader's own message fails (and is delivered again); every other delivery
+    # returned only after its work was really done, alone or in a later batch.
+    assert len(interrupted) == 1 and interrupted[0] not in recorder.committed
+    assert recorder.committed == set(names) - set(interrupted)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_lone_delivery_takes_the_plain_path(count):
+    recorder = Recorder(slow=0)
+    group = GroupCommit(recorder.run_batch, recorder.run_one)
+    for n in range(count):
+        group.submit(Delivery(uuid.uuid4(), {"name": f"event {n}"}))
+    assert recorder.batches == [] and len(recorder.alone) == count
