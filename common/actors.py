@@ -138,14 +138,18 @@ def _context(service: str, request_id: str | None) -> Iterator[Flask]:
 
 
 def _claim(service: str, event_ids: list[uuid.UUID], consumer: str) -> set[uuid.UUID]:
-    """The events this consumer has not handled before (their rows are inserted now)."""
-    model = PROCESSED_EVENT_MODELS[service]
+    """The events this consumer has not handled before (their rows are inserted now).
+
+    One statement for any number of events, compiled once: SQLAlchemy caches an insert
+    run with a list of parameters (executemany, sent as one multi-row INSERT), where a
+    ``values([...])`` of many rows is compiled anew every time.
+    """
+    table = PROCESSED_EVENT_MODELS[service].__table__
     return set(
         db.session.scalars(
-            insert(model)
-            .values([{"event_id": event_id, "consumer": consumer} for event_id in event_ids])
-            .on_conflict_do_nothing()
-            .returning(model.event_id)
+            insert(table).on_conflict_do_nothing().returning(table.c.event_id),
+            [{"event_id": event_id, "consumer": consumer} for event_id in event_ids],
+            bind_arguments={"mapper": PROCESSED_EVENT_MODELS[service]},
         )
     )
 

@@ -35,7 +35,8 @@ class PayloadError(ValueError):
 def emit(name: str, payload: dict) -> uuid.UUID | None:
     """Record an event in the producer's outbox, in the caller's transaction.
 
-    An event nobody subscribes to is validated and dropped: there is nothing to deliver.
+    An event no subscriber wants (none at all, or each filters it out) is validated and
+    dropped: there is nothing to deliver.
     """
     if db.session().in_nested_transaction():
         # A savepoint could roll back the row while the event stayed queued for the relay.
@@ -44,8 +45,8 @@ def emit(name: str, payload: dict) -> uuid.UUID | None:
     errors = _schema(kind).validate(payload)
     if errors:
         raise PayloadError(f"{name}: {errors}")
-    if not kind.subscribers:
-        return None
+    if not any(subscriber.wants(payload) for subscriber in kind.subscribers):
+        return None  # no message would leave: no row to write, publish and mark
     event_id = uuid.uuid4()
     request_id = request_id_var.get()
     db.session.add(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 
-from common.db import db, lock_until_commit, utcnow
+from common.db import db, utcnow
 from common.keyset import newest_first
 from common.live.hub import MAX_INLINE_PAYLOAD, notify_in_transaction
 from common.models.notify import Notification
@@ -31,34 +31,51 @@ def notification_view(notification: Notification) -> dict:
     }
 
 
+# One round trip adds a notification: the per-user advisory lock is taken (and held until
+# the commit) before the row gets its id, so one user's ids commit in order and a socket
+# that reconnects with ?after=<last id seen> can never miss an earlier one.
+ADD_NOTIFICATION = text(
+    """
+    WITH locked AS (SELECT pg_advisory_xact_lock(:lock, :user_id))
+    INSERT INTO notifications (user_id, type, subject, body, data, source_event_id)
+    SELECT :user_id, :type, :subject, :body, :data, :source FROM locked
+    ON CONFLICT (source_event_id) DO NOTHING
+    RETURNING id, created_at
+    """
+).bindparams(bindparam("data", type_=JSONB))
+
+
 def notify(user_id: int, kind: str, subject: str, body: str, data: dict, source_event_id) -> None:
     """Add a notification once per causing event (redelivery adds nothing), and push it to
     the user's open sockets when the transaction commits."""
-    # One writer per user at a time: a user's notification ids then commit in order, so a
-    # socket that reconnects with ?after=<last id seen> can never miss an earlier one.
-    lock_rows_of(user_id)
-    added = db.session.scalars(
-        insert(Notification)
-        .values(
-            user_id=user_id,
-            type=kind,
-            subject=subject[:200],
-            body=body,
-            data=data,
-            source_event_id=str(source_event_id),
-        )
-        .on_conflict_do_nothing(index_elements=[Notification.source_event_id])
-        .returning(Notification)
+    added = db.session.execute(
+        ADD_NOTIFICATION,
+        {
+            "lock": NOTIFICATION_LOCK,
+            "user_id": user_id,
+            "type": kind,
+            "subject": subject[:200],
+            "body": body,
+            "data": data,
+            "source": str(source_event_id),
+        },
+        bind_arguments={"mapper": Notification},
     ).first()
-    if added is not None:
-        view = notification_view(added)
-        if len(json.dumps(view).encode()) > MAX_INLINE_PAYLOAD:
-            view = {key: view[key] for key in ("id", "type", "subject", "created_at")}
-        notify_in_transaction(Notification, LIVE_CHANNEL, {"key": user_id, "notification": view})
-
-
-def lock_rows_of(user_id: int) -> None:
-    lock_until_commit(Notification, NOTIFICATION_LOCK, user_id)
+    if added is None:
+        return  # a redelivery
+    view = {
+        "id": added.id,
+        "type": kind,
+        "subject": subject[:200],
+        "body": body,
+        "data": data,
+        "created_at": added.created_at.isoformat(),
+        "read_at": None,
+        "is_read": False,
+    }
+    if len(json.dumps(view).encode()) > MAX_INLINE_PAYLOAD:
+        view = {key: view[key] for key in ("id", "type", "subject", "created_at")}
+    notify_in_transaction(Notification, LIVE_CHANNEL, {"key": user_id, "notification": view})
 
 
 def unread_after(user_id: int, after: int, limit: int) -> list[Notification]:
