@@ -142,7 +142,8 @@ def act(principal: Principal, ticket_id: int, action: str, body: dict) -> Ticket
 def _after_move(ticket, principal, action, changes, reason=None) -> None:
     """Record a status move (and the fields that moved with it) and tell other services."""
     ticket.version += 1
-    db.session.flush()
+    # No flush here: the ticket's update, its history rows and the outbox rows go in the
+    # one flush at the commit (a second flush cost a tenth of an approval's CPU).
     history.record(ticket.id, principal, action, changes, actor_name=SYSTEM_ACTORS.get(action))
     old, new = changes["status"]
     emit(

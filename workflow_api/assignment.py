@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import Engine, create_engine, func, select, text
 
@@ -21,6 +22,13 @@ from workflow_api import definitions
 from workflow_api.definitions import Definition, Role
 
 OPEN_STATUSES = ("assigned", "on_hold")
+
+
+class Holder(Protocol):
+    """Who may be given a task: a RoleHolder, or a row of its user_id and user_name."""
+
+    user_id: int
+    user_name: str
 
 
 # Routing is read for every ticket opened and changes when an admin publishes: each process
@@ -90,9 +98,11 @@ def match_workflow(department: str, category: str, subcategory: str | None) -> W
     return None
 
 
-def eligible_holders(role: Role) -> list[RoleHolder]:
-    return db.session.scalars(
-        select(RoleHolder)
+def eligible_holders(role: Role) -> list[Holder]:
+    """The role's active, deployed holders by user id: plain rows, not ORM objects (read
+    for every task assigned, and only these two columns are ever used)."""
+    return db.session.execute(
+        select(RoleHolder.user_id, RoleHolder.user_name)
         .where(
             RoleHolder.system == role.system,
             RoleHolder.role == role.name,
@@ -103,7 +113,7 @@ def eligible_holders(role: Role) -> list[RoleHolder]:
     ).all()
 
 
-def holder(role: Role, user_id: int) -> RoleHolder | None:
+def holder(role: Role, user_id: int) -> Holder | None:
     """The user as an eligible holder of the role, if they are one."""
     return db.session.scalar(
         select(RoleHolder)
@@ -180,7 +190,7 @@ def _open_load(user_ids: list[int]) -> dict[int, int]:
 
 def pick_many(
     workflow_id: int, pointer_key: str, role: Role, policy: str, count: int
-) -> list[RoleHolder | None]:
+) -> list[Holder | None]:
     """Who gets each of ``count`` tasks at one step, in order: exactly the holders that
     ``count`` calls of ``pick`` in a row would give, with one pointer move for them all.
 
@@ -256,7 +266,7 @@ def _take_turns(
             return take(connection)
 
 
-def pick(workflow_id: int, pointer_key: str, role: Role, policy: str) -> RoleHolder | None:
+def pick(workflow_id: int, pointer_key: str, role: Role, policy: str) -> Holder | None:
     """The holder who gets the work, moving the pointer; None if nobody can (or manual).
 
     Least loaded narrows the candidates to the holders with the fewest open tasks; the

@@ -17,7 +17,6 @@ from sqlalchemy.dialects.postgresql import insert
 from common.db import db, utcnow
 from common.models.workflow import (
     EndedTicket,
-    RoleHolder,
     SlaTimer,
     Task,
     TaskAssignment,
@@ -174,7 +173,7 @@ def _unassign(task: Task) -> None:
 
 def _assign(
     task: Task,
-    chosen: RoleHolder,
+    chosen: assignment.Holder,
     origin: str,
     now: datetime,
     definition: Definition,

@@ -47,13 +47,13 @@ def open_tasks(deliveries: list[Delivery]) -> None:
         routed[ticket["ticket_id"]] = (delivery, route)
     if not routed:
         return
+    # A list of parameters (not values([...])) keeps the statement in SQLAlchemy's cache;
+    # it is still sent as one multi-row INSERT.
     created = {
         task.ticket_id: task
         for task in db.session.scalars(
-            insert(Task)
-            .values([engine.new_task_row(d.payload, route) for d, route in routed.values()])
-            .on_conflict_do_nothing(index_elements=[Task.ticket_id])
-            .returning(Task)
+            insert(Task).on_conflict_do_nothing(index_elements=[Task.ticket_id]).returning(Task),
+            [engine.new_task_row(d.payload, route) for d, route in routed.values()],
         )
     }
     # Tasks that existed already are redeliveries under another event id: nothing to do.
