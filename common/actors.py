@@ -30,6 +30,9 @@ from common.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
+# event_actor's ``batch=ONE_BY_ONE``: the handler on each delivery, in one transaction.
+ONE_BY_ONE = object()
+
 _apps: dict[str, Flask] = {}
 _apps_lock = threading.Lock()
 _shared_app: Flask | None = None
@@ -63,14 +66,15 @@ def event_actor(
     service: str,
     queue: str,
     name: str,
-    batch: Callable[[list[Delivery]], None] | None = None,
+    batch: Callable[[list[Delivery]], None] | object | None = None,
     **options,
 ) -> Callable:
     """Declare ``fn(payload: dict, event_id: uuid.UUID)`` as the consumer ``name``.
 
     With ``batch``, deliveries that meet in the worker run together (``common.batching``):
     ``batch(deliveries)`` must have the same effect as ``fn`` on each of them in order, and
-    is given only events not handled before, each once.
+    is given only events not handled before, each once. ``batch=ONE_BY_ONE`` runs ``fn``
+    on each, in one transaction: one claim and one commit for the lot.
     """
 
     _journal_failures()
@@ -94,10 +98,11 @@ def event_actor(
                     fresh = _claim(service, [d.event_id for d in deliveries], name)
                     todo = list({d.event_id: d for d in deliveries if d.event_id in fresh}.values())
                     if todo:
-                        batch(todo)
+                        handle_batch(todo)
                 log.info("events handled", extra={"actor": name, "count": len(todo)})
 
-        group = GroupCommit(run_batch, run_one) if batch is not None else None
+        handle_batch = _one_by_one(fn) if batch is ONE_BY_ONE else batch
+        group = GroupCommit(run_batch, run_one) if handle_batch is not None else None
 
         def run(envelope: dict) -> None:
             delivery = Delivery(
@@ -118,11 +123,23 @@ def event_actor(
             **{**ACTOR_DEFAULTS, **options},
         )
         actor.handler = fn  # the plain function, for tests that call it in a transaction
-        actor.batch_handler = batch
+        actor.batch_handler = handle_batch
         actor.group = group
         return actor
 
     return decorator
+
+
+def _one_by_one(fn: Callable[[dict, uuid.UUID], None]) -> Callable[[list[Delivery]], None]:
+    def run_each(deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            token = request_id_var.set(delivery.request_id)  # its events carry its request id
+            try:
+                fn(delivery.payload, delivery.event_id)
+            finally:
+                request_id_var.reset(token)
+
+    return run_each
 
 
 @contextmanager

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
-from sqlalchemy import bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import func, select, update
 
 from common.db import db, utcnow
 from common.keyset import newest_first
-from common.live.hub import MAX_INLINE_PAYLOAD, notify_in_transaction
 from common.models.notify import Notification
 from common.problems import NotFound
-
-LIVE_CHANNEL = "tts_notifications"
-# The first key of the per-user advisory lock taken while adding notifications.
-NOTIFICATION_LOCK = 0x7453_4E4F
+from notifier import inbox
+from notifier.inbox import Draft
 
 
 def notification_view(notification: Notification) -> dict:
@@ -31,51 +25,9 @@ def notification_view(notification: Notification) -> dict:
     }
 
 
-# One round trip adds a notification: the per-user advisory lock is taken (and held until
-# the commit) before the row gets its id, so one user's ids commit in order and a socket
-# that reconnects with ?after=<last id seen> can never miss an earlier one.
-ADD_NOTIFICATION = text(
-    """
-    WITH locked AS (SELECT pg_advisory_xact_lock(:lock, :user_id))
-    INSERT INTO notifications (user_id, type, subject, body, data, source_event_id)
-    SELECT :user_id, :type, :subject, :body, :data, :source FROM locked
-    ON CONFLICT (source_event_id) DO NOTHING
-    RETURNING id, created_at
-    """
-).bindparams(bindparam("data", type_=JSONB))
-
-
 def notify(user_id: int, kind: str, subject: str, body: str, data: dict, source_event_id) -> None:
-    """Add a notification once per causing event (redelivery adds nothing), and push it to
-    the user's open sockets when the transaction commits."""
-    added = db.session.execute(
-        ADD_NOTIFICATION,
-        {
-            "lock": NOTIFICATION_LOCK,
-            "user_id": user_id,
-            "type": kind,
-            "subject": subject[:200],
-            "body": body,
-            "data": data,
-            "source": str(source_event_id),
-        },
-        bind_arguments={"mapper": Notification},
-    ).first()
-    if added is None:
-        return  # a redelivery
-    view = {
-        "id": added.id,
-        "type": kind,
-        "subject": subject[:200],
-        "body": body,
-        "data": data,
-        "created_at": added.created_at.isoformat(),
-        "read_at": None,
-        "is_read": False,
-    }
-    if len(json.dumps(view).encode()) > MAX_INLINE_PAYLOAD:
-        view = {key: view[key] for key in ("id", "type", "subject", "created_at")}
-    notify_in_transaction(Notification, LIVE_CHANNEL, {"key": user_id, "notification": view})
+    """Add a notification once per causing event (see notifier/inbox.py)."""
+    inbox.add([Draft(user_id, kind, subject, body, data, str(source_event_id))])
 
 
 def unread_after(user_id: int, after: int, limit: int) -> list[Notification]:
@@ -93,28 +45,41 @@ def unread_after(user_id: int, after: int, limit: int) -> list[Notification]:
 
 
 def task_assigned(payload: dict, event_id) -> None:
+    inbox.add(task_assigned_drafts(payload, event_id))
+
+
+def task_assigned_drafts(payload: dict, event_id) -> list[Draft]:
     """The assignee hears of the task; at its first assignment, the requester hears that
     their ticket is being worked on (unless they are the assignee)."""
     label = _ticket_label(payload)
-    notify(
-        payload["assignee_id"],
-        "task_assignment",
-        f"New task: {label} {payload['ticket_subject']}",
-        f"You were assigned {label} at step {payload['step']}.",
-        {"task_id": payload["task_id"], "ticket_id": payload["ticket_id"], "step": payload["step"]},
-        event_id,
-    )
+    drafts = [
+        Draft(
+            payload["assignee_id"],
+            "task_assignment",
+            f"New task: {label} {payload['ticket_subject']}",
+            f"You were assigned {label} at step {payload['step']}.",
+            {
+                "task_id": payload["task_id"],
+                "ticket_id": payload["ticket_id"],
+                "step": payload["step"],
+            },
+            str(event_id),
+        )
+    ]
     requester_id = payload.get("requester_id")
     if payload.get("first_assignment") and requester_id not in (None, payload["assignee_id"]):
-        _tell_requester(
-            requester_id,
-            "assign",
-            "in_progress",
-            {"ticket_id": payload["ticket_id"], "ticket_number": payload.get("ticket_number")},
-            payload["ticket_subject"],
-            None,
-            f"{event_id}:requester",
+        drafts.append(
+            _requester_draft(
+                requester_id,
+                "assign",
+                "in_progress",
+                {"ticket_id": payload["ticket_id"], "ticket_number": payload.get("ticket_number")},
+                payload["ticket_subject"],
+                None,
+                f"{event_id}:requester",
+            )
         )
+    return drafts
 
 
 def list_for(user_id: int, unread_only: bool, limit: int, before: int | None):
@@ -186,28 +151,34 @@ REQUESTER_NEWS = {
 
 
 def ticket_status_changed(payload: dict, event_id) -> None:
+    inbox.add(ticket_status_drafts(payload, event_id))
+
+
+def ticket_status_drafts(payload: dict, event_id) -> list[Draft]:
     if payload["action"] not in REQUESTER_NEWS:
-        return
+        return []
     if payload.get("actor_id") == payload["requester_id"]:
-        return
-    _tell_requester(
-        payload["requester_id"],
-        payload["action"],
-        payload["to_status"],
-        payload,
-        payload["subject"],
-        payload.get("reason"),
-        event_id,
-    )
+        return []
+    return [
+        _requester_draft(
+            payload["requester_id"],
+            payload["action"],
+            payload["to_status"],
+            payload,
+            payload["subject"],
+            payload.get("reason"),
+            str(event_id),
+        )
+    ]
 
 
-def _tell_requester(requester_id, action, to_status, ticket: dict, subject, reason, key) -> None:
+def _requester_draft(requester_id, action, to_status, ticket: dict, subject, reason, key) -> Draft:
     news = REQUESTER_NEWS[action]
     values = {
         "label": f"{_ticket_label(ticket)} {subject}",
         "reason": reason or "no reason given",
     }
-    notify(
+    return Draft(
         requester_id,
         f"ticket_{to_status}",
         news[0].format(**values),

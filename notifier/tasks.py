@@ -2,11 +2,26 @@
 (queue ``email``, its own worker threads so a slow mail server never delays the rest)."""
 
 from common.actors import event_actor, revocation_actor
+from common.batching import Delivery
 from common.config import Config
-from notifier import email, service
+from notifier import email, inbox, service
 
 
-@event_actor("notify", "notify", "notify.on_task_assigned")
+def _together(drafts_of):
+    """A batch handler: every delivery's notifications, added in one go (notifier/inbox)."""
+
+    def add_all(deliveries: list[Delivery]) -> None:
+        inbox.add([draft for d in deliveries for draft in drafts_of(d.payload, d.event_id)])
+
+    return add_all
+
+
+@event_actor(
+    "notify",
+    "notify",
+    "notify.on_task_assigned",
+    batch=_together(service.task_assigned_drafts),
+)
 def on_task_assigned(payload: dict, event_id) -> None:
     service.task_assigned(payload, event_id)
 
@@ -48,6 +63,11 @@ def on_ticket_unrouted(payload: dict, event_id) -> None:
     service.ticket_unrouted(payload, event_id)
 
 
-@event_actor("notify", "notify", "notify.on_ticket_status_changed")
+@event_actor(
+    "notify",
+    "notify",
+    "notify.on_ticket_status_changed",
+    batch=_together(service.ticket_status_drafts),
+)
 def on_ticket_status_changed(payload: dict, event_id) -> None:
     service.ticket_status_changed(payload, event_id)

@@ -27,7 +27,8 @@ from common.live.hub import LiveHub, send_all
 from common.live.hub import hub_for as _hub_for
 from common.live.subscriber import Subscriber
 from common.security import authenticate_socket
-from notifier.service import LIVE_CHANNEL, notification_view, unread_after, unread_count
+from notifier.inbox import LIVE_CHANNEL
+from notifier.service import notification_view, unread_after, unread_count
 
 
 def notification_frame(view: dict) -> dict:

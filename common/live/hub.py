@@ -42,6 +42,22 @@ def notify_in_transaction(mapper, channel: str, note: dict) -> None:
     )
 
 
+def notify_many_in_transaction(mapper, channel: str, notes: list[dict]) -> None:
+    """Queue one NOTIFY per note, in order, with one statement."""
+    if len(notes) == 1:
+        notify_in_transaction(mapper, channel, notes[0])
+    elif notes:
+        db.session.execute(
+            text(
+                "SELECT pg_notify(:channel, payload)"
+                " FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS p(payload, n)"
+                " ORDER BY n"
+            ),
+            {"channel": channel, "payloads": [json.dumps(note, default=str) for note in notes]},
+            bind_arguments={"mapper": mapper},
+        )
+
+
 class LiveHub:
     """Subscribers by key, fed by one LISTEN connection on ``channel`` of ``bind``.
 

@@ -123,3 +123,53 @@ def test_the_tickets_assign_move_is_not_sent_to_notifier():
     )
     assert not notify.wants({"action": "assign"})
     assert notify.wants({"action": "approve"})
+
+
+def test_a_batch_of_events_adds_each_notification_once_in_order(tx, seeded):
+    """notify.on_task_assigned and on_ticket_status_changed run batches (notifier/inbox)."""
+    from sqlalchemy import select
+
+    from common.batching import Delivery
+    from common.db import db
+    from common.models.auth import User
+    from common.models.notify import Notification
+    from notifier import tasks
+
+    ids = dict(db.session.execute(select(User.email, User.id)).all())
+    agent, employee = ids["agent@example.com"], ids["employee@example.com"]
+    first, again = uuid.uuid4(), uuid.uuid4()
+    deliveries = [
+        Delivery(first, _assigned(assignee_id=agent, requester_id=employee)),
+        Delivery(again, _assigned(assignee_id=employee, requester_id=agent, ticket_id=72)),
+        Delivery(first, _assigned(assignee_id=agent, requester_id=employee)),  # twice
+    ]
+    tasks.on_task_assigned.group.run_batch(deliveries)
+    tasks.on_task_assigned.group.run_batch(deliveries[1:])  # redelivered: nothing new
+    moved = {
+        "ticket_id": 73,
+        "number": 1073,
+        "action": "approve",
+        "from_status": "new",
+        "to_status": "open",
+        "reason": None,
+        "actor_id": agent,
+        "requester_id": employee,
+        "assignee_id": None,
+        "subject": "Screen",
+    }
+    tasks.on_ticket_status_changed.group.run_batch(
+        [Delivery(uuid.uuid4(), moved), Delivery(uuid.uuid4(), {**moved, "ticket_id": 74})]
+    )
+    rows = db.session.execute(
+        select(Notification.id, Notification.user_id, Notification.type, Notification.data)
+        .where(Notification.user_id.in_([agent, employee]))
+        .order_by(Notification.id)
+    ).all()
+    assert [(r.user_id, r.type, r.data["ticket_id"]) for r in rows] == [
+        (agent, "task_assignment", 70),
+        (employee, "ticket_in_progress", 70),
+        (employee, "task_assignment", 72),
+        (agent, "ticket_in_progress", 72),
+        (employee, "ticket_open", 73),
+        (employee, "ticket_open", 74),
+    ]

@@ -261,3 +261,43 @@ def test_the_relay_sends_each_consumer_only_the_moves_it_follows(people, make_ti
     people["employee"].post(f"/api/tickets/{ticket_id}/withdraw", json={"reason": "solved"})
     actors = [Message.decode(queue.get_nowait()).actor_name for _ in range(queue.qsize())]
     assert actors == ["workflow.on_ticket_status_changed"]
+
+
+def test_assignments_that_meet_in_the_worker_commit_together_each_once(
+    app, people, user_ids, make_ticket
+):
+    """tickets.on_task_assigned runs ONE_BY_ONE batches: one claim, one commit."""
+    import uuid
+
+    from common.batching import Delivery
+    from tickets_api.tasks import on_task_assigned
+
+    first, second = make_ticket("open", priority="high"), make_ticket("open", priority="low")
+
+    def assigned(ticket_id):
+        return {
+            "task_id": ticket_id,
+            "ticket_id": ticket_id,
+            "ticket_number": None,
+            "ticket_subject": "x",
+            "step": "Resolve",
+            "assignee_id": user_ids["agent"],
+            "assignee_name": "Ava Agent",
+        }
+
+    again = uuid.uuid4()
+    batch = [
+        Delivery(again, assigned(first), "req-1"),
+        Delivery(uuid.uuid4(), assigned(second), "req-2"),
+        Delivery(again, assigned(first), "req-1"),
+    ]
+    on_task_assigned.group.run_batch(batch)
+    on_task_assigned.group.run_batch(batch)  # all redelivered
+    with app.app_context():
+        for ticket_id in (first, second):
+            ticket = db.session.get(Ticket, ticket_id)
+            assert (ticket.status, ticket.assignee_id) == ("in_progress", user_ids["agent"])
+    for ticket_id in (first, second):
+        history = people["agent"].get(f"/api/tickets/{ticket_id}/history").get_json()["items"]
+        moves = [(h["old_value"], h["new_value"]) for h in history if h["field"] == "status"]
+        assert moves == [("open", "in_progress")]
