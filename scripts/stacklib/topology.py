@@ -98,6 +98,8 @@ class Settings:
     base_port: int
     ready_timeout: float
     gunicorn_workers: int = 2
+    gunicorn_threads: int = 16
+    worker_threads: int = 8
     scale: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SCALE))
     # nginx's cap on one address's open WebSockets. High here: tests and benchmarks open
     # thousands from 127.0.0.1. Production's is TTS_WS_PER_ADDRESS.
@@ -113,6 +115,8 @@ class Settings:
             base_port=int(env.get("TTS_STACK_BASE_PORT", "8100")),
             ready_timeout=float(env.get("TTS_STACK_READY_TIMEOUT", "60")),
             gunicorn_workers=int(env.get("TTS_STACK_GUNICORN_WORKERS", "2")),
+            gunicorn_threads=int(env.get("TTS_STACK_GUNICORN_THREADS", "16")),
+            worker_threads=int(env.get("TTS_STACK_WORKER_THREADS", "8")),
             ws_per_address=int(env.get("TTS_STACK_WS_PER_ADDRESS", "10000")),
             scale=dict(DEFAULT_SCALE if scale is None else scale),
         )
@@ -209,7 +213,7 @@ def rest_argv(settings: Settings, service: Service, port: int) -> tuple[str, ...
         str(BIN / "gunicorn"),
         "--worker-class", "gthread",
         "--workers", str(settings.gunicorn_workers),
-        "--threads", "16",
+        "--threads", str(settings.gunicorn_threads),
         "--bind", f"127.0.0.1:{port}",
         "--no-control-socket",
         # Longer than nginx's upstream keepalive_timeout: nginx closes idle connections first.
@@ -232,7 +236,8 @@ def worker_processes(settings: Settings) -> list[Process]:
             # One process of eight threads per queue, as in compose.prod.yml: the busy queues
             # together keep a couple of cores busy (two processes each drained no faster)
             # and hold half the connections.
-            argv = (str(BIN / "tts"), "worker", service, "--processes", "1", "--threads", "8")
+            threads = str(settings.worker_threads)
+            argv = (str(BIN / "tts"), "worker", service, "--processes", "1", "--threads", threads)
             procs.append(
                 Process(
                     name=f"{name}-{replica}",
