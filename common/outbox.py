@@ -49,11 +49,16 @@ def emit(name: str, payload: dict) -> uuid.UUID | None:
         return None  # no message would leave: no row to write, publish and mark
     event_id = uuid.uuid4()
     request_id = request_id_var.get()
+    now = datetime.now(UTC)
+    # Every column given here: the insert needs nothing back from the database (no
+    # RETURNING), so a transaction's events go in one plain multi-row INSERT.
     db.session.add(
-        OUTBOX_MODELS[kind.producer](id=event_id, name=name, payload=payload, request_id=request_id)
+        OUTBOX_MODELS[kind.producer](
+            id=event_id, name=name, payload=payload, request_id=request_id, created_at=now
+        )
     )
     # The relay publishes from this copy after commit: no need to read the row back.
-    body = envelope(event_id, name, payload, request_id, datetime.now(UTC))
+    body = envelope(event_id, name, payload, request_id, now)
     db.session.info.setdefault(PENDING_KEY, []).append((kind.producer, body))
     return event_id
 

@@ -20,8 +20,10 @@ Each process runs in its own session, with a pid file and a log file in the run 
 Environment: ``TTS_STACK_RUN_DIR`` (default ``var/stack``), ``TTS_STACK_PORT`` (nginx,
 default 8080), ``TTS_STACK_BASE_PORT`` (services listen from base+1, worker metrics from
 base+51; default 8100), ``TTS_STACK_READY_TIMEOUT`` (seconds, default 60),
-``TTS_STACK_GUNICORN_WORKERS`` (per server, default 2). Every ``TTS_*`` variable reaches the
-processes; ``TTS_DATABASE_PREFIX`` lets tests run the stack on their own databases.
+``TTS_STACK_GUNICORN_WORKERS`` (per server, default 2), ``TTS_STACK_GUNICORN_THREADS``
+(default 16) and ``TTS_STACK_WORKER_THREADS`` (per Dramatiq worker, default 8). Every
+``TTS_*`` variable reaches the processes; ``TTS_DATABASE_PREFIX`` lets tests run the stack
+on their own databases.
 """
 
 from __future__ import annotations

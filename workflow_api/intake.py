@@ -75,13 +75,14 @@ def _pick_in_order(tasks: list[tuple[Task, assignment.Route]]) -> dict[int, obje
         step = route.definition.start_step()
         if step.end:
             continue
-        key = (route.workflow_id, step.key)
+        # By version too: two versions may share a start step's key but not its role.
+        key = (route.workflow_id, route.version_id, step.key)
         by_step[key].append(task.id)
         steps[key] = step
     chosen: dict[int, object] = {task.id: engine.PICK for task, _ in tasks}
-    for (workflow_id, key), task_ids in by_step.items():
-        step = steps[(workflow_id, key)]
-        holders = assignment.pick_many(workflow_id, key, step.role, step.policy, len(task_ids))
+    for key, task_ids in by_step.items():
+        step, workflow_id = steps[key], key[0]
+        holders = assignment.pick_many(workflow_id, step.key, step.role, step.policy, len(task_ids))
         chosen.update(zip(task_ids, holders, strict=True))
     return chosen
 

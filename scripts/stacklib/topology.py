@@ -209,6 +209,10 @@ def gunicorn_process(settings: Settings, service: Service, replica: int, port: i
 
 
 def rest_argv(settings: Settings, service: Service, port: int) -> tuple[str, ...]:
+    # Two processes of 16 threads (TTS_STACK_GUNICORN_WORKERS/_THREADS to try others).
+    # On two cores, approving 50 tickets/s (bench_workflow latency --cpu), 1x16, 2x16 and
+    # 1x8 cost the same CPU per ticket within noise (42-46 ms); 2x4 queued requests, could
+    # not keep 50/s and cost 54 ms. Threads are cheap while requests wait on PostgreSQL.
     return (
         str(BIN / "gunicorn"),
         "--worker-class", "gthread",
@@ -235,7 +239,9 @@ def worker_processes(settings: Settings) -> list[Process]:
             metrics_port += 1
             # One process of eight threads per queue, as in compose.prod.yml: the busy queues
             # together keep a couple of cores busy (two processes each drained no faster)
-            # and hold half the connections.
+            # and hold half the connections. Measured again with group commit (the threads
+            # holding messages are what a batch gathers): 16 or 32 threads drained a backlog
+            # no faster and cost the same CPU per ticket as 8.
             threads = str(settings.worker_threads)
             argv = (str(BIN / "tts"), "worker", service, "--processes", "1", "--threads", threads)
             procs.append(
