@@ -45,10 +45,14 @@ ALONE = "alone"  # the batch failed: run this delivery on its own
 LEAD = "lead"  # lead the next batch
 
 
+def _new_turn() -> threading.Event:
+    return threading.Event()
+
+
 @dataclass
 class _Waiting:
     delivery: Delivery
-    turn: threading.Event = field(default_factory=threading.Event)
+    turn: threading.Event = field(default_factory=lambda: _new_turn())
     outcome: str = ""
 
 
@@ -82,37 +86,49 @@ class GroupCommit:
             leads = not self._leading
             self._leading = True
         if not leads:
-            me.turn.wait()
-            if me.outcome == DONE:
+            try:
+                me.turn.wait()
+                outcome = me.outcome
+            except BaseException:
+                # Interrupted while waiting (Dramatiq's time limit, a shutdown): leave the
+                # queue, and pass leadership on if it had just been handed over, or the
+                # deliveries behind this one would wait for a leader that never comes.
+                self._leave(me)
+                raise
+            if outcome == DONE:
                 return
-            if me.outcome == ALONE:
+            if outcome == ALONE:
                 self.run_one(delivery)
                 return
         self._lead(me)
 
     def _lead(self, me: _Waiting) -> None:
-        with self._lock:
-            # The leader is always the oldest waiting delivery, so it is in its own batch.
-            batch, self._waiting = self._waiting[: self.max_size], self._waiting[self.max_size :]
-        if len(batch) == 1:
-            # Nothing to group: the plain path, still leading, so that what arrives
-            # meanwhile gathers into the next batch.
-            try:
-                self.run_one(me.delivery)
-            finally:
-                self._hand_on()
-            return
+        batch: list[_Waiting] = []
         # Until the batch has committed, every delivery in it is the plain path's again: an
         # interruption of this thread (a time limit, a shutdown) must not let the others
         # return as if their work were done.
         outcome = ALONE
         try:
+            with self._lock:
+                # The leader is always the oldest waiting delivery: it is in its own batch.
+                batch = self._waiting[: self.max_size]
+                self._waiting = self._waiting[self.max_size :]
+            if len(batch) == 1:
+                # Nothing to group: the plain path, still leading, so that what arrives
+                # meanwhile gathers into the next batch.
+                self.run_one(me.delivery)
+                return
             self.run_batch([waiting.delivery for waiting in batch])
             outcome = DONE
         except Exception:
+            if len(batch) <= 1:
+                raise  # the plain path's own failure: Dramatiq retries this message
             log.exception("a batch of %d failed; each runs again on its own", len(batch))
         finally:
-            self._hand_on()
+            with self._lock:
+                if me in self._waiting:  # interrupted before it took its batch
+                    self._waiting.remove(me)
+                self._hand_on_locked()
             for waiting in batch:
                 if waiting is not me:
                     waiting.outcome = outcome
@@ -120,12 +136,18 @@ class GroupCommit:
         if outcome == ALONE:
             self.run_one(me.delivery)
 
-    def _hand_on(self) -> None:
+    def _hand_on_locked(self) -> None:
         """Make the oldest delivery that arrived meanwhile the next leader."""
+        if self._waiting:
+            nxt = self._waiting[0]
+            nxt.outcome = LEAD
+            nxt.turn.set()
+        else:
+            self._leading = False
+
+    def _leave(self, me: _Waiting) -> None:
         with self._lock:
-            if self._waiting:
-                nxt = self._waiting[0]
-                nxt.outcome = LEAD
-                nxt.turn.set()
-            else:
-                self._leading = False
+            if me in self._waiting:
+                self._waiting.remove(me)
+            if me.outcome == LEAD:
+                self._hand_on_locked()

@@ -124,3 +124,44 @@ def test_a_lone_delivery_takes_the_plain_path(count):
     for n in range(count):
         group.submit(Delivery(uuid.uuid4(), {"name": f"event {n}"}))
     assert recorder.batches == [] and len(recorder.alone) == count
+
+
+def test_a_delivery_interrupted_as_it_is_handed_the_lead_passes_it_on(monkeypatch):
+    """Dramatiq's time limit can strike a waiting thread the moment it wakes up to lead:
+    the lead goes to the next delivery, which would otherwise wait forever."""
+    from common import batching
+
+    woken = []
+
+    class FirstWakeUpInterrupted(threading.Event):
+        def wait(self, timeout=None):
+            result = super().wait(timeout)
+            if not woken:
+                woken.append(self)
+                raise Interrupted
+            return result
+
+    monkeypatch.setattr(batching, "_new_turn", FirstWakeUpInterrupted)
+    recorder = Recorder(slow=0.1)
+    group = GroupCommit(recorder.run_batch, recorder.run_one)
+    outcomes = {}
+
+    def deliver(name, delay):
+        time.sleep(delay)
+        try:
+            group.submit(Delivery(uuid.uuid4(), {"name": name}))
+            outcomes[name] = "ok"
+        except BaseException as error:
+            outcomes[name] = type(error).__name__
+
+    # "first" leads alone (slowly); "second" then "third" queue behind it.
+    threads = [
+        threading.Thread(target=deliver, args=(name, delay))
+        for name, delay in (("first", 0), ("second", 0.01), ("third", 0.02))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert outcomes == {"first": "ok", "second": "Interrupted", "third": "ok"}
+    assert recorder.committed == {"first", "third"}
