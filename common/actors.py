@@ -99,7 +99,21 @@ def event_actor(
                     todo = list({d.event_id: d for d in deliveries if d.event_id in fresh}.values())
                     if todo:
                         handle_batch(todo)
-                log.info("events handled", extra={"actor": name, "count": len(todo)})
+                # As on the plain path: one line per handled event, with its request's id
+                # (the batch's size rides along, for reading throughput off the logs).
+                for delivery in todo:
+                    token = request_id_var.set(delivery.request_id)
+                    try:
+                        log.info(
+                            "event handled",
+                            extra={
+                                "actor": name,
+                                "event_id": str(delivery.event_id),
+                                "batch": len(todo),
+                            },
+                        )
+                    finally:
+                        request_id_var.reset(token)
 
         handle_batch = _one_by_one(fn) if batch is ONE_BY_ONE else batch
         group = GroupCommit(run_batch, run_one) if handle_batch is not None else None

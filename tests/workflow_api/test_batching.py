@@ -217,3 +217,25 @@ def test_a_batch_cut_off_half_way_keeps_nothing_and_each_event_then_counts_once(
     GROUP.run_batch(deliveries[:2])  # and a late duplicate has none
     assert _assigned_events(ids) == Counter(ids)
     assert set(_assignees(ids)) == {901, 902, 903}
+
+
+def test_a_batch_logs_each_event_with_the_request_that_caused_it(tx, caplog):
+    """One "event handled" line per event, as on the plain path, so an approval's request
+    id still leads to the worker's line for its event."""
+    import logging
+
+    from common.logs import ContextFilter
+
+    _workflow("BatchLog", "BatchLog", range(951, 953), "round_robin")
+    deliveries = [
+        Delivery(uuid.uuid4(), ticket(500, category="BatchLog"), "req-a"),
+        Delivery(uuid.uuid4(), ticket(501, category="BatchLog"), "req-b"),
+    ]
+    caplog.handler.addFilter(ContextFilter())
+    with caplog.at_level(logging.INFO, logger="common.actors"):
+        GROUP.run_batch(deliveries)
+    handled = [r for r in caplog.records if r.getMessage() == "event handled"]
+    assert [(r.event_id, r.request_id, r.batch) for r in handled] == [
+        (str(deliveries[0].event_id), "req-a", 2),
+        (str(deliveries[1].event_id), "req-b", 2),
+    ]
