@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ class Delivery:
 DONE = "done"  # committed in a batch: return (the message is acknowledged)
 ALONE = "alone"  # the batch failed: run this delivery on its own
 LEAD = "lead"  # lead the next batch
+# How long a lone leader waits for company, only right after a batch of several.
+LINGER = 0.002  # seconds
 
 
 def _new_turn() -> threading.Event:
@@ -77,6 +80,7 @@ class GroupCommit:
         self._lock = threading.Lock()
         self._waiting: list[_Waiting] = []
         self._leading = False  # a batch is running, or leadership is being handed on
+        self._last_size = 0  # of the batch before: more than one means deliveries are queuing
 
     def submit(self, delivery: Delivery) -> None:
         """Return once the delivery's work is committed; raise if it failed on its own."""
@@ -109,10 +113,13 @@ class GroupCommit:
         # return as if their work were done.
         outcome = ALONE
         try:
-            with self._lock:
-                # The leader is always the oldest waiting delivery: it is in its own batch.
-                batch = self._waiting[: self.max_size]
-                self._waiting = self._waiting[self.max_size :]
+            batch = self._take(self.max_size)  # the leader is the oldest: in its own batch
+            if len(batch) == 1 and self._last_size > 1:
+                # Under load, the threads a batch just released come back a moment later
+                # with their next messages: wait for them rather than run alone.
+                time.sleep(LINGER)
+                batch += self._take(self.max_size - 1)
+            self._last_size = len(batch)
             if len(batch) == 1:
                 # Nothing to group: the plain path, still leading, so that what arrives
                 # meanwhile gathers into the next batch.
@@ -135,6 +142,11 @@ class GroupCommit:
                     waiting.turn.set()
         if outcome == ALONE:
             self.run_one(me.delivery)
+
+    def _take(self, count: int) -> list[_Waiting]:
+        with self._lock:
+            taken, self._waiting = self._waiting[:count], self._waiting[count:]
+            return taken
 
     def _hand_on_locked(self) -> None:
         """Make the oldest delivery that arrived meanwhile the next leader."""

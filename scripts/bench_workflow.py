@@ -133,14 +133,18 @@ def _wait_queues_empty(management_url: str, timeout: float = 60) -> None:
     assignment count in the CPU per ticket too, however late they run."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        queues = requests.get(f"{management_url}/api/queues", timeout=5).json()
-        if all(q.get("messages", 0) == 0 for q in queues):
+        if _queues_empty(management_url):
             time.sleep(1.0)  # the management API's figures lag a little
-            queues = requests.get(f"{management_url}/api/queues", timeout=5).json()
-            if all(q.get("messages", 0) == 0 for q in queues):
+            if _queues_empty(management_url):
                 return
         time.sleep(0.5)
     print(f"  queues still busy after {timeout}s", file=sys.stderr)
+
+
+def _queues_empty(management_url: str) -> bool:
+    """No work queued or in flight; dead letters (``*.XQ``) stay until an operator acts."""
+    queues = requests.get(f"{management_url}/api/queues", timeout=5).json()
+    return all(q.get("messages", 0) == 0 for q in queues if not q["name"].endswith(".XQ"))
 
 
 def _processes():
