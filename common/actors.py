@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from common.batching import Delivery, GroupCommit
 from common.broker import ACTOR_DEFAULTS, get_broker
 from common.db import db
-from common.logs import request_id_var, service_var
+from common.logs import caused_by, service_var
 from common.models.mixins import PROCESSED_EVENT_MODELS
 from common.ops import journal
 from common.tokens import revocation
@@ -102,8 +102,7 @@ def event_actor(
                 # As on the plain path: one line per handled event, with its request's id
                 # (the batch's size rides along, for reading throughput off the logs).
                 for delivery in todo:
-                    token = request_id_var.set(delivery.request_id)
-                    try:
+                    with caused_by(delivery.request_id):
                         log.info(
                             "event handled",
                             extra={
@@ -112,8 +111,6 @@ def event_actor(
                                 "batch": len(todo),
                             },
                         )
-                    finally:
-                        request_id_var.reset(token)
 
         handle_batch = _one_by_one(fn) if batch is ONE_BY_ONE else batch
         group = GroupCommit(run_batch, run_one) if handle_batch is not None else None
@@ -147,11 +144,8 @@ def event_actor(
 def _one_by_one(fn: Callable[[dict, uuid.UUID], None]) -> Callable[[list[Delivery]], None]:
     def run_each(deliveries: list[Delivery]) -> None:
         for delivery in deliveries:
-            token = request_id_var.set(delivery.request_id)  # its events carry its request id
-            try:
+            with caused_by(delivery.request_id):  # its events carry its request id
                 fn(delivery.payload, delivery.event_id)
-            finally:
-                request_id_var.reset(token)
 
     return run_each
 
@@ -159,12 +153,11 @@ def _one_by_one(fn: Callable[[dict, uuid.UUID], None]) -> Callable[[list[Deliver
 @contextmanager
 def _context(service: str, request_id: str | None) -> Iterator[Flask]:
     """The service's app, with the causing request's id and the service on every log line."""
-    request_token = request_id_var.set(request_id)
     service_token = service_var.set(service)
     try:
-        yield app_for(service)
+        with caused_by(request_id):
+            yield app_for(service)
     finally:
-        request_id_var.reset(request_token)
         service_var.reset(service_token)
 
 

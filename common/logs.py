@@ -11,6 +11,8 @@ import contextvars
 import logging
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -18,6 +20,19 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
 service_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("service", default=None)
+
+
+@contextmanager
+def caused_by(request_id: str | None) -> Iterator[None]:
+    """Log lines and emitted events inside carry ``request_id`` (the request that caused
+    the work), and the caller's own id is restored afterwards."""
+    token = request_id_var.set(request_id)
+    try:
+        yield
+    finally:
+        request_id_var.reset(token)
+
+
 # The Dramatiq message being processed (common/ops/journal.py sets it).
 message_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "message_id", default=None

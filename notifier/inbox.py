@@ -41,7 +41,7 @@ ADD_ONE = text(
     """
     WITH locked AS (SELECT pg_advisory_xact_lock(:lock, :user_id))
     INSERT INTO notifications (user_id, type, subject, body, data, source_event_id)
-    SELECT :user_id, :type, :subject, :body, :data, :source FROM locked
+    SELECT :user_id, :type, :subject, :body, :data, :source_event_id FROM locked
     ON CONFLICT (source_event_id) DO NOTHING
     RETURNING id, created_at, source_event_id
     """
@@ -100,7 +100,6 @@ def _row(draft: Draft) -> dict:
         "body": draft.body,
         "data": draft.data,
         "source_event_id": draft.source,
-        "source": draft.source,
     }
 
 

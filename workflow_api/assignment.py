@@ -214,7 +214,7 @@ def next_turns(
     first id above the pointer, else the lowest. With ``load``, only the least loaded are
     candidates, and each turn adds one to its holder's load."""
     ordered = sorted(ids)
-    load = dict(load or {}) if load is not None else None
+    load = dict(load) if load is not None else None  # the caller's counts stay as they were
     turns = []
     for _ in range(count):
         candidates = ordered

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from common.batching import Delivery
 from common.db import db, utcnow
-from common.logs import request_id_var
+from common.logs import caused_by
 from common.models.workflow import EndedTicket, Task
 from workflow_api import assignment, engine
 
@@ -42,7 +42,8 @@ def open_tasks(deliveries: list[Delivery]) -> None:
             ticket["department"], ticket["category"], ticket.get("subcategory")
         )
         if route is None:
-            _as_caused_by(delivery, engine.park_unrouted, ticket)
+            with caused_by(delivery.request_id):  # its events carry its request's id
+                engine.park_unrouted(ticket)
             continue
         routed[ticket["ticket_id"]] = (delivery, route)
     if not routed:
@@ -61,9 +62,8 @@ def open_tasks(deliveries: list[Delivery]) -> None:
     chosen = _pick_in_order([(task, route) for task, route, _ in fresh])
     now = utcnow()
     for task, route, delivery in fresh:
-        _as_caused_by(
-            delivery, engine.start_task, task, route, now, chosen=chosen[task.id], flush=False
-        )
+        with caused_by(delivery.request_id):
+            engine.start_task(task, route, now, chosen=chosen[task.id], flush=False)
 
 
 def _pick_in_order(tasks: list[tuple[Task, assignment.Route]]) -> dict[int, object]:
@@ -85,12 +85,3 @@ def _pick_in_order(tasks: list[tuple[Task, assignment.Route]]) -> dict[int, obje
         holders = assignment.pick_many(workflow_id, step.key, step.role, step.policy, len(task_ids))
         chosen.update(zip(task_ids, holders, strict=True))
     return chosen
-
-
-def _as_caused_by(delivery: Delivery, work, *args, **kwargs) -> None:
-    """Run ``work`` with the delivery's request id, so the events it emits carry it."""
-    token = request_id_var.set(delivery.request_id)
-    try:
-        work(*args, **kwargs)
-    finally:
-        request_id_var.reset(token)

@@ -12,10 +12,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
+from tests.e2e.browser_support import Person, launch, open_person
 from tests.e2e.stack_support import (
     AGENT,
     COORDINATOR,
+    EDGE,
     EMPLOYEE,
     NAME,
     User,
@@ -35,3 +38,28 @@ def stack():
 @pytest.fixture(scope="module")
 def users(stack) -> dict[str, User]:
     return {email: User(email) for email in (EMPLOYEE, COORDINATOR, AGENT)}
+
+
+@pytest.fixture(scope="module")
+def browser(stack):
+    """Debian's Chromium, for the web UI modules (one per module, like the stack)."""
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def people(browser):
+    """``people(width, bypass_csp)`` opens a person's own browser context on the stack's
+    edge; every context is closed after the test."""
+    opened: list[Person] = []
+
+    def open_one(width: int = 1280, bypass_csp: bool = False) -> Person:
+        person = open_person(browser, EDGE, width, bypass_csp)
+        opened.append(person)
+        return person
+
+    yield open_one
+    for person in opened:
+        person.context.close()

@@ -13,44 +13,18 @@ import re
 import time
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from common import mail_catcher
 from tests.e2e.browser_support import (
-    Person,
     accessibility_violations,
-    launch,
-    open_person,
     screenshot,
     sign_in,
 )
-from tests.e2e.stack_support import EDGE, EMPLOYEE, wait_for
+from tests.e2e.stack_support import EMPLOYEE, wait_for
 
 ADMIN = "admin@example.com"
 INVITEE_PASSWORD = "a-long-invitee-password-42"
-
-
-@pytest.fixture(scope="module")
-def browser(stack):
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def people(browser):
-    opened: list[Person] = []
-
-    def open_one(width: int = 1280, bypass_csp: bool = False) -> Person:
-        person = open_person(browser, EDGE, width, bypass_csp)
-        opened.append(person)
-        return person
-
-    yield open_one
-    for person in opened:
-        person.context.close()
 
 
 def _invitation_path(stack: dict[str, str], email: str) -> str:

@@ -15,17 +15,14 @@ from datetime import UTC, datetime
 import pika
 import pytest
 from dramatiq.message import Message
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.e2e.browser_support import (
-    Person,
     accessibility_violations,
-    launch,
-    open_person,
     screenshot,
     sign_in,
 )
-from tests.e2e.stack_support import EDGE, EMPLOYEE
+from tests.e2e.stack_support import EMPLOYEE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -33,28 +30,6 @@ ADMIN = "admin@example.com"
 SERVICES = ("Auth", "Tickets", "Workflow", "Chat", "Notifications")
 # Workers and the scheduler beat every few seconds after the stack starts.
 GREEN_TIMEOUT_MS = 90_000
-
-
-@pytest.fixture(scope="module")
-def browser(stack):
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def people(browser):
-    opened: list[Person] = []
-
-    def open_one(width: int = 1280, bypass_csp: bool = False) -> Person:
-        person = open_person(browser, EDGE, width, bypass_csp)
-        opened.append(person)
-        return person
-
-    yield open_one
-    for person in opened:
-        person.context.close()
 
 
 def _publish_dead_letter(broker_url: str) -> str:

@@ -10,14 +10,10 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.e2e.browser_support import (
-    Person,
     accessibility_violations,
-    launch,
-    open_person,
     screenshot,
     sign_in,
 )
@@ -25,33 +21,10 @@ from tests.e2e.stack_support import (
     AGENT,
     COORDINATOR,
     DEMO_PASSWORD,
-    EDGE,
     EMPLOYEE,
     User,
     create_ticket,
 )
-
-
-@pytest.fixture(scope="module")
-def browser(stack):
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def people(browser):
-    opened: list[Person] = []
-
-    def open_one(width: int = 1280, bypass_csp: bool = False) -> Person:
-        person = open_person(browser, EDGE, width, bypass_csp)
-        opened.append(person)
-        return person
-
-    yield open_one
-    for person in opened:
-        person.context.close()
 
 
 def _mark_page(page: Page) -> None:

@@ -12,12 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.e2e.browser_support import (
     Person,
     accessibility_violations,
-    launch,
     open_person,
     screenshot,
     sign_in,
@@ -48,14 +47,6 @@ DEFINITION = {
     ],
     "sla_hours": {"critical": 4, "high": 8, "medium": 24, "low": 40},
 }
-
-
-@pytest.fixture(scope="module")
-def browser(stack):
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
