@@ -107,6 +107,9 @@ class FailureJournal(dramatiq.Middleware):
     def _record(self, message, exception: BaseException) -> None:
         service = service_of(message.actor_name)
         failure = {
+            # When the attempt failed, not when the row is written: under load the write
+            # waits, and the row would say it failed after its own retry was due.
+            "failed_at": datetime.now(UTC),
             "message_id": message.message_id,
             "event_id": _event_id(message),
             "actor": message.actor_name,
