@@ -18,6 +18,7 @@ from marshmallow import Schema
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from common.appends import append
 from common.db import db
 from common.events import EventType, event_type
 from common.logs import request_id_var
@@ -50,12 +51,15 @@ def emit(name: str, payload: dict) -> uuid.UUID | None:
     event_id = uuid.uuid4()
     request_id = request_id_var.get()
     now = datetime.now(UTC)
-    # Every column given here: the insert needs nothing back from the database (no
-    # RETURNING), so a transaction's events go in one plain multi-row INSERT.
-    db.session.add(
-        OUTBOX_MODELS[kind.producer](
-            id=event_id, name=name, payload=payload, request_id=request_id, created_at=now
-        )
+    # An append-only row: a transaction's events go in one multi-row INSERT, with no
+    # RETURNING (every column is given here) and no ORM bookkeeping.
+    append(
+        OUTBOX_MODELS[kind.producer],
+        id=event_id,
+        name=name,
+        payload=payload,
+        request_id=request_id,
+        created_at=now,
     )
     # The relay publishes from this copy after commit: no need to read the row back.
     body = envelope(event_id, name, payload, request_id, now)

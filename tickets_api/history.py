@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from common.appends import append_many
 from common.db import db
 from common.models.tickets import TicketHistory
 from common.security import Principal
@@ -29,19 +30,12 @@ def record(
     """One row per changed field, or a single row for an action that changes none."""
     name = principal.name if principal else (actor_name or "System")
     actor_id = principal.id if principal else None
+    who = {"ticket_id": ticket_id, "actor_id": actor_id, "actor_name": name, "action": action}
     rows = [
-        TicketHistory(
-            ticket_id=ticket_id,
-            actor_id=actor_id,
-            actor_name=name,
-            action=action,
-            field=field,
-            old_value=_jsonable(old),
-            new_value=_jsonable(new),
-        )
+        {**who, "field": field, "old_value": _jsonable(old), "new_value": _jsonable(new)}
         for field, (old, new) in (changes or {}).items()
-    ] or [TicketHistory(ticket_id=ticket_id, actor_id=actor_id, actor_name=name, action=action)]
-    db.session.add_all(rows)
+    ] or [who]
+    append_many(TicketHistory, rows)
 
 
 def entries(ticket) -> list:

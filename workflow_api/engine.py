@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from common.appends import append
 from common.db import db, utcnow
 from common.models.workflow import (
     EndedTicket,
@@ -80,15 +81,13 @@ def new_task_row(ticket: dict, route: assignment.Route) -> dict:
     }
 
 
-def start_task(task: Task, route: assignment.Route, now, chosen=PICK, flush=True) -> None:
+def start_task(task: Task, route: assignment.Route, now, chosen=PICK) -> None:
     """A task just created: its clock, its first event, and its start step (``chosen``:
     the holder already picked for it, when a batch picked for several at once)."""
     start = route.definition.start_step()
     sla.start_ticket_clock(task, route.definition, now)
     _event(task, None, "create", to_step=start.key, data={"workflow_version": route.version_number})
-    _enter(
-        task, route.definition, start, now, origin="system", fresh=True, chosen=chosen, flush=flush
-    )
+    _enter(task, route.definition, start, now, origin="system", fresh=True, chosen=chosen)
 
 
 def park_unrouted(ticket: dict) -> None:
@@ -142,13 +141,11 @@ def _enter(
     fresh=False,
     outcome="reassigned",
     chosen=PICK,
-    flush=True,
 ) -> None:
     """Put the task at ``step``: complete it at an end step, else start the clock and assign.
 
     ``fresh``: a task just created has no timers or assignments to end. ``chosen``: who
     gets it, if already picked (None: nobody); by default the step's policy picks now.
-    ``flush=False`` leaves the rows to one flush at the commit (a batch of tasks).
     """
     task.step_key = step.key
     if step.end:
@@ -162,7 +159,7 @@ def _enter(
     if chosen is None:
         _unassign(task)
         return
-    _assign(task, chosen, origin, now, definition, flush=flush)
+    _assign(task, chosen, origin, now, definition)
 
 
 def _unassign(task: Task) -> None:
@@ -177,25 +174,21 @@ def _assign(
     origin: str,
     now: datetime,
     definition: Definition,
-    flush: bool = True,
 ) -> None:
     task.status = "assigned" if task.paused_at is None else "on_hold"
     task.assignee_id = chosen.user_id
     task.assignee_name = chosen.user_name
     first = task.first_assigned_at is None and task.status == "assigned"
     task.first_assigned_at = task.first_assigned_at or now
-    db.session.add(
-        TaskAssignment(
-            task_id=task.id,
-            step_key=task.step_key,
-            user_id=chosen.user_id,
-            user_name=chosen.user_name,
-            origin=origin,
-            assigned_at=now,
-        )
+    append(
+        TaskAssignment,
+        task_id=task.id,
+        step_key=task.step_key,
+        user_id=chosen.user_id,
+        user_name=chosen.user_name,
+        origin=origin,
+        assigned_at=now,
     )
-    if flush:
-        db.session.flush()
     emit(
         "tasks.assigned",
         {
@@ -472,15 +465,14 @@ def record_first_response(payload: dict) -> None:
 
 
 def _event(task, principal, action, from_step=None, to_step=None, notes="", data=None) -> None:
-    db.session.add(
-        TaskEvent(
-            task_id=task.id,
-            actor_id=principal.id if principal else None,
-            actor_name=principal.name if principal else "System",
-            action=action,
-            from_step=from_step,
-            to_step=to_step,
-            notes=notes or "",
-            data=data or {},
-        )
+    append(
+        TaskEvent,
+        task_id=task.id,
+        actor_id=principal.id if principal else None,
+        actor_name=principal.name if principal else "System",
+        action=action,
+        from_step=from_step,
+        to_step=to_step,
+        notes=notes or "",
+        data=data or {},
     )

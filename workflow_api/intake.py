@@ -3,8 +3,9 @@
 Tickets approved in a burst reach the workflow worker together (``common.batching``).
 Here they cost one transaction and a handful of statements between them instead of about
 a dozen each: one read of which tickets ended, one multi-row insert of the tasks, one
-pointer move per step for all the tasks that start there, and the remaining rows (events,
-timers, assignments, outbox) written in one flush at the commit. The outcome is what
+pointer move per step for all the tasks that start there, and the append-only rows
+(events, timers, assignments, outbox: ``common.appends``) one multi-row insert per table
+at the commit. The outcome is what
 ``engine.open_task_for_ticket`` gives for each ticket in order: the same assignees, in
 round-robin and least-loaded order alike (``assignment.pick_many``).
 """
@@ -63,7 +64,7 @@ def open_tasks(deliveries: list[Delivery]) -> None:
     now = utcnow()
     for task, route, delivery in fresh:
         with caused_by(delivery.request_id):
-            engine.start_task(task, route, now, chosen=chosen[task.id], flush=False)
+            engine.start_task(task, route, now, chosen=chosen[task.id])
 
 
 def _pick_in_order(tasks: list[tuple[Task, assignment.Route]]) -> dict[int, object]:

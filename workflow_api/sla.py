@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from common.appends import append
 from common.db import db, utcnow
 from common.models.workflow import SlaTimer, Task
 from workflow_api import definitions
@@ -69,7 +70,7 @@ def _schedule(task: Task, definition: Definition, now: datetime) -> None:
         warning_left = max(task.step_budget_hours * WARNING_AT - task.step_spent_hours, 0.0)
         timers.append(("warning", calendar.add(now, warning_left)))
     for kind, due in timers:
-        db.session.add(SlaTimer(task_id=task.id, kind=kind, step_key=task.step_key, due_at=due))
+        append(SlaTimer, task_id=task.id, kind=kind, step_key=task.step_key, due_at=due)
 
 
 def cancel_timers(task_id: int, now: datetime) -> None:

@@ -1,0 +1,116 @@
+"""Append-only rows written with Core (common/appends.py), on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from common.appends import PENDING_KEY, append, append_many
+from common.db import db
+from common.models.auth import AuthOutbox
+from common.models.tickets import Ticket, TicketHistory
+from common.unit_of_work import unit_of_work
+
+
+def _event(**columns) -> dict:
+    return {"id": uuid.uuid4(), "name": "probe", "payload": {"n": 1}, **columns}
+
+
+def _count(ids) -> int:
+    return db.session.scalar(select(func.count()).where(AuthOutbox.id.in_(ids)))
+
+
+def test_rows_are_written_before_the_next_statement_and_kept_by_the_commit(tx):
+    rows = [_event(), _event(request_id="r-1")]
+    append_many(AuthOutbox, rows)
+    assert db.session.info[PENDING_KEY]  # nothing sent yet
+    ids = [row["id"] for row in rows]
+    assert _count(ids) == 2  # the query saw them, as it would see autoflushed objects
+    db.session.commit()
+    assert _count(ids) == 2
+    stored = db.session.get(AuthOutbox, ids[0])
+    assert stored.payload == {"n": 1}
+    assert stored.attempts == 0  # the column's default, filled in by Core
+    assert stored.created_at is not None  # the server's default
+
+
+def test_the_commit_writes_what_no_statement_did(tx):
+    row = _event()
+    with unit_of_work():
+        append(AuthOutbox, **row)
+    assert PENDING_KEY not in db.session.info
+    assert _count([row["id"]]) == 1
+
+
+@pytest.mark.parametrize("touch_first", [False, True])
+def test_a_rollback_drops_them_and_the_next_transaction_does_not_write_them(tx, touch_first):
+    row = _event()
+    if touch_first:
+        db.session.execute(select(1), bind_arguments={"mapper": AuthOutbox})  # a real rollback
+    append(AuthOutbox, **row)
+    db.session.rollback()
+    assert PENDING_KEY not in db.session.info
+    db.session.commit()
+    assert _count([row["id"]]) == 0
+
+
+def test_a_failed_unit_of_work_keeps_none_of_its_rows(tx):
+    row = _event()
+    with pytest.raises(RuntimeError), unit_of_work():
+        append(AuthOutbox, **row)
+        raise RuntimeError("boom")
+    with unit_of_work():
+        pass
+    assert _count([row["id"]]) == 0
+
+
+def _new_ticket() -> Ticket:
+    """A ticket added through the ORM and flushed (its id known), not yet committed."""
+    ticket = Ticket(
+        subject="Probe",
+        description="Appended rows follow it",
+        category="Others",
+        department="IT",
+        requester_id=1,
+        requester_name="Probe",
+        requester_email="probe@example.com",
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    return ticket
+
+
+def test_a_tables_rows_keep_their_order_whatever_their_columns(tx):
+    ticket_id = _new_ticket().id
+    common = {"ticket_id": ticket_id, "actor_id": None, "actor_name": "Probe"}
+    # Three runs of two column sets, interleaved with another table's rows.
+    append(TicketHistory, **common, action="first")
+    append(TicketHistory, **common, action="second", field="status", old_value="a", new_value="b")
+    append(AuthOutbox, **_event())
+    append(TicketHistory, **common, action="third")
+    db.session.commit()
+    rows = db.session.execute(
+        select(TicketHistory.action, TicketHistory.new_value)
+        .where(TicketHistory.ticket_id == ticket_id)
+        .order_by(TicketHistory.id)
+    ).all()
+    assert rows == [("first", None), ("second", "b"), ("third", None)]
+
+
+def test_rows_may_name_an_orm_object_of_the_same_transaction(tx):
+    """The ticket is flushed by the ORM, its history row is appended: both commit."""
+    ticket = _new_ticket()
+    append(TicketHistory, ticket_id=ticket.id, actor_name="Probe", action="note")
+    ticket.subject = "Probe, changed after"  # dirty again: flushed at the commit too
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).subject == "Probe, changed after"
+    count = select(func.count()).where(TicketHistory.ticket_id == ticket.id)
+    assert db.session.scalar(count) == 1
+
+
+def test_a_savepoint_may_not_append(tx):
+    with db.session.begin_nested(), pytest.raises(RuntimeError, match="transaction"):
+        append(AuthOutbox, **_event())
