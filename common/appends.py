@@ -7,10 +7,11 @@ The ORM still tracked each as an object through its flush (identity map, state, 
 of the CPU of a ticket's trip through the services. ``append`` keeps them as plain rows
 instead, and writes them as one cached multi-row ``INSERT`` per table.
 
-The rows are written at the same moments the ORM would have written pending objects:
-before the session runs its next statement (so a query later in the same transaction
-sees them, as with autoflush) and before it commits. A rollback drops them with the rest
-of the transaction. Rows go in the order they were appended, table by table.
+The rows are written at the same moments the ORM writes its pending objects, and right
+after them (so a row may name an object added in the same transaction): before the
+session runs its next statement (so a query later in the same transaction sees them, as
+with autoflush; not inside ``no_autoflush``) and before it commits. A rollback drops them
+with the rest of the transaction. A table's rows go in the order they were appended.
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ def append_many(model: type, rows: Iterable[dict]) -> None:
 
 def write_pending(session: Session) -> None:
     """Insert the rows waiting in ``session`` now (a no-op when none wait)."""
-    pending = session.info.pop(PENDING_KEY, None)
-    if not pending:
+    if not session.info.get(PENDING_KEY):
         return
+    session.flush()  # the ORM's pending objects first: appended rows may refer to them
+    pending = session.info.pop(PENDING_KEY)
     for model, _columns, rows in pending:
         # A list of parameters, not values([...]): the statement stays in SQLAlchemy's
         # compiled cache and psycopg2 still gets one multi-row INSERT.
@@ -66,7 +68,7 @@ def write_pending(session: Session) -> None:
 def _before_statement(state: ORMExecuteState) -> None:
     # The pending rows are popped before they are inserted, so these inserts, which come
     # through here too, find nothing left to write.
-    if state.session.info.get(PENDING_KEY):
+    if state.session.autoflush:
         write_pending(state.session)
 
 

@@ -23,12 +23,11 @@ from common.models.workflow import (
     TaskAssignment,
     TaskEvent,
     UnroutedTicket,
-    Workflow,
 )
 from common.outbox import emit
 from common.problems import Conflict, Forbidden, NotFound
 from common.security import Principal
-from workflow_api import assignment, definitions, sla, workflows
+from workflow_api import assignment, definitions, sla
 from workflow_api.definitions import Definition, Role, Step
 
 log = logging.getLogger(__name__)
@@ -38,101 +37,10 @@ COORDINATOR = Role("hdts", "Ticket Coordinator")
 PICK = object()  # _enter's default: the step's policy picks the assignee then
 
 
-# --- creation -----------------------------------------------------------------------------
-
-
-def open_task_for_ticket(ticket: dict, workflow: Workflow | None = None) -> Task | None:
-    """Create the ticket's task at its workflow's start step and assign it (idempotent)."""
-    if workflow is not None:
-        route = assignment.current_route(workflow)
-    else:
-        route = assignment.route_for(
-            ticket["department"], ticket["category"], ticket.get("subcategory")
-        )
-    if db.session.get(EndedTicket, ticket["ticket_id"]) is not None:
-        return None  # the ticket ended before its task could start
-    if route is None:
-        park_unrouted(ticket)
-        return None
-    task = db.session.scalars(
-        insert(Task)
-        .values(new_task_row(ticket, route))
-        .on_conflict_do_nothing(index_elements=[Task.ticket_id])
-        .returning(Task)
-    ).first()
-    if task is None:  # a redelivery: the task exists already
-        return db.session.scalar(select(Task).where(Task.ticket_id == ticket["ticket_id"]))
-    start_task(task, route, utcnow())
-    return task
-
-
-def new_task_row(ticket: dict, route: assignment.Route) -> dict:
-    """The columns of a ticket's task as it is created, at its workflow's start step."""
-    return {
-        "ticket_id": ticket["ticket_id"],
-        "ticket_number": ticket.get("number"),
-        "ticket_subject": ticket["subject"][:200],
-        "requester_id": ticket.get("requester_id"),
-        "priority": ticket["priority"],
-        "workflow_id": route.workflow_id,
-        "version_id": route.version_id,
-        "step_key": route.definition.start_step().key,
-        "status": "unassigned",
-    }
-
-
-def start_task(task: Task, route: assignment.Route, now, chosen=PICK) -> None:
-    """A task just created: its clock, its first event, and its start step (``chosen``:
-    the holder already picked for it, when a batch picked for several at once)."""
-    start = route.definition.start_step()
-    sla.start_ticket_clock(task, route.definition, now)
-    _event(task, None, "create", to_step=start.key, data={"workflow_version": route.version_number})
-    _enter(task, route.definition, start, now, origin="system", fresh=True, chosen=chosen)
-
-
-def park_unrouted(ticket: dict) -> None:
-    inserted = db.session.execute(
-        insert(UnroutedTicket)
-        .values(ticket_id=ticket["ticket_id"], ticket=ticket)
-        .on_conflict_do_nothing()
-        .returning(UnroutedTicket.ticket_id)
-    ).scalar()
-    if inserted is None:
-        return
-    log.warning("no workflow matches ticket %s", ticket["ticket_id"])
-    coordinators = sorted({h.user_id for h in assignment.eligible_holders(COORDINATOR)})
-    emit(
-        "workflow.ticket_unrouted",
-        {
-            "ticket_id": ticket["ticket_id"],
-            "number": ticket.get("number"),
-            "subject": ticket["subject"],
-            "recipient_ids": coordinators,
-        },
-    )
-
-
-def route_unrouted(principal: Principal, ticket_id: int, workflow_id: int) -> Task:
-    if not principal.is_triager:
-        raise Forbidden("Only a coordinator or an admin routes tickets")
-    parked = db.session.scalar(
-        select(UnroutedTicket).where(UnroutedTicket.ticket_id == ticket_id).with_for_update()
-    )
-    if parked is None or parked.routed_at is not None:
-        raise NotFound(f"Ticket {ticket_id} is not waiting to be routed")
-    workflow = workflows.get(workflow_id)
-    if workflow.current_version is None or workflow.archived:
-        raise Conflict("That workflow has no published version")
-    task = open_task_for_ticket(parked.ticket, workflow)
-    parked.routed_at = utcnow()
-    _event(task, principal, "route", data={"workflow_id": workflow_id})
-    return task
-
-
 # --- entering steps and assigning -----------------------------------------------------------
 
 
-def _enter(
+def enter(
     task: Task,
     definition: Definition,
     step: Step,
@@ -269,9 +177,9 @@ def act(principal: Principal, task_id: int, key: str, notes: str, revision: int 
         )
     now = utcnow()
     target = definition.step(transition.target)
-    _event(task, principal, "act", task.step_key, target.key, notes, {"transition": key})
+    record_event(task, principal, "act", task.step_key, target.key, notes, {"transition": key})
     task.revision += 1
-    _enter(task, definition, target, now, origin="system", outcome="acted")
+    enter(task, definition, target, now, origin="system", outcome="acted")
     return task
 
 
@@ -290,7 +198,7 @@ def transfer(principal: Principal, task_id: int, user_id: int, notes: str, revis
         raise Conflict(f"User {user_id} does not actively hold {step.role.system}:{step.role.name}")
     now = utcnow()
     _end_assignment(task, now, outcome="transferred")
-    _event(
+    record_event(
         task,
         principal,
         "transfer",
@@ -344,7 +252,7 @@ def escalate(principal: Principal | None, task_id: int, reason: str, revision=No
         raise Conflict("Nobody holds the escalation role")
     now = utcnow()
     _end_assignment(task, now, outcome="escalated")
-    _event(task, principal, "escalate", notes=reason, data={"to_user": chosen.user_id})
+    record_event(task, principal, "escalate", notes=reason, data={"to_user": chosen.user_id})
     task.escalations += 1
     task.revision += 1
     _assign(task, chosen, "escalation", now, definition)
@@ -369,17 +277,17 @@ def on_ticket_status_changed(payload: dict) -> None:
     if target == "on_hold" and task.status in ("assigned", "unassigned"):
         sla.pause(task, definition, now)
         task.status = "on_hold"
-        _event(task, None, "hold", notes=payload.get("reason") or "")
+        record_event(task, None, "hold", notes=payload.get("reason") or "")
     elif action == "resume" and task.status == "on_hold":
         sla.resume(task, definition, now)
         task.status = "assigned" if task.assignee_id else "unassigned"
-        _event(task, None, "resume")
+        record_event(task, None, "resume")
     elif target in TICKET_ENDS and task.status in ACTIVE:
         _end_assignment(task, now, outcome="cancelled")
         sla.cancel_timers(task.id, now)
         task.status = "cancelled"
         task.completed_at = now
-        _event(task, None, "cancel", data={"ticket_action": action})
+        record_event(task, None, "cancel", data={"ticket_action": action})
     elif action == "reopen" and task.status in ("completed", "cancelled"):
         _reopen(task, definition, now)
     else:
@@ -403,7 +311,7 @@ def _reopen(task: Task, definition: Definition, now: datetime) -> None:
     task.breached = False  # a reopened ticket gets a fresh target, counted from now
     sla.start_ticket_clock(task, definition, now)
     sla.enter_step(task, definition, now)
-    _event(task, None, "reopen", to_step=key)
+    record_event(task, None, "reopen", to_step=key)
     previous = assignment.holder(step.role, last.user_id) if last else None
     if previous is not None:
         _assign(task, previous, "reopen", now, definition)
@@ -441,7 +349,7 @@ def fire(timer: SlaTimer, now: datetime) -> None:
         "assignee_id": task.assignee_id,
         "due_at": task.step_due_at.isoformat() if task.step_due_at else None,
     }
-    _event(task, None, f"sla_{timer.kind}")
+    record_event(task, None, f"sla_{timer.kind}")
     if timer.kind == "warning":
         task.step_warned = True
         emit("tasks.sla_warning", payload)
@@ -464,7 +372,9 @@ def record_first_response(payload: dict) -> None:
         task.first_response_at = utcnow()
 
 
-def _event(task, principal, action, from_step=None, to_step=None, notes="", data=None) -> None:
+def record_event(
+    task, principal, action, from_step=None, to_step=None, notes="", data=None
+) -> None:
     append(
         TaskEvent,
         task_id=task.id,

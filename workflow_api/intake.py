@@ -1,88 +1,207 @@
-"""Opening the tasks of many tickets at once: the batch path of ``tickets.opened``.
+"""How tickets become tasks: ``tickets.opened``, one ticket at a time or many in one
+transaction, and the tickets no workflow matched, parked until a coordinator routes them.
 
-Tickets approved in a burst reach the workflow worker together (``common.batching``).
-Here they cost one transaction and a handful of statements between them instead of about
-a dozen each: one read of which tickets ended, one multi-row insert of the tasks, one
-pointer move per step for all the tasks that start there, and the append-only rows
-(events, timers, assignments, outbox: ``common.appends``) one multi-row insert per table
-at the commit. The outcome is what
-``engine.open_task_for_ticket`` gives for each ticket in order: the same assignees, in
-round-robin and least-loaded order alike (``assignment.pick_many``).
+Tickets approved in a burst reach the workflow worker together (``common.batching``) and
+are opened here in one transaction; a lone ticket takes the same path. Each task is
+written once, with its final state: one statement tells which tickets ended or have a
+task already and draws the new tasks' ids from the sequence; the assignees are picked
+(one pointer move per start step, ``assignment.pick_many``: the same turns, round robin
+and least loaded alike, as one ticket at a time); then the tasks are built in memory and
+inserted together, each once and with its final state (no INSERT then UPDATE), and their
+append-only rows (events, timers, assignments, outbox: ``common.appends``) follow at the
+commit, one multi-row insert per table.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from common.batching import Delivery
 from common.db import db, utcnow
-from common.logs import caused_by
-from common.models.workflow import EndedTicket, Task
-from workflow_api import assignment, engine
+from common.logs import caused_by, request_id_var
+from common.models.workflow import Task, UnroutedTicket, Workflow
+from common.outbox import emit
+from common.problems import Conflict, Forbidden, NotFound
+from common.security import Principal
+from workflow_api import assignment, engine, sla, workflows
+
+log = logging.getLogger(__name__)
+
+# Per ticket: has it ended, its task if it has one, and an id for a new task (drawn for
+# every ticket: a few numbers skipped on redeliveries cost nothing).
+LOOKUP = text(
+    """
+    SELECT u.ticket_id,
+           EXISTS (SELECT 1 FROM ended_tickets e WHERE e.ticket_id = u.ticket_id) AS ended,
+           (SELECT t.id FROM tasks t WHERE t.ticket_id = u.ticket_id) AS task_id,
+           nextval('tasks_id_seq') AS new_id
+    FROM unnest(CAST(:ids AS integer[])) AS u(ticket_id)
+    """
+)
+
+
+@dataclass(frozen=True)
+class _Opening:
+    ticket: dict
+    request_id: str | None
+    route: assignment.Route
+    task_id: int
 
 
 def open_tasks(deliveries: list[Delivery]) -> None:
-    """``engine.open_task_for_ticket`` for each delivery's ticket, in one transaction."""
-    tickets = [delivery.payload for delivery in deliveries]
-    ended = set(
-        db.session.scalars(
-            select(EndedTicket.ticket_id).where(
-                EndedTicket.ticket_id.in_([t["ticket_id"] for t in tickets])
-            )
-        )
-    )
-    routed: dict[int, tuple[Delivery, assignment.Route]] = {}
-    for delivery in deliveries:
-        ticket = delivery.payload
-        if ticket["ticket_id"] in ended or ticket["ticket_id"] in routed:
-            continue  # ended before its task could start, or a second event of one ticket
-        route = assignment.route_for(
+    """The batch handler of ``workflow.on_ticket_opened``: each delivery's ticket opened,
+    in order, in the caller's transaction."""
+    _open([(d.payload, d.request_id) for d in deliveries])
+
+
+def open_task_for_ticket(ticket: dict, workflow: Workflow | None = None) -> Task | None:
+    """Create the ticket's task at its workflow's start step (``workflow``: that one's
+    current version, not the matching one) and assign it. Idempotent: a ticket with a
+    task gets that task back; one that ended, or that no workflow matches, gets None."""
+    route = assignment.current_route(workflow) if workflow is not None else None
+    opened = _open([(ticket, request_id_var.get())], route)
+    if ticket["ticket_id"] in opened:
+        return opened[ticket["ticket_id"]]
+    return db.session.scalar(select(Task).where(Task.ticket_id == ticket["ticket_id"]))
+
+
+def _open(
+    tickets: list[tuple[dict, str | None]], route: assignment.Route | None = None
+) -> dict[int, Task]:
+    """Open the tasks of those tickets that have none and did not end; returns them by
+    ticket id. ``route``: for every ticket, instead of the matching workflow's."""
+    ids = [ticket["ticket_id"] for ticket, _ in tickets]
+    rows = db.session.execute(LOOKUP, {"ids": ids}, bind_arguments={"mapper": Task})
+    known = {row.ticket_id: row for row in rows}
+    openings: dict[int, _Opening] = {}
+    for ticket, request_id in tickets:
+        state = known[ticket["ticket_id"]]
+        if state.ended or state.task_id is not None or ticket["ticket_id"] in openings:
+            continue  # ended before its task could start, opened already, or a second event
+        matched = route or assignment.route_for(
             ticket["department"], ticket["category"], ticket.get("subcategory")
         )
-        if route is None:
-            with caused_by(delivery.request_id):  # its events carry its request's id
-                engine.park_unrouted(ticket)
+        if matched is None:
+            with caused_by(request_id):  # its events carry its request's id
+                park_unrouted(ticket)
             continue
-        routed[ticket["ticket_id"]] = (delivery, route)
-    if not routed:
-        return
-    # A list of parameters (not values([...])) keeps the statement in SQLAlchemy's cache;
-    # it is still sent as one multi-row INSERT.
-    created = {
-        task.ticket_id: task
-        for task in db.session.scalars(
-            insert(Task).on_conflict_do_nothing(index_elements=[Task.ticket_id]).returning(Task),
-            [engine.new_task_row(d.payload, route) for d, route in routed.values()],
-        )
-    }
-    # Tasks that existed already are redeliveries under another event id: nothing to do.
-    fresh = [(created[tid], route, d) for tid, (d, route) in routed.items() if tid in created]
-    chosen = _pick_in_order([(task, route) for task, route, _ in fresh])
+        openings[ticket["ticket_id"]] = _Opening(ticket, request_id, matched, state.new_id)
+    chosen = _pick_in_order(list(openings.values()))
     now = utcnow()
-    for task, route, delivery in fresh:
-        with caused_by(delivery.request_id):
-            engine.start_task(task, route, now, chosen=chosen[task.id])
+    opened = {}
+    for ticket_id, opening in openings.items():
+        task = Task(id=opening.task_id, **new_task_row(opening.ticket, opening.route))
+        # Added before its rows are appended, whose INSERTs must follow its own. Nothing
+        # below runs a statement (the assignee is chosen already): no early INSERT.
+        db.session.add(task)
+        with caused_by(opening.request_id):
+            start_task(task, opening.route, now, chosen=chosen[ticket_id])
+        opened[ticket_id] = task
+    # Written now, all of them in one INSERT, each with its final state: from here on they
+    # are rows like any other (their workflow version loads on first use).
+    db.session.flush()
+    return opened
 
 
-def _pick_in_order(tasks: list[tuple[Task, assignment.Route]]) -> dict[int, object]:
-    """Task id -> its assignee (None: nobody), or engine.PICK for a start step that ends at
-    once. One ``pick_many`` per step, so each step's turns go out in the tasks' order."""
+def new_task_row(ticket: dict, route: assignment.Route) -> dict:
+    """The columns of a ticket's task as it is created, at its workflow's start step."""
+    return {
+        "ticket_id": ticket["ticket_id"],
+        "ticket_number": ticket.get("number"),
+        "ticket_subject": ticket["subject"][:200],
+        "requester_id": ticket.get("requester_id"),
+        "priority": ticket["priority"],
+        "workflow_id": route.workflow_id,
+        "version_id": route.version_id,
+        "step_key": route.definition.start_step().key,
+        "status": "unassigned",
+        "revision": 1,
+        "step_spent_hours": 0.0,
+        "breached": False,
+        "escalations": 0,
+        "transfers": 0,
+    }
+
+
+def start_task(task: Task, route: assignment.Route, now, chosen=engine.PICK) -> None:
+    """A task just created: its clock, its first event, and its start step (``chosen``:
+    its holder, picked already)."""
+    start = route.definition.start_step()
+    sla.start_ticket_clock(task, route.definition, now)
+    engine.record_event(
+        task, None, "create", to_step=start.key, data={"workflow_version": route.version_number}
+    )
+    engine.enter(task, route.definition, start, now, origin="system", fresh=True, chosen=chosen)
+
+
+def _pick_in_order(openings: list[_Opening]) -> dict[int, object]:
+    """Ticket id -> its task's assignee (None: nobody), or engine.PICK for a start step
+    that ends at once. One ``pick_many`` per step, so each step's turns go out in the
+    tickets' order."""
     by_step: dict[tuple, list[int]] = defaultdict(list)
     steps = {}
-    for task, route in tasks:
+    for opening in openings:
+        route = opening.route
         step = route.definition.start_step()
         if step.end:
             continue
         # By version too: two versions may share a start step's key but not its role.
         key = (route.workflow_id, route.version_id, step.key)
-        by_step[key].append(task.id)
+        by_step[key].append(opening.ticket["ticket_id"])
         steps[key] = step
-    chosen: dict[int, object] = {task.id: engine.PICK for task, _ in tasks}
-    for key, task_ids in by_step.items():
+    chosen: dict[int, object] = {opening.ticket["ticket_id"]: engine.PICK for opening in openings}
+    for key, ticket_ids in by_step.items():
         step, workflow_id = steps[key], key[0]
-        holders = assignment.pick_many(workflow_id, step.key, step.role, step.policy, len(task_ids))
-        chosen.update(zip(task_ids, holders, strict=True))
+        count = len(ticket_ids)
+        holders = assignment.pick_many(workflow_id, step.key, step.role, step.policy, count)
+        chosen.update(zip(ticket_ids, holders, strict=True))
     return chosen
+
+
+# --- tickets no workflow matched ------------------------------------------------------------
+
+
+def park_unrouted(ticket: dict) -> None:
+    inserted = db.session.execute(
+        insert(UnroutedTicket)
+        .values(ticket_id=ticket["ticket_id"], ticket=ticket)
+        .on_conflict_do_nothing()
+        .returning(UnroutedTicket.ticket_id)
+    ).scalar()
+    if inserted is None:
+        return
+    log.warning("no workflow matches ticket %s", ticket["ticket_id"])
+    coordinators = sorted({h.user_id for h in assignment.eligible_holders(engine.COORDINATOR)})
+    emit(
+        "workflow.ticket_unrouted",
+        {
+            "ticket_id": ticket["ticket_id"],
+            "number": ticket.get("number"),
+            "subject": ticket["subject"],
+            "recipient_ids": coordinators,
+        },
+    )
+
+
+def route_unrouted(principal: Principal, ticket_id: int, workflow_id: int) -> Task:
+    if not principal.is_triager:
+        raise Forbidden("Only a coordinator or an admin routes tickets")
+    parked = db.session.scalar(
+        select(UnroutedTicket).where(UnroutedTicket.ticket_id == ticket_id).with_for_update()
+    )
+    if parked is None or parked.routed_at is not None:
+        raise NotFound(f"Ticket {ticket_id} is not waiting to be routed")
+    workflow = workflows.get(workflow_id)
+    if workflow.current_version is None or workflow.archived:
+        raise Conflict("That workflow has no published version")
+    task = open_task_for_ticket(parked.ticket, workflow)
+    if task is None:
+        raise Conflict("The ticket has ended; there is nothing to route")
+    parked.routed_at = utcnow()
+    engine.record_event(task, principal, "route", data={"workflow_id": workflow_id})
+    return task

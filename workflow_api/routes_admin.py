@@ -13,7 +13,7 @@ from common.db import db
 from common.models.workflow import Workflow, WorkflowAudit, WorkflowVersion
 from common.problems import DomainError, Forbidden, problem_doc
 from common.security import caller, require_auth
-from workflow_api import definitions, engine, reports, service, workflows
+from workflow_api import definitions, intake, reports, service, workflows
 from workflow_api.schemas import (
     AuditList,
     ReportArgs,
@@ -170,7 +170,7 @@ def unrouted():
 @blp.response(201, TaskOut)
 @blp.doc(security=BEARER)
 def route(body, ticket_id):
-    task = engine.route_unrouted(caller(), ticket_id, body["workflow_id"])
+    task = intake.route_unrouted(caller(), ticket_id, body["workflow_id"])
     return task
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from common.appends import PENDING_KEY, append, append_many
 from common.db import db
 from common.models.auth import AuthOutbox
 from common.models.tickets import Ticket, TicketHistory
 from common.unit_of_work import unit_of_work
+
+BIND = {"mapper": Ticket}
 
 
 def _event(**columns) -> dict:
@@ -66,9 +68,10 @@ def test_a_failed_unit_of_work_keeps_none_of_its_rows(tx):
     assert _count([row["id"]]) == 0
 
 
-def _new_ticket() -> Ticket:
-    """A ticket added through the ORM and flushed (its id known), not yet committed."""
+def _new_ticket(flush=True, **columns) -> Ticket:
+    """A ticket added through the ORM (flushed: its id known), not yet committed."""
     ticket = Ticket(
+        **columns,
         subject="Probe",
         description="Appended rows follow it",
         category="Others",
@@ -78,7 +81,8 @@ def _new_ticket() -> Ticket:
         requester_email="probe@example.com",
     )
     db.session.add(ticket)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return ticket
 
 
@@ -99,15 +103,20 @@ def test_a_tables_rows_keep_their_order_whatever_their_columns(tx):
     assert rows == [("first", None), ("second", "b"), ("third", None)]
 
 
-def test_rows_may_name_an_orm_object_of_the_same_transaction(tx):
-    """The ticket is flushed by the ORM, its history row is appended: both commit."""
-    ticket = _new_ticket()
-    append(TicketHistory, ticket_id=ticket.id, actor_name="Probe", action="note")
-    ticket.subject = "Probe, changed after"  # dirty again: flushed at the commit too
+@pytest.mark.parametrize("then", ["query", "commit"])
+def test_rows_go_in_after_the_orm_objects_they_name(tx, then):
+    """A ticket added (not flushed) with an id of its own, and a history row naming it: the
+    ticket's INSERT comes first, whether a statement or the commit writes them."""
+    ticket_id = db.session.scalar(text("SELECT nextval('tickets_id_seq')"), bind_arguments=BIND)
+    ticket = _new_ticket(id=ticket_id, flush=False)
+    append(TicketHistory, ticket_id=ticket_id, actor_name="Probe", action="note")
+    ticket.subject = "Probe, changed after"  # one INSERT with the final values
+    count = select(func.count()).where(TicketHistory.ticket_id == ticket_id)
+    if then == "query":
+        assert db.session.scalar(count) == 1
     db.session.commit()
     db.session.expire_all()
-    assert db.session.get(Ticket, ticket.id).subject == "Probe, changed after"
-    count = select(func.count()).where(TicketHistory.ticket_id == ticket.id)
+    assert db.session.get(Ticket, ticket_id).subject == "Probe, changed after"
     assert db.session.scalar(count) == 1
 
 

@@ -19,7 +19,7 @@ from common.models.workflow import (
     WorkflowProcessedEvent,
 )
 from tests.workflow_api.helpers import grant, ticket, two_step
-from workflow_api import assignment, engine, replica, workflows
+from workflow_api import assignment, intake, replica, workflows
 from workflow_api.tasks import on_ticket_opened
 
 GROUP = on_ticket_opened.group
@@ -187,14 +187,14 @@ class Interrupted(BaseException):
 def test_a_batch_cut_off_half_way_keeps_nothing_and_each_event_then_counts_once(tx, monkeypatch):
     _workflow("BatchCut", "BatchCut", range(901, 904), "round_robin")
     deliveries = [_delivery(400 + n, "BatchCut") for n in range(5)]
-    start_task = engine.start_task
+    start_task = intake.start_task
 
     def dies_on_the_fourth(task, *args, **kwargs):
         if task.ticket_id == 403:
             raise Interrupted  # three tasks are already written (flushed or pending)
         start_task(task, *args, **kwargs)
 
-    monkeypatch.setattr(engine, "start_task", dies_on_the_fourth)
+    monkeypatch.setattr(intake, "start_task", dies_on_the_fourth)
     with pytest.raises(Interrupted):
         GROUP.run_batch(deliveries)
     ids = [d.payload["ticket_id"] for d in deliveries]
@@ -212,7 +212,7 @@ def test_a_batch_cut_off_half_way_keeps_nothing_and_each_event_then_counts_once(
     )
     assert _assigned_events(ids) == Counter()
 
-    monkeypatch.setattr(engine, "start_task", start_task)
+    monkeypatch.setattr(intake, "start_task", start_task)
     GROUP.run_batch(deliveries)  # every message comes again: now each takes effect once
     GROUP.run_batch(deliveries[:2])  # and a late duplicate has none
     assert _assigned_events(ids) == Counter(ids)

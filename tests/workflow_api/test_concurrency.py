@@ -14,7 +14,7 @@ from common.models.workflow import Task
 from common.problems import Conflict
 from common.security import Principal
 from tests.workflow_api.helpers import grant, ticket, two_step
-from workflow_api import engine, replica, workflows
+from workflow_api import engine, intake, replica, workflows
 from workflow_api.tasks import on_ticket_opened
 
 AGENTS = (401, 402, 403, 404, 405)
@@ -101,7 +101,7 @@ def test_round_robin_stays_fair_under_concurrent_assignment(app, live_workflow):
 
 def test_two_people_acting_at_once_one_wins_one_gets_409(app, live_workflow):
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(7, category="Races"))
+        task = intake.open_task_for_ticket(ticket(7, category="Races"))
         db.session.commit()
         task_id, assignee, revision = task.id, task.assignee_id, task.revision
     outcomes = []

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from common.db import db
 from common.models.workflow import Task, WorkflowVersion
 from tests.workflow_api.helpers import AGENT, SLA, ticket, two_step
-from workflow_api import definitions, engine, workflows
+from workflow_api import definitions, engine, intake, workflows
 from workflow_api.definitions import InvalidDefinition
 
 
@@ -114,7 +114,7 @@ def test_publish_through_the_api_answers_422_with_the_map(client, seeded):
 def test_running_tasks_keep_the_version_they_started_on(app, seeded, agents, make_workflow):
     workflow_id = make_workflow()
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         first_version = task.version_id
         # The draft changes: "submit" disappears, a new direct path appears; publish v2.
         edited = two_step()
@@ -127,7 +127,7 @@ def test_running_tasks_keep_the_version_they_started_on(app, seeded, agents, mak
         workflows.update(None, workflow_id, {"definition": edited})
         v2 = workflows.publish(None, workflow_id)
         assert v2.number == 2
-        newer = engine.open_task_for_ticket(ticket(2))
+        newer = intake.open_task_for_ticket(ticket(2))
         assert newer.version_id == v2.id != first_version
         db.session.commit()
         from common.security import Principal

@@ -8,7 +8,7 @@ from common.db import db
 from common.models.workflow import Task, TaskAssignment, UnroutedTicket, Workflow, WorkflowOutbox
 from common.security import Principal
 from tests.workflow_api.helpers import ADMIN, SLA, grant, ticket, two_step
-from workflow_api import engine, replica
+from workflow_api import engine, intake, replica
 
 
 def agent(user_id):
@@ -29,13 +29,13 @@ def test_matching_prefers_the_most_specific_workflow(app, seeded, make_workflow)
         "Printers", department="IT", category="IT Support", subcategory="Printer/Scanner Issue"
     )
     with app.app_context():
-        printer = engine.open_task_for_ticket(
+        printer = intake.open_task_for_ticket(
             ticket(1, category="IT Support", subcategory="Printer/Scanner Issue")
         )
-        it = engine.open_task_for_ticket(
+        it = intake.open_task_for_ticket(
             ticket(2, category="IT Support", subcategory="Network Connectivity")
         )
-        other = engine.open_task_for_ticket(ticket(3, category="Facilities"))
+        other = intake.open_task_for_ticket(ticket(3, category="Facilities"))
         names = {t.id: db.session.get(Workflow, t.workflow_id).name for t in (printer, it, other)}
     assert printer.workflow_id == specific
     assert names[it.id] == "IT support"  # category match (seeded)
@@ -45,8 +45,8 @@ def test_matching_prefers_the_most_specific_workflow(app, seeded, make_workflow)
 def test_unmatched_ticket_is_parked_and_coordinators_told(app, seeded):
     with app.app_context():
         db.session.execute(db.update(Workflow).values(is_default=False))
-        assert engine.open_task_for_ticket(ticket(5, category="Facilities")) is None
-        assert engine.open_task_for_ticket(ticket(5, category="Facilities")) is None  # redelivery
+        assert intake.open_task_for_ticket(ticket(5, category="Facilities")) is None
+        assert intake.open_task_for_ticket(ticket(5, category="Facilities")) is None  # redelivery
         parked = db.session.scalars(select(UnroutedTicket)).all()
         told = _outbox("workflow.ticket_unrouted")
     assert [p.ticket_id for p in parked] == [5]
@@ -61,7 +61,7 @@ def test_route_an_unrouted_ticket(client, app, seeded, make_workflow):
         db.session.execute(
             db.update(Workflow).values(category=None).where(Workflow.id == workflow_id)
         )
-        engine.open_task_for_ticket(ticket(6, category="Facilities"))
+        intake.open_task_for_ticket(ticket(6, category="Facilities"))
         db.session.commit()
     coordinator = client.as_user("coordinator@example.com")
     assert [
@@ -78,7 +78,7 @@ def test_round_robin_is_fair_and_skips_inactive_holders(app, seeded, agents, mak
     with app.app_context():
         replica.apply_grant(grant(104, is_active=False))
         replica.apply_grant(grant(105, deployed=False))
-        tasks = [engine.open_task_for_ticket(ticket(i)) for i in range(1, 41)]
+        tasks = [intake.open_task_for_ticket(ticket(i)) for i in range(1, 41)]
         counts = Counter(t.assignee_id for t in tasks)
     assert 104 not in counts and 105 not in counts
     assert len(counts) == 4  # three agents and the demo agent
@@ -88,21 +88,21 @@ def test_round_robin_is_fair_and_skips_inactive_holders(app, seeded, agents, mak
 def test_least_loaded_picks_the_emptiest_queue(app, seeded, agents, make_workflow):
     make_workflow(definition=two_step(policy="least_loaded"))
     with app.app_context():
-        first = [engine.open_task_for_ticket(ticket(i)).assignee_id for i in range(1, 5)]
+        first = [intake.open_task_for_ticket(ticket(i)).assignee_id for i in range(1, 5)]
         assert len(set(first)) == 4  # everyone had zero: one each
         busiest = first[0]
         for i in range(5, 8):  # give one agent more open work by hand
-            task = engine.open_task_for_ticket(ticket(i))
+            task = intake.open_task_for_ticket(ticket(i))
             task.assignee_id = busiest
         db.session.flush()
-        nxt = [engine.open_task_for_ticket(ticket(i)).assignee_id for i in range(8, 11)]
+        nxt = [intake.open_task_for_ticket(ticket(i)).assignee_id for i in range(8, 11)]
     assert busiest not in nxt
 
 
 def test_manual_policy_waits_for_a_coordinator(app, seeded, agents, make_workflow):
     make_workflow(definition=two_step(policy="manual"))
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         assert (task.status, task.assignee_id) == ("unassigned", None)
         engine.transfer(COORDINATOR, task.id, 102, "you take it", None)
         assert (task.status, task.assignee_id) == ("assigned", 102)
@@ -112,8 +112,8 @@ def test_manual_policy_waits_for_a_coordinator(app, seeded, agents, make_workflo
 
 def test_same_ticket_twice_creates_one_task(app, seeded, agents):
     with app.app_context():
-        first = engine.open_task_for_ticket(ticket(7))
-        again = engine.open_task_for_ticket(ticket(7))
+        first = intake.open_task_for_ticket(ticket(7))
+        again = intake.open_task_for_ticket(ticket(7))
         assert first.id == again.id
         assert db.session.scalar(select(func.count()).select_from(Task)) == 1
         assert len(_outbox("tasks.assigned")) == 1
@@ -122,7 +122,7 @@ def test_same_ticket_twice_creates_one_task(app, seeded, agents):
 def test_acting_moves_step_by_step_and_completes(app, seeded, agents, make_workflow):
     make_workflow()
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         worker = task.assignee_id
         engine.act(agent(worker), task.id, "submit", "done my part", task.revision)
         assert task.step_key == "check" and task.status == "assigned"
@@ -135,7 +135,7 @@ def test_the_same_person_can_hold_two_steps_without_getting_stuck(app, seeded, m
     make_workflow()
     with app.app_context():
         # Only the demo agent holds the role: it gets every step, again and again.
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         only = task.assignee_id
         for key in ("submit", "send_back", "submit", "approve"):
             engine.act(agent(only), task.id, key, "", None)
@@ -152,7 +152,7 @@ def test_the_same_person_can_hold_two_steps_without_getting_stuck(app, seeded, m
 def test_act_rules(client, app, seeded, agents, make_workflow):
     make_workflow()
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         db.session.commit()
         task_id, worker, revision = task.id, task.assignee_id, task.revision
     other = next(a for a in (101, 102, 103) if a != worker)
@@ -176,7 +176,7 @@ def test_act_rules(client, app, seeded, agents, make_workflow):
 def test_task_detail_shows_actions_and_sla(client, app, seeded, make_workflow):
     make_workflow()
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1, priority="high"))
+        task = intake.open_task_for_ticket(ticket(1, priority="high"))
         db.session.commit()
         task_id = task.id
     detail = client.as_user("agent@example.com").get(f"/api/workflow/tasks/{task_id}")
@@ -197,7 +197,7 @@ def test_task_detail_shows_actions_and_sla(client, app, seeded, make_workflow):
 def test_act_through_the_api(client, app, seeded, make_workflow):
     make_workflow()
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         db.session.commit()
         task_id, revision = task.id, task.revision
     agent_client = client.as_user("agent@example.com")
@@ -225,7 +225,7 @@ def test_transfer_and_escalate(app, seeded, agents, make_workflow):
     from common.problems import Conflict, Forbidden
 
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         worker = task.assignee_id
         with pytest.raises(Forbidden):
             engine.transfer(agent(worker), task.id, 102, "", None)
@@ -258,7 +258,7 @@ def _admins():
 def test_ticket_end_cancels_the_task(app, seeded, make_workflow):
     make_workflow()
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         engine.on_ticket_status_changed(
             {"ticket_id": 1, "action": "withdraw", "to_status": "withdrawn", "reason": "fixed"}
         )
@@ -268,7 +268,7 @@ def test_ticket_end_cancels_the_task(app, seeded, make_workflow):
 def test_first_response_is_the_first_public_staff_reply(app, seeded, make_workflow):
     make_workflow()
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         engine.record_first_response(
             {"ticket_id": 1, "author_id": 1, "internal": False, "message_id": 1}
         )
@@ -286,7 +286,7 @@ def test_list_is_the_callers_own_unless_staff(client, app, seeded, agents, make_
     make_workflow()
     with app.app_context():
         for i in range(1, 9):
-            engine.open_task_for_ticket(ticket(i))
+            intake.open_task_for_ticket(ticket(i))
         db.session.commit()
     agent_client = client.as_user("agent@example.com")
     agent_id = client.login("agent@example.com")["user"]["id"]
@@ -310,7 +310,7 @@ def test_list_is_the_callers_own_unless_staff(client, app, seeded, agents, make_
 def test_a_reopened_ticket_goes_back_to_whoever_finished_it(app, seeded, agents, make_workflow):
     make_workflow()
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         engine.act(agent(task.assignee_id), task.id, "submit", "", None)
         finisher = task.assignee_id
         engine.act(agent(finisher), task.id, "approve", "", None)
@@ -329,14 +329,14 @@ def test_a_ticket_that_ends_before_its_task_never_gets_one(app, seeded):
         engine.on_ticket_status_changed(
             {"ticket_id": 42, "action": "withdraw", "to_status": "withdrawn"}
         )
-        assert engine.open_task_for_ticket(ticket(42)) is None
+        assert intake.open_task_for_ticket(ticket(42)) is None
         assert db.session.scalar(select(func.count()).select_from(Task)) == 0
 
 
 def test_an_unrouted_ticket_that_ends_leaves_the_list(app, seeded):
     with app.app_context():
         db.session.execute(db.update(Workflow).values(is_default=False))
-        engine.open_task_for_ticket(ticket(43, category="Facilities"))
+        intake.open_task_for_ticket(ticket(43, category="Facilities"))
         engine.on_ticket_status_changed(
             {"ticket_id": 43, "action": "reject", "to_status": "rejected"}
         )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from common.db import db
 from common.security import Principal
 from tests.workflow_api.helpers import ticket
-from workflow_api import engine
+from workflow_api import engine, intake
 
 
 def _window():
@@ -20,7 +20,7 @@ def _window():
 def test_kpis_count_what_happened(client, app, seeded, agents, make_workflow):
     make_workflow()
     with app.app_context():
-        tasks = [engine.open_task_for_ticket(ticket(i, priority="high")) for i in range(1, 5)]
+        tasks = [intake.open_task_for_ticket(ticket(i, priority="high")) for i in range(1, 5)]
         done = tasks[0]
         for key in ("submit", "approve"):
             engine.act(Principal(done.assignee_id, "", "", {}), done.id, key, "", None)
@@ -103,7 +103,7 @@ def test_csv_cells_never_start_a_formula():
 def test_kpis_of_one_workflow_and_as_of(client, app, seeded, agents, make_workflow):
     workflow_id = make_workflow()
     with app.app_context():
-        engine.open_task_for_ticket(ticket(1, priority="high"))
+        intake.open_task_for_ticket(ticket(1, priority="high"))
         db.session.commit()
     coordinator = client.as_user("coordinator@example.com")
     mine = coordinator.get(f"/api/workflow/reports/kpis?{_window()}&workflow={workflow_id}")

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from common.db import db
 from common.models.workflow import SlaTimer, Task, WorkflowOutbox
 from tests.workflow_api.helpers import ADMIN, SLA, grant, ticket, two_step
-from workflow_api import definitions, engine, jobs, replica, sla
+from workflow_api import definitions, engine, intake, jobs, replica, sla
 
 ALWAYS_OPEN = {
     "timezone": "UTC",
@@ -35,7 +35,7 @@ def _due_now(task_id, kind=None):
 def test_step_budgets_split_the_target_by_weight(app, seeded, make_workflow):
     make_workflow(definition={**two_step(), "calendar": ALWAYS_OPEN})
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1, priority="critical"))
+        task = intake.open_task_for_ticket(ticket(1, priority="critical"))
         assert task.step_budget_hours == pytest.approx(SLA["critical"] * 1 / 4)
         timers = db.session.scalars(select(SlaTimer).where(SlaTimer.task_id == task.id)).all()
         kinds = {t.kind: t.due_at for t in timers}
@@ -52,7 +52,7 @@ def test_step_budgets_split_the_target_by_weight(app, seeded, make_workflow):
 def test_warning_and_breach_fire_once_each(app, seeded, make_workflow):
     make_workflow()
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         _due_now(task.id, "warning")
         assert jobs.fire_due_timers() == 1
         assert jobs.fire_due_timers() == 0
@@ -70,7 +70,7 @@ def test_breach_escalates_when_the_step_says_so(app, seeded, make_workflow):
         replica.apply_grant(grant(301, role="Admin"))
     make_workflow(definition=two_step(escalation_role=ADMIN, escalate_on_breach=True))
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         _due_now(task.id)
         jobs.fire_due_timers()
         jobs.fire_due_timers()
@@ -83,7 +83,7 @@ def test_breach_escalates_when_the_step_says_so(app, seeded, make_workflow):
 def test_timers_of_a_left_step_never_fire(app, seeded, make_workflow):
     make_workflow()
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         from common.security import Principal
 
         engine.act(Principal(task.assignee_id, "", "", {}), task.id, "submit", "", None)
@@ -99,7 +99,7 @@ def test_timers_of_a_left_step_never_fire(app, seeded, make_workflow):
 def test_hold_stops_the_clock_and_resume_restarts_it(app, seeded, make_workflow):
     make_workflow(definition={**two_step(), "calendar": ALWAYS_OPEN})
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1, priority="low"))
+        task = intake.open_task_for_ticket(ticket(1, priority="low"))
         budget = task.step_budget_hours
         engine.on_ticket_status_changed({"ticket_id": 1, "action": "hold", "to_status": "on_hold"})
         assert task.status == "on_hold" and task.paused_at is not None
@@ -127,7 +127,7 @@ def test_due_times_follow_business_hours(app, seeded, make_workflow):
     }
     make_workflow(definition={**two_step(), "calendar": calendar})
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1, priority="medium"))
+        task = intake.open_task_for_ticket(ticket(1, priority="medium"))
         definition = definitions.of_version(task.version)
         friday_late = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # 16:00 in Berlin
         sla.enter_step(task, definition, friday_late)
@@ -138,7 +138,7 @@ def test_due_times_follow_business_hours(app, seeded, make_workflow):
 def test_holding_an_unassigned_task_stops_its_clock_too(app, seeded, make_workflow):
     make_workflow(definition=two_step(policy="manual"))
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         assert task.status == "unassigned"
         engine.on_ticket_status_changed({"ticket_id": 1, "action": "hold", "to_status": "on_hold"})
         assert task.status == "on_hold" and task.paused_at is not None
@@ -171,7 +171,7 @@ def test_a_warning_goes_out_once_per_visit_of_a_step(app, seeded, make_workflow)
 
     make_workflow(definition={**two_step(), "calendar": ALWAYS_OPEN})
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1, priority="low"))
+        task = intake.open_task_for_ticket(ticket(1, priority="low"))
         # 80 % of the step's business time goes by: the warning fires.
         task.step_started_at -= timedelta(hours=task.step_budget_hours * 0.8)
         _due_now(task.id, "warning")
@@ -198,7 +198,7 @@ def test_a_warning_goes_out_once_per_visit_of_a_step(app, seeded, make_workflow)
 def test_a_warning_that_came_due_just_before_a_hold_is_sent_after_it(app, seeded, make_workflow):
     make_workflow(definition={**two_step(), "calendar": ALWAYS_OPEN})
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1, priority="low"))
+        task = intake.open_task_for_ticket(ticket(1, priority="low"))
         # 80 % of the step's time has gone by, but no sweep ran before the hold.
         task.step_started_at -= timedelta(hours=task.step_budget_hours * 0.8)
         _hold_and_resume(task.id)
@@ -211,7 +211,7 @@ def test_a_warning_that_came_due_just_before_a_hold_is_sent_after_it(app, seeded
 def test_a_breach_is_not_sent_again_after_a_hold(app, seeded, make_workflow):
     make_workflow(definition={**two_step(), "calendar": ALWAYS_OPEN})
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1, priority="low"))
+        task = intake.open_task_for_ticket(ticket(1, priority="low"))
         task.step_started_at -= timedelta(hours=task.step_budget_hours * 1.2)
         _due_now(task.id)
         assert jobs.fire_due_timers() == 2  # the warning, then the breach
@@ -231,7 +231,7 @@ def test_overdue_timers_show_in_the_workflow_metrics(app, client, make_workflow)
     make_workflow()
     assert overdue(scrape(client, "/api/workflow")) == 0
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         db.session.execute(
             update(SlaTimer)
             .where(SlaTimer.task_id == task.id)
@@ -248,7 +248,7 @@ def test_task_lists_say_at_risk_and_breached_as_the_timers_fire(app, seeded, mak
 
     make_workflow()
     with app.app_context():
-        task = engine.open_task_for_ticket(ticket(1))
+        task = intake.open_task_for_ticket(ticket(1))
         shown = TaskOut().dump(db.session.get(Task, task.id))
         assert (shown["at_risk"], shown["step_breached"]) == (False, False)
         _due_now(task.id, "warning")
