@@ -10,7 +10,8 @@ the machine): made for comparing two checkouts side by side, round after round.
   run      KIND... once, in this checkout: prints one JSON line per kind
   compare  OTHER_CHECKOUT: alternates runs of both for --rounds; prints medians and ratios
 
-Kinds: ``workflow`` (tickets.opened -> task created and assigned), ``tickets``
+Kinds: ``approve`` (a coordinator's approval, the service call in its unit of work, as the
+API makes it), ``workflow`` (tickets.opened -> task created and assigned), ``tickets``
 (tasks.assigned -> ticket in progress), ``notify`` (tasks.assigned -> the notices).
 The databases (``TTS_DATABASE_PREFIX``, default ``tts_bench_``) are created, migrated and
 seeded with the demo data on first use.
@@ -31,7 +32,7 @@ import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve()
-KINDS = ("workflow", "tickets", "notify")
+KINDS = ("approve", "workflow", "tickets", "notify")
 CLOCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -60,7 +61,7 @@ def _compare(args) -> int:
     roots = {"base": str(Path(args.other).resolve()), "this": str(HERE.parents[1])}
     results: dict[str, dict[str, list[dict]]] = {name: {} for name in roots}
     for round_number in range(args.rounds):
-        for name, root in (roots.items() if round_number % 2 == 0 else reversed(roots.items())):
+        for name, root in roots.items() if round_number % 2 == 0 else reversed(roots.items()):
             for line in _one_run(root, args.kinds, args.events):
                 results[name].setdefault(line["kind"], []).append(line)
         print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr)
@@ -156,19 +157,19 @@ def _deliver_queued() -> None:
 def _measure(kind: str, events: int) -> dict:
     from common.broker import get_broker
 
-    actor, envelopes = SETUP[kind](events)
+    handle, items = SETUP[kind](events)
     warm = max(events // 10, 5)
-    for envelope in envelopes[:warm]:  # caches, pools and compiled statements
-        actor.fn(envelope)
+    for item in items[:warm]:  # caches, pools and compiled statements
+        handle(item)
     backends = _backends()
     python_before, postgres_before = time.process_time(), _cpu_of(backends)
-    for envelope in envelopes[warm:]:
-        actor.fn(envelope)
+    for item in items[warm:]:
+        handle(item)
     _join_relays()
     python = time.process_time() - python_before
     postgres = _cpu_of(_backends()) - postgres_before
     get_broker().flush_all()
-    counted = len(envelopes) - warm
+    counted = len(items) - warm
     return {"python_ms": 1000 * python / counted, "postgres_ms": 1000 * postgres / counted}
 
 
@@ -193,14 +194,14 @@ def _setup_workflow(events: int):
         }
         for n in range(events)
     ]
-    return on_ticket_opened, [_envelope(p) for p in payloads]
+    return on_ticket_opened.fn, [_envelope(p) for p in payloads]
 
 
-def _setup_tickets(events: int):
+def _tickets(events: int, status: str) -> list[tuple[int, int]]:
+    """(id, number) of new tickets in ``status``, written straight to the database."""
     from common.actors import app_for
     from common.db import db
     from common.models.tickets import Ticket
-    from tickets_api.tasks import on_task_assigned
 
     with app_for("tickets").app_context():
         tickets = [
@@ -209,8 +210,8 @@ def _setup_tickets(events: int):
                 description="bench",
                 category="Others",
                 department="IT",
-                status="open",
-                priority="medium",
+                status=status,
+                priority="medium" if status != "new" else None,
                 requester_id=1,
                 requester_name="Bench",
                 requester_email="bench@example.com",
@@ -219,8 +220,34 @@ def _setup_tickets(events: int):
         ]
         db.session.add_all(tickets)
         db.session.commit()
-        ids = [(t.id, t.number) for t in tickets]
-    return on_task_assigned, [_envelope(_assigned(tid, number)) for tid, number in ids]
+        return [(t.id, t.number) for t in tickets]
+
+
+def _setup_tickets(events: int):
+    from tickets_api.tasks import on_task_assigned
+
+    ids = _tickets(events, "open")
+    return on_task_assigned.fn, [_envelope(_assigned(tid, number)) for tid, number in ids]
+
+
+def _setup_approve(events: int):
+    """A coordinator's approval as the API runs it: one unit of work around the service
+    call (the request's parsing and token check are not counted)."""
+    from common.actors import app_for
+    from common.security import Principal
+    from common.unit_of_work import unit_of_work
+    from tickets_api import service
+
+    app = app_for("tickets")
+    coordinator = Principal(
+        2, "coordinator@example.com", "Coordinator", {"hdts": ["Ticket Coordinator"]}
+    )
+
+    def approve(ticket_id: int) -> None:
+        with app.app_context(), unit_of_work():
+            service.act(coordinator, ticket_id, "approve", {"priority": "medium"})
+
+    return approve, [tid for tid, _ in _tickets(events, "new")]
 
 
 def _assigned(ticket_id: int, number: int) -> dict:
@@ -242,10 +269,16 @@ def _setup_notify(events: int):
     from notifier.tasks import on_task_assigned
 
     first = 1_000_000_000 + int(time.time()) % 100_000 * 1000
-    return on_task_assigned, [_envelope(_assigned(first + n, first + n)) for n in range(events)]
+    payloads = [_assigned(first + n, first + n) for n in range(events)]
+    return on_task_assigned.fn, [_envelope(payload) for payload in payloads]
 
 
-SETUP = {"workflow": _setup_workflow, "tickets": _setup_tickets, "notify": _setup_notify}
+SETUP = {
+    "approve": _setup_approve,
+    "workflow": _setup_workflow,
+    "tickets": _setup_tickets,
+    "notify": _setup_notify,
+}
 
 
 def _join_relays() -> None:
