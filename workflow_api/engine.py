@@ -1,4 +1,5 @@
-"""Running tasks: creation from ``tickets.opened``, actions, transfer, escalation, SLA events.
+"""Running tasks: entering steps, actions, transfer, escalation, SLA events (a task's
+creation from ``tickets.opened`` is ``workflow_api.intake``).
 
 Every operation locks the task row, checks who may do it and that the task is still where
 the caller saw it (``revision``), changes it, records a TaskEvent, and emits events through
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 ACTIVE = ("unassigned", "assigned", "on_hold")
 TICKET_ENDS = ("withdrawn", "rejected", "closed", "resolved")
 COORDINATOR = Role("hdts", "Ticket Coordinator")
-PICK = object()  # _enter's default: the step's policy picks the assignee then
+PICK = object()  # enter's default: the step's policy picks the assignee then
 
 
 # --- entering steps and assigning -----------------------------------------------------------
