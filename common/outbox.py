@@ -39,9 +39,6 @@ def emit(name: str, payload: dict) -> uuid.UUID | None:
     An event no subscriber wants (none at all, or each filters it out) is validated and
     dropped: there is nothing to deliver.
     """
-    if db.session().in_nested_transaction():
-        # A savepoint could roll back the row while the event stayed queued for the relay.
-        raise RuntimeError("events are emitted in a service's transaction, not a savepoint")
     kind = event_type(name)
     errors = _schema(kind).validate(payload)
     if errors:
@@ -52,7 +49,8 @@ def emit(name: str, payload: dict) -> uuid.UUID | None:
     request_id = request_id_var.get()
     now = datetime.now(UTC)
     # An append-only row: a transaction's events go in one multi-row INSERT, with no
-    # RETURNING (every column is given here) and no ORM bookkeeping.
+    # RETURNING (every column is given here) and no ORM bookkeeping. Appending refuses a
+    # savepoint, which could roll back the row while the event stayed queued for the relay.
     append(
         OUTBOX_MODELS[kind.producer],
         id=event_id,

@@ -88,8 +88,7 @@ def _one_run(root: str, kinds: list[str], events: int) -> list[dict]:
         capture_output=True,
         text=True,
     ).stdout
-    lines = [json.loads(line) for line in out.splitlines() if line.startswith('{"kind"')]
-    return lines
+    return [json.loads(line) for line in out.splitlines() if line.startswith('{"kind"')]
 
 
 # --- run: one checkout, in this process ------------------------------------------------------
@@ -180,11 +179,11 @@ def _envelope(payload: dict) -> dict:
 def _setup_workflow(events: int):
     from workflow_api.tasks import on_ticket_opened
 
-    first = 2_000_000_000 - events * 1000 + int(time.time()) % 1000 * events
+    # Real tickets' ids: fresh from their sequence on every run, so never opened before.
     payloads = [
         {
-            "ticket_id": first + n,
-            "number": first + n,
+            "ticket_id": ticket_id,
+            "number": number,
             "subject": "Bench: VPN drops",
             "category": "Others",
             "subcategory": None,
@@ -192,7 +191,7 @@ def _setup_workflow(events: int):
             "priority": "medium",
             "requester_id": 1,
         }
-        for n in range(events)
+        for ticket_id, number in _tickets(events, "open")
     ]
     return on_ticket_opened.fn, [_envelope(p) for p in payloads]
 
@@ -268,9 +267,8 @@ def _assigned(ticket_id: int, number: int) -> dict:
 def _setup_notify(events: int):
     from notifier.tasks import on_task_assigned
 
-    first = 1_000_000_000 + int(time.time()) % 100_000 * 1000
-    payloads = [_assigned(first + n, first + n) for n in range(events)]
-    return on_task_assigned.fn, [_envelope(payload) for payload in payloads]
+    ids = _tickets(events, "open")
+    return on_task_assigned.fn, [_envelope(_assigned(tid, number)) for tid, number in ids]
 
 
 SETUP = {

@@ -120,11 +120,6 @@ def new_task_row(ticket: dict, route: assignment.Route) -> dict:
         "version_id": route.version_id,
         "step_key": route.definition.start_step().key,
         "status": "unassigned",
-        "revision": 1,
-        "step_spent_hours": 0.0,
-        "breached": False,
-        "escalations": 0,
-        "transfers": 0,
     }
 
 
