@@ -30,9 +30,6 @@ from common.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
-# event_actor's ``batch=ONE_BY_ONE``: the handler on each delivery, in one transaction.
-ONE_BY_ONE = object()
-
 _apps: dict[str, Flask] = {}
 _apps_lock = threading.Lock()
 _shared_app: Flask | None = None
@@ -66,15 +63,14 @@ def event_actor(
     service: str,
     queue: str,
     name: str,
-    batch: Callable[[list[Delivery]], None] | object | None = None,
+    batch: Callable[[list[Delivery]], None] | None = None,
     **options,
 ) -> Callable:
     """Declare ``fn(payload: dict, event_id: uuid.UUID)`` as the consumer ``name``.
 
     With ``batch``, deliveries that meet in the worker run together (``common.batching``):
     ``batch(deliveries)`` must have the same effect as ``fn`` on each of them in order, and
-    is given only events not handled before, each once. ``batch=ONE_BY_ONE`` runs ``fn``
-    on each, in one transaction: one claim and one commit for the lot.
+    is given only events not handled before, each once.
     """
 
     _journal_failures()
@@ -98,7 +94,7 @@ def event_actor(
                     fresh = _claim(service, [d.event_id for d in deliveries], name)
                     todo = list({d.event_id: d for d in deliveries if d.event_id in fresh}.values())
                     if todo:
-                        handle_batch(todo)
+                        batch(todo)
                 # As on the plain path: one line per handled event, with its request's id
                 # (the batch's size rides along, for reading throughput off the logs).
                 for delivery in todo:
@@ -112,8 +108,7 @@ def event_actor(
                             },
                         )
 
-        handle_batch = _one_by_one(fn) if batch is ONE_BY_ONE else batch
-        group = GroupCommit(run_batch, run_one) if handle_batch is not None else None
+        group = GroupCommit(run_batch, run_one) if batch is not None else None
 
         def run(envelope: dict) -> None:
             delivery = Delivery(
@@ -134,20 +129,10 @@ def event_actor(
             **{**ACTOR_DEFAULTS, **options},
         )
         actor.handler = fn  # the plain function, for tests that call it in a transaction
-        actor.batch_handler = handle_batch
         actor.group = group
         return actor
 
     return decorator
-
-
-def _one_by_one(fn: Callable[[dict, uuid.UUID], None]) -> Callable[[list[Delivery]], None]:
-    def run_each(deliveries: list[Delivery]) -> None:
-        for delivery in deliveries:
-            with caused_by(delivery.request_id):  # its events carry its request id
-                fn(delivery.payload, delivery.event_id)
-
-    return run_each
 
 
 @contextmanager

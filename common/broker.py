@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import CurrentMessage
+from dramatiq.middleware import CurrentMessage, Retries, TimeLimit
 
 from common.config import Config
 from common.json_codec import OrjsonEncoder
@@ -39,19 +39,26 @@ def connection_name() -> str:
     return f"tts {program} {services}".strip() + f"@{socket.gethostname()}:{os.getpid()}"
 
 
+def middleware() -> list[dramatiq.Middleware]:
+    """Dramatiq's defaults, less the four no actor of ours uses (AgeLimit: no ``max_age``;
+    ShutdownNotifications: no ``notify_shutdown``; Callbacks: no ``on_success`` or
+    ``on_failure``; Pipelines: no pipelines), plus CurrentMessage. Each middleware is
+    called at every step of every message, used or not."""
+    return [TimeLimit(), Retries(), CurrentMessage()]
+
+
 def build_broker(url: str) -> dramatiq.Broker:
     if url == "stub":
-        broker = StubBroker()
+        broker = StubBroker(middleware=middleware())
     else:
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
         # Publisher confirms: enqueue returns only once RabbitMQ has the message.
-        broker = RabbitmqBroker(url=url, confirm_delivery=True)
+        broker = RabbitmqBroker(url=url, confirm_delivery=True, middleware=middleware())
         for parameters in (
             broker.parameters if isinstance(broker.parameters, list) else [broker.parameters]
         ):
             parameters.client_properties = {"connection_name": connection_name()}
-    broker.add_middleware(CurrentMessage())
     return broker
 
 

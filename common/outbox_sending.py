@@ -1,4 +1,4 @@
-"""Publishing outbox rows: one confirmed Dramatiq message per subscriber, then marking.
+"""Publishing outbox rows: one Dramatiq message per subscriber, then marking.
 
 ``publish`` is the sweeper's pass over one service's outbox: it claims the oldest
 unpublished rows with ``FOR UPDATE SKIP LOCKED`` (so any number of sweepers and relays
@@ -16,6 +16,7 @@ from dramatiq import Message
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from common.batch_publish import publish_batch
 from common.broker import get_broker
 from common.db import bind_for
 from common.events import event_type
@@ -36,22 +37,21 @@ def envelope(event_id, name, payload, request_id, occurred_at) -> dict:
 
 
 def send(envelopes: list[dict]) -> None:
-    """One Dramatiq message per subscriber of each event, each confirmed by the broker."""
-    broker = get_broker()
-    for body in envelopes:
-        for subscriber in event_type(body["name"]).subscribers:
-            if not subscriber.wants(body["payload"]):
-                continue
-            broker.declare_queue(subscriber.queue)
-            broker.enqueue(
-                Message(
-                    queue_name=subscriber.queue,
-                    actor_name=subscriber.actor,
-                    args=(body,),
-                    kwargs={},
-                    options={"event_id": body["id"], "request_id": body["request_id"]},
-                )
-            )
+    """One Dramatiq message per subscriber of each event, all handed to the broker in one
+    round trip (``common.batch_publish``); returns once the broker holds every one."""
+    messages = [
+        Message(
+            queue_name=subscriber.queue,
+            actor_name=subscriber.actor,
+            args=(body,),
+            kwargs={},
+            options={"event_id": body["id"], "request_id": body["request_id"]},
+        )
+        for body in envelopes
+        for subscriber in event_type(body["name"]).subscribers
+        if subscriber.wants(body["payload"])
+    ]
+    publish_batch(get_broker(), messages)
 
 
 def mark(bind: str, ids: list, published: bool) -> None:

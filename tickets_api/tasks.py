@@ -1,11 +1,12 @@
 """tickets_api's event consumers (queue ``tickets``)."""
 
-from common.actors import ONE_BY_ONE, event_actor, revocation_actor
+from common.actors import event_actor, revocation_actor
 from tickets_api import service
 
 
-# One claim and one commit for all the assignments that meet in the worker.
-@event_actor("tickets", "tickets", "tickets.on_task_assigned", batch=ONE_BY_ONE)
+# The assignments that meet in the worker: one claim, one read of their tickets, one
+# commit.
+@event_actor("tickets", "tickets", "tickets.on_task_assigned", batch=service.record_assignments)
 def on_task_assigned(payload: dict, event_id) -> None:
     service.record_assignment(payload)
 

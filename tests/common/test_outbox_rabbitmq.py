@@ -165,3 +165,62 @@ def test_a_savepoint_neither_publishes_early_nor_drops_events(app, tx, rabbit_qu
         db.session.commit()
     assert _take(channel, queue)["args"][0]["id"] == str(event_id)
     assert _take(channel, queue) is None
+
+
+def test_a_commit_of_many_events_is_published_in_one_broker_transaction(
+    app, tx, rabbit_queue, monkeypatch
+):
+    queue, channel, _broker, _ = rabbit_queue
+    commits = []
+    real_commit = pika.adapters.blocking_connection.BlockingChannel.tx_commit
+
+    def counting_commit(self):
+        commits.append(self)
+        return real_commit(self)
+
+    monkeypatch.setattr(
+        pika.adapters.blocking_connection.BlockingChannel, "tx_commit", counting_commit
+    )
+    with app.app_context():
+        ids = [outbox.emit("test.ping", {"n": n}) for n in range(5)]
+        db.session.commit()
+    assert len(commits) == 1  # five messages, one round trip for the broker's answer
+    sent = [_take(channel, queue)["args"][0]["id"] for _ in range(5)]
+    assert sorted(sent) == sorted(str(i) for i in ids)
+    assert _take(channel, queue) is None
+
+
+@pytest.mark.parametrize("events", [1, 3])  # alone (enqueue) and in a broker transaction
+def test_a_queue_deleted_under_a_running_process_is_declared_again_and_misses_nothing(
+    app, tx, rabbit_queue, events
+):
+    queue, channel, _broker, _ = rabbit_queue
+    channel.queue_delete(queue)  # the broker object still believes it declared it
+    with app.app_context():
+        ids = [outbox.emit("test.ping", {"n": n}) for n in range(events)]
+        db.session.commit()
+        for event_id in ids:
+            assert db.session.get(TicketsOutbox, event_id).published_at is not None
+    sent = [_take(channel, queue)["args"][0]["id"] for _ in range(events)]
+    assert sorted(sent) == sorted(str(i) for i in ids)
+    assert _take(channel, queue) is None
+
+
+def test_a_connection_the_broker_dropped_is_replaced(app, tx, rabbit_queue):
+    queue, channel, broker, _ = rabbit_queue
+    with app.app_context():
+        for n in (1, 2):
+            outbox.emit("test.ping", {"n": n})
+        db.session.commit()  # opens this thread's publishing channel
+        broker.connection.close()  # as a heartbeat timeout or a broker restart would
+        ids = [outbox.emit("test.ping", {"n": n}) for n in (3, 4)]
+        db.session.commit()
+        for event_id in ids:
+            assert db.session.get(TicketsOutbox, event_id).published_at is not None
+    assert sorted(_take(channel, queue)["args"][0]["payload"]["n"] for _ in range(4)) == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert _take(channel, queue) is None

@@ -266,7 +266,7 @@ def test_the_relay_sends_each_consumer_only_the_moves_it_follows(people, make_ti
 def test_assignments_that_meet_in_the_worker_commit_together_each_once(
     app, people, user_ids, make_ticket
 ):
-    """tickets.on_task_assigned runs ONE_BY_ONE batches: one claim, one commit."""
+    """tickets.on_task_assigned runs in batches: one claim, one read, one commit."""
     import uuid
 
     from common.batching import Delivery
@@ -301,3 +301,42 @@ def test_assignments_that_meet_in_the_worker_commit_together_each_once(
         history = people["agent"].get(f"/api/tickets/{ticket_id}/history").get_json()["items"]
         moves = [(h["old_value"], h["new_value"]) for h in history if h["field"] == "status"]
         assert moves == [("open", "in_progress")]
+
+
+def test_a_batch_applies_its_assignments_in_order_and_a_missing_ticket_fails_it_whole(
+    app, people, user_ids, make_ticket
+):
+    import uuid
+
+    from common.batching import Delivery
+    from tickets_api.tasks import on_task_assigned
+
+    ticket_id = make_ticket("open", priority="high")
+
+    def assigned(ticket, who, name):
+        return {
+            "task_id": ticket,
+            "ticket_id": ticket,
+            "ticket_number": None,
+            "ticket_subject": "x",
+            "step": "Resolve",
+            "assignee_id": user_ids[who],
+            "assignee_name": name,
+        }
+
+    reassigned = [
+        Delivery(uuid.uuid4(), assigned(ticket_id, "agent", "Ava Agent"), None),
+        Delivery(uuid.uuid4(), assigned(ticket_id, "coordinator", "Cole Coordinator"), None),
+    ]
+    missing = Delivery(uuid.uuid4(), assigned(10**9, "agent", "Ava Agent"), None)
+    with pytest.raises(LookupError):
+        on_task_assigned.group.run_batch([*reassigned, missing])
+    with app.app_context():
+        assert db.session.get(Ticket, ticket_id).status == "open"  # nothing of it stayed
+    on_task_assigned.group.run_batch(reassigned)
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        assert (ticket.status, ticket.assignee_id) == ("in_progress", user_ids["coordinator"])
+    history = people["coordinator"].get(f"/api/tickets/{ticket_id}/history").get_json()
+    assignees = [h["new_value"] for h in history["items"] if h["field"] == "assignee_name"]
+    assert assignees == ["Ava Agent", "Cole Coordinator"]
