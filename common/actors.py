@@ -64,6 +64,7 @@ def event_actor(
     queue: str,
     name: str,
     batch: Callable[[list[Delivery]], None] | None = None,
+    keyed_by_event: bool = False,
     **options,
 ) -> Callable:
     """Declare ``fn(payload: dict, event_id: uuid.UUID)`` as the consumer ``name``.
@@ -71,6 +72,11 @@ def event_actor(
     With ``batch``, deliveries that meet in the worker run together (``common.batching``):
     ``batch(deliveries)`` must have the same effect as ``fn`` on each of them in order, and
     is given only events not handled before, each once.
+
+    ``keyed_by_event``: every row the handler writes is unique by the event's id (its
+    conflict drops a redelivery's copy), so the claim would only repeat that check, at
+    the cost of one statement per message or batch. The handler then sees redeliveries,
+    and must have no effect but those rows.
     """
 
     _journal_failures()
@@ -79,7 +85,7 @@ def event_actor(
         def run_one(delivery: Delivery) -> None:
             with _context(service, delivery.request_id) as app, app.app_context():
                 with unit_of_work():  # the claim and the handler's work commit together
-                    if not _claim(service, [delivery.event_id], name):
+                    if not keyed_by_event and not _claim(service, [delivery.event_id], name):
                         log.info(
                             "duplicate event skipped", extra={"event_id": str(delivery.event_id)}
                         )
@@ -91,7 +97,8 @@ def event_actor(
         def run_batch(deliveries: list[Delivery]) -> None:
             with _context(service, None) as app, app.app_context():
                 with unit_of_work():
-                    fresh = _claim(service, [d.event_id for d in deliveries], name)
+                    ids = [d.event_id for d in deliveries]
+                    fresh = set(ids) if keyed_by_event else _claim(service, ids, name)
                     todo = list({d.event_id: d for d in deliveries if d.event_id in fresh}.values())
                     if todo:
                         batch(todo)

@@ -16,11 +16,14 @@ def _together(drafts_of):
     return add_all
 
 
+# The two notices of every ticket's trip. A notification is unique by its causing event
+# (notifier/inbox.py), so these skip the event-id claim.
 @event_actor(
     "notify",
     "notify",
     "notify.on_task_assigned",
     batch=_together(service.task_assigned_drafts),
+    keyed_by_event=True,
 )
 def on_task_assigned(payload: dict, event_id) -> None:
     service.task_assigned(payload, event_id)
@@ -68,6 +71,7 @@ def on_ticket_unrouted(payload: dict, event_id) -> None:
     "notify",
     "notify.on_ticket_status_changed",
     batch=_together(service.ticket_status_drafts),
+    keyed_by_event=True,
 )
 def on_ticket_status_changed(payload: dict, event_id) -> None:
     service.ticket_status_changed(payload, event_id)

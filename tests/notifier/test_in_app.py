@@ -173,3 +173,10 @@ def test_a_batch_of_events_adds_each_notification_once_in_order(tx, seeded):
         (employee, "ticket_open", 73),
         (employee, "ticket_open", 74),
     ]
+    # A notification is unique by its causing event: these actors need no claim row.
+    from common.models.notify import NotifyProcessedEvent
+
+    claimed = select(NotifyProcessedEvent.event_id).where(
+        NotifyProcessedEvent.event_id.in_([first, again])
+    )
+    assert db.session.scalars(claimed).all() == []
