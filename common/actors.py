@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from common.batching import Delivery, GroupCommit
 from common.broker import ACTOR_DEFAULTS, get_broker
+from common.config import Config
 from common.db import db
 from common.logs import caused_by, service_var
 from common.models.mixins import PROCESSED_EVENT_MODELS
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 _apps: dict[str, Flask] = {}
 _apps_lock = threading.Lock()
 _shared_app: Flask | None = None
+_slots: threading.BoundedSemaphore | None = None
 
 
 def use_app_for_actors(app: Flask | None) -> None:
@@ -51,6 +53,26 @@ def app_for(service: str) -> Flask:
 
             _apps[service] = create_app([get(service)])
         return _apps[service]
+
+
+@contextmanager
+def _db_slot() -> Iterator[None]:
+    """One of the worker's ``worker_db_slots``, for one unit of work.
+
+    A worker's threads are the deliveries it holds, which group commit gathers into
+    batches: the more threads, the bigger the batches (a backlog drained at 131/s with 8
+    and 172/s with 16). The deliveries waiting in a batch touch no database; a plain
+    delivery or a batch's leader does. Slots bound those, so a burst of plain deliveries
+    opens at most ``worker_db_slots`` transactions (and connections: ``tts worker`` sizes
+    the pool from them), however many threads the worker runs.
+    """
+    global _slots
+    if _slots is None:
+        with _apps_lock:
+            if _slots is None:
+                _slots = threading.BoundedSemaphore(Config.from_env().worker_db_slots)
+    with _slots:
+        yield
 
 
 def _journal_failures() -> None:
@@ -84,7 +106,8 @@ def event_actor(
     def decorator(fn: Callable[[dict, uuid.UUID], None]) -> dramatiq.Actor:
         def run_one(delivery: Delivery) -> None:
             with _context(service, delivery.request_id) as app, app.app_context():
-                with unit_of_work():  # the claim and the handler's work commit together
+                # The claim and the handler's work commit together.
+                with _db_slot(), unit_of_work():
                     if not keyed_by_event and not _claim(service, [delivery.event_id], name):
                         log.info(
                             "duplicate event skipped", extra={"event_id": str(delivery.event_id)}
@@ -96,7 +119,7 @@ def event_actor(
 
         def run_batch(deliveries: list[Delivery]) -> None:
             with _context(service, None) as app, app.app_context():
-                with unit_of_work():
+                with _db_slot(), unit_of_work():
                     ids = [d.event_id for d in deliveries]
                     fresh = set(ids) if keyed_by_event else _claim(service, ids, name)
                     todo = list({d.event_id: d for d in deliveries if d.event_id in fresh}.values())

@@ -103,10 +103,11 @@ def worker(services, processes, threads):
     )
     os.environ["TTS_WORKER_SERVICES"] = ",".join(s.name for s in specs)
     config = Config.from_env()
-    # A worker thread may hold two connections at once (its actor's, and the email log's
-    # own transaction); the relay and live-hub threads one each. A pool of threads + 1
-    # (and as many in overflow) can then never run dry with every thread waiting.
-    wanted = threads + 1
+    # A unit of work may hold two connections at once (its actor's, and the email log's
+    # own transaction); the relay and live-hub threads one each. Only worker_db_slots
+    # threads are in a unit of work at a time (common/actors.py), so a pool of slots + 1
+    # (and as many in overflow) can never run dry with every one of them waiting.
+    wanted = min(threads, config.worker_db_slots) + 1
     if config.database_pool_size < wanted:
         os.environ["TTS_DATABASE_POOL_SIZE"] = str(wanted)
     if config.worker_metrics_port:

@@ -165,6 +165,10 @@ class Config:
     live_ping_seconds: float = 25.0
     # A worker's Prometheus exposition port (Dramatiq's middleware); 0 leaves it off.
     worker_metrics_port: int = 0
+    # How many of a worker's threads may be in a database transaction at once
+    # (common/actors.py): the threads are what group commit batches, these slots what the
+    # database has connections for.
+    worker_db_slots: int = 8
     # Operating the jobs (common/ops). Workers and schedulers beat this often; a beat three
     # intervals old (or, for a scheduler, three sweeps) means the process is gone or hung.
     heartbeat_seconds: float = 5.0
