@@ -61,7 +61,7 @@ def _db_slot() -> Iterator[None]:
 
     A worker's threads are the deliveries it holds, which group commit gathers into
     batches: the more threads, the bigger the batches (a backlog drained at 131/s with 8
-    and 172/s with 16). The deliveries waiting in a batch touch no database; a plain
+    and 226/s with 32). The deliveries waiting in a batch touch no database; a plain
     delivery or a batch's leader does. Slots bound those, so a burst of plain deliveries
     opens at most ``worker_db_slots`` transactions (and connections: ``tts worker`` sizes
     the pool from them), however many threads the worker runs.

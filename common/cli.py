@@ -93,7 +93,7 @@ def seed_demo():
 @main.command()
 @click.argument("services", nargs=-1)
 @click.option("--processes", default=1, show_default=True)
-@click.option("--threads", default=16, show_default=True)
+@click.option("--threads", default=32, show_default=True)
 def worker(services, processes, threads):
     """Run the Dramatiq worker for SERVICES (all with queues, by default)."""
     specs = [s for s in _select(services) if s.queues]

@@ -99,7 +99,7 @@ class Settings:
     ready_timeout: float
     gunicorn_workers: int = 2
     gunicorn_threads: int = 16
-    worker_threads: int = 16
+    worker_threads: int = 32
     scale: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SCALE))
     # nginx's cap on one address's open WebSockets. High here: tests and benchmarks open
     # thousands from 127.0.0.1. Production's is TTS_WS_PER_ADDRESS.
@@ -116,7 +116,7 @@ class Settings:
             ready_timeout=float(env.get("TTS_STACK_READY_TIMEOUT", "60")),
             gunicorn_workers=int(env.get("TTS_STACK_GUNICORN_WORKERS", "2")),
             gunicorn_threads=int(env.get("TTS_STACK_GUNICORN_THREADS", "16")),
-            worker_threads=int(env.get("TTS_STACK_WORKER_THREADS", "16")),
+            worker_threads=int(env.get("TTS_STACK_WORKER_THREADS", "32")),
             ws_per_address=int(env.get("TTS_STACK_WS_PER_ADDRESS", "10000")),
             scale=dict(DEFAULT_SCALE if scale is None else scale),
         )
@@ -241,10 +241,9 @@ def worker_processes(settings: Settings) -> list[Process]:
             # a couple of cores busy (two processes each drained no faster). Its threads
             # are what group commit batches (each holds one delivery): since the relay
             # publishes a batch in one broker transaction, bigger batches pay. A backlog
-            # of 2,000 drained at 131/s with 8 threads, 172/s with 16, 213/s with 32 and
-            # 234/s with 64, at the same CPU per ticket at 50 approvals/s. 16, because a
-            # worker may open threads + 2 connections and about twenty processes share
-            # this PostgreSQL's 100 (TTS_STACK_WORKER_THREADS to try others).
+            # of 2,000 drained at 131/s with 8 threads, 184/s with 16, 226/s with 32 and
+            # 234/s with 64, at the same CPU per ticket at 50 approvals/s. The database
+            # connections are bounded apart from them (TTS_WORKER_DB_SLOTS).
             threads = str(settings.worker_threads)
             argv = (str(BIN / "tts"), "worker", service, "--processes", "1", "--threads", threads)
             procs.append(
