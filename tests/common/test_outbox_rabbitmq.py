@@ -206,13 +206,18 @@ def test_a_queue_deleted_under_a_running_process_is_declared_again_and_misses_no
     assert _take(channel, queue) is None
 
 
-def test_a_connection_the_broker_dropped_is_replaced(app, tx, rabbit_queue):
+# Found dead on publishing, or already on declaring a queue (one the broker is to declare
+# again).
+@pytest.mark.parametrize("declare_first", [False, True])
+def test_a_connection_the_broker_dropped_is_replaced(app, tx, rabbit_queue, declare_first):
     queue, channel, broker, _ = rabbit_queue
     with app.app_context():
         for n in (1, 2):
             outbox.emit("test.ping", {"n": n})
         db.session.commit()  # opens this thread's publishing channel
         broker.connection.close()  # as a heartbeat timeout or a broker restart would
+        if declare_first:
+            broker.queues_pending.add(queue)
         ids = [outbox.emit("test.ping", {"n": n}) for n in (3, 4)]
         db.session.commit()
         for event_id in ids:
