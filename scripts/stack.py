@@ -21,7 +21,7 @@ Environment: ``TTS_STACK_RUN_DIR`` (default ``var/stack``), ``TTS_STACK_PORT`` (
 default 8080), ``TTS_STACK_BASE_PORT`` (services listen from base+1, worker metrics from
 base+51; default 8100), ``TTS_STACK_READY_TIMEOUT`` (seconds, default 60),
 ``TTS_STACK_GUNICORN_WORKERS`` (per server, default 2), ``TTS_STACK_GUNICORN_THREADS``
-(default 16) and ``TTS_STACK_WORKER_THREADS`` (per Dramatiq worker, default 8). Every
+(default 16) and ``TTS_STACK_WORKER_THREADS`` (per Dramatiq worker, default 32). Every
 ``TTS_*`` variable reaches the processes; ``TTS_DATABASE_PREFIX`` lets tests run the stack
 on their own databases.
 """
