@@ -62,9 +62,11 @@ def _db_slot() -> Iterator[None]:
     A worker's threads are the deliveries it holds, which group commit gathers into
     batches: the more threads, the bigger the batches (a backlog drained at 131/s with 8
     and 226/s with 32). The deliveries waiting in a batch touch no database; a plain
-    delivery or a batch's leader does. Slots bound those, so a burst of plain deliveries
-    opens at most ``worker_db_slots`` transactions (and connections: ``tts worker`` sizes
-    the pool from them), however many threads the worker runs.
+    delivery or a batch's leader does. Slots bound those units of work, so a burst of
+    plain deliveries holds at most ``worker_db_slots`` transactions, however many threads
+    the worker runs (``tts worker`` sizes the pool from them). Outside the slots, only
+    short single-connection writes remain: the failure journal, heartbeats, the relay's
+    marks; they wait for a pooled connection at worst, never in a cycle.
     """
     global _slots
     if _slots is None:

@@ -5,7 +5,7 @@ message before sending the next, so a relay pass of N messages cost N round trip
 a poll of the socket for each). A transactional channel carries the same guarantee for a
 whole batch: RabbitMQ takes responsibility for the published messages, durably, when it
 answers ``tx.commit`` (https://www.rabbitmq.com/docs/semantics), and drops them if the
-channel dies before that. So N messages go out in one write and one ``tx.commit`` wait.
+channel dies before that. So N messages cost one wait, for ``tx.commit-ok``.
 
 The channel lives beside the broker's own confirming channel, on the broker's connection
 of the calling thread, so the broker's ``close()`` (and its reset after a connection
@@ -21,6 +21,7 @@ get every message through ``enqueue``.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pika
@@ -44,6 +45,8 @@ def publish_batch(broker, messages: list[Message]) -> None:
 
     On failure, raises and the caller must treat none as sent (a batch sent twice is
     safe: consumers drop duplicates by event id)."""
+    if not messages:
+        return
     if len(messages) == 1 or not isinstance(broker, RabbitmqBroker):
         for message in messages:
             broker.declare_queue(message.queue_name)
@@ -75,6 +78,23 @@ def _publish_in_one_transaction(broker: RabbitmqBroker, messages: list[Message])
         broker.declare_queue(queue_name, ensure=True)  # once per process and queue
     channel, returned = _channel(broker)
     returned.clear()
+    try:
+        _publish_all(broker, channel, messages)
+    except BaseException:
+        # Published and not committed: nothing may ride along with the next commit.
+        _channels().pop(id(broker), None)
+        with contextlib.suppress(Exception):  # a dead channel is dropped all the same
+            channel.close()
+        raise
+    channel.tx_commit()
+    channel.connection.process_data_events(time_limit=0)  # runs the return callbacks
+    for message in messages:
+        if message.queue_name not in returned:
+            broker.emit_after("enqueue", message, None)
+    return set(returned)
+
+
+def _publish_all(broker: RabbitmqBroker, channel, messages: list[Message]) -> None:
     for message in messages:
         broker.emit_before("enqueue", message, None)
         channel.basic_publish(
@@ -87,12 +107,6 @@ def _publish_in_one_transaction(broker: RabbitmqBroker, messages: list[Message])
             # A message no queue takes comes back (basic.return) before tx.commit-ok.
             mandatory=True,
         )
-    channel.tx_commit()
-    channel.connection.process_data_events(time_limit=0)  # runs the return callbacks
-    for message in messages:
-        if message.queue_name not in returned:
-            broker.emit_after("enqueue", message, None)
-    return set(returned)
 
 
 def _channels() -> dict:

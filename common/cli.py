@@ -104,9 +104,10 @@ def worker(services, processes, threads):
     os.environ["TTS_WORKER_SERVICES"] = ",".join(s.name for s in specs)
     config = Config.from_env()
     # A unit of work may hold two connections at once (its actor's, and the email log's
-    # own transaction); the relay and live-hub threads one each. Only worker_db_slots
-    # threads are in a unit of work at a time (common/actors.py), so a pool of slots + 1
-    # (and as many in overflow) can never run dry with every one of them waiting.
+    # own transaction). Only worker_db_slots threads are in a unit of work at a time
+    # (common/actors.py), so a pool of slots + 1 (and as many in overflow) always has a
+    # second connection for each of them; the other users (failure journal, heartbeat,
+    # relay, live hub) hold one connection briefly and wait for nothing else.
     wanted = min(threads, config.worker_db_slots) + 1
     if config.database_pool_size < wanted:
         os.environ["TTS_DATABASE_POOL_SIZE"] = str(wanted)

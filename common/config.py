@@ -231,6 +231,8 @@ class Config:
             raise ConfigError("TTS_OUTBOX_RELAY must be 'thread' or 'sync'")
         if self.registration_mode not in ("open", "approval", "closed"):
             raise ConfigError("TTS_REGISTRATION_MODE must be 'open', 'approval' or 'closed'")
+        if self.worker_db_slots < 1:
+            raise ConfigError("TTS_WORKER_DB_SLOTS must be at least 1")
         if self.retention_days < MIN_RETENTION_DAYS:
             # A dead letter may be requeued for 7 days: its dedupe records must outlive it.
             raise ConfigError(f"TTS_RETENTION_DAYS must be at least {MIN_RETENTION_DAYS}")

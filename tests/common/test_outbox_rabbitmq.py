@@ -229,3 +229,27 @@ def test_a_connection_the_broker_dropped_is_replaced(app, tx, rabbit_queue, decl
         4,
     ]
     assert _take(channel, queue) is None
+
+
+def test_a_batch_that_fails_half_way_leaves_nothing_for_the_next_commit(rabbit_queue):
+    from dramatiq import Message
+
+    from common.batch_publish import publish_batch
+
+    queue, channel, broker, _ = rabbit_queue
+
+    def message(n):
+        return Message(
+            queue_name=queue, actor_name="test.noop", args=({"n": n},), kwargs={}, options={}
+        )
+
+    class Unencodable(Message):
+        def encode(self):
+            raise ValueError("no body")
+
+    bad = Unencodable(queue_name=queue, actor_name="test.noop", args=(), kwargs={}, options={})
+    with pytest.raises(ValueError):
+        publish_batch(broker, [message(1), bad])  # the first was published, not committed
+    publish_batch(broker, [message(2), message(3)])
+    assert sorted(_take(channel, queue)["args"][0]["n"] for _ in range(2)) == [2, 3]
+    assert _take(channel, queue) is None
