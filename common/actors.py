@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 _apps: dict[str, Flask] = {}
 _apps_lock = threading.Lock()
 _shared_app: Flask | None = None
-_slots: threading.BoundedSemaphore | None = None
 
 
 def use_app_for_actors(app: Flask | None) -> None:
@@ -55,26 +54,17 @@ def app_for(service: str) -> Flask:
         return _apps[service]
 
 
-@contextmanager
-def _db_slot() -> Iterator[None]:
-    """One of the worker's ``worker_db_slots``, for one unit of work.
-
-    A worker's threads are the deliveries it holds, which group commit gathers into
-    batches: the more threads, the bigger the batches (a backlog drained at 131/s with 8
-    and 226/s with 32). The deliveries waiting in a batch touch no database; a plain
-    delivery or a batch's leader does. Slots bound those units of work, so a burst of
-    plain deliveries holds at most ``worker_db_slots`` transactions, however many threads
-    the worker runs (``tts worker`` sizes the pool from them). Outside the slots, only
-    short single-connection writes remain: the failure journal, heartbeats, the relay's
-    marks; they wait for a pooled connection at worst, never in a cycle.
-    """
-    global _slots
-    if _slots is None:
-        with _apps_lock:
-            if _slots is None:
-                _slots = threading.BoundedSemaphore(Config.from_env().worker_db_slots)
-    with _slots:
-        yield
+# The worker's ``worker_db_slots``: each unit of work holds one. A worker's threads are
+# the deliveries it holds, which group commit gathers into batches: the more threads, the
+# bigger the batches (a backlog drained at 131/s with 8 and 226/s with 32). The
+# deliveries waiting in a batch touch no database; a plain delivery or a batch's leader
+# does. Slots bound those units of work, so a burst of plain deliveries holds at most
+# ``worker_db_slots`` transactions however many threads the worker runs (``tts worker``
+# sizes the pool from them). Outside the slots only short single-connection writes remain
+# (failure journal, heartbeats, the relay's marks): they may wait for a pooled
+# connection, never in a cycle. Made at import, where the worker's environment is set,
+# so no two threads can make two of them.
+_DB_SLOTS = threading.BoundedSemaphore(Config.from_env().worker_db_slots)
 
 
 def _journal_failures() -> None:
@@ -109,7 +99,7 @@ def event_actor(
         def run_one(delivery: Delivery) -> None:
             with _context(service, delivery.request_id) as app, app.app_context():
                 # The claim and the handler's work commit together.
-                with _db_slot(), unit_of_work():
+                with _DB_SLOTS, unit_of_work():
                     if not keyed_by_event and not _claim(service, [delivery.event_id], name):
                         log.info(
                             "duplicate event skipped", extra={"event_id": str(delivery.event_id)}
@@ -121,7 +111,7 @@ def event_actor(
 
         def run_batch(deliveries: list[Delivery]) -> None:
             with _context(service, None) as app, app.app_context():
-                with _db_slot(), unit_of_work():
+                with _DB_SLOTS, unit_of_work():
                     ids = [d.event_id for d in deliveries]
                     fresh = set(ids) if keyed_by_event else _claim(service, ids, name)
                     todo = list({d.event_id: d for d in deliveries if d.event_id in fresh}.values())

@@ -57,9 +57,7 @@ def publish_batch(broker, messages: list[Message]) -> None:
         try:
             returned = _publish_in_one_transaction(broker, pending)
         except (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPChannelError) as e:
-            # What was published and not committed is dropped with the channel.
-            del broker.connection
-            _channels().pop(id(broker), None)
+            del broker.connection  # and with it the channel, and what it had not committed
             if attempt == ATTEMPTS:
                 raise ConnectionClosed(e) from None
             continue
@@ -80,14 +78,15 @@ def _publish_in_one_transaction(broker: RabbitmqBroker, messages: list[Message])
     returned.clear()
     try:
         _publish_all(broker, channel, messages)
+        channel.tx_commit()
+        channel.connection.process_data_events(time_limit=0)  # runs the return callbacks
     except BaseException:
-        # Published and not committed: nothing may ride along with the next commit.
+        # This channel is done: nothing published on it and not committed may ride along
+        # with a later commit. The next batch opens a fresh one.
         _channels().pop(id(broker), None)
         with contextlib.suppress(Exception):  # a dead channel is dropped all the same
             channel.close()
         raise
-    channel.tx_commit()
-    channel.connection.process_data_events(time_limit=0)  # runs the return callbacks
     for message in messages:
         if message.queue_name not in returned:
             broker.emit_after("enqueue", message, None)

@@ -3,9 +3,9 @@
 ``emit()`` adds the row to the current session. After the session commits, the relay
 (``common.outbox_relay``) publishes the new rows (one Dramatiq message per subscriber,
 held by the broker before they count as sent: ``common.batch_publish``) and marks them
-published. Rows a crash or a broker outage left
-behind are re-published by the scheduler's sweep (``common.outbox_sending``). Delivery
-is at least once; consumers dedupe on the event id.
+published. Rows a crash or a broker outage left behind are re-published by the
+scheduler's sweep (``common.outbox_sending``). Delivery is at least once; consumers
+dedupe on the event id.
 """
 
 from __future__ import annotations

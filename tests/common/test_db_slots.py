@@ -9,7 +9,7 @@ from common import actors
 
 
 def test_plain_deliveries_beyond_the_slots_wait_their_turn(app, monkeypatch):
-    monkeypatch.setattr(actors, "_slots", threading.BoundedSemaphore(2))
+    monkeypatch.setattr(actors, "_DB_SLOTS", threading.BoundedSemaphore(2))
     lock = threading.Lock()
     inside, peak, done = 0, 0, []
 
