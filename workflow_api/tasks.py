@@ -7,7 +7,7 @@ from workflow_api import engine, intake, replica
 # Tickets approved in a burst are opened together, in one transaction (workflow_api/intake).
 @event_actor("workflow", "workflow", "workflow.on_ticket_opened", batch=intake.open_tasks)
 def on_ticket_opened(payload: dict, event_id) -> None:
-    intake.open_task_for_ticket(payload)
+    intake.open_ticket(payload)
 
 
 @event_actor("workflow", "workflow", "workflow.on_ticket_status_changed")
