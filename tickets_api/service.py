@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from common import row_edits
 from common.batching import Delivery
 from common.db import db, utcnow
 from common.logs import caused_by
@@ -209,32 +211,28 @@ def _locked(ticket_id: int) -> Ticket:
 
 def record_assignment(payload: dict) -> None:
     """workflow_api assigned the ticket: it is in progress with that assignee."""
-    _assign(_locked(payload["ticket_id"]), payload)
+    record_assignments([Delivery(uuid.uuid4(), payload)])
 
 
 def record_assignments(deliveries: list[Delivery]) -> None:
     """``record_assignment`` of each delivery, in order, with one read of the tickets.
 
     Their rows are locked in id order, as every batch locks them, so two batches of one
-    ticket set wait for each other rather than deadlock; the updates go out together at
-    the commit.
+    ticket set wait for each other rather than deadlock. They are edited as plain rows
+    (``common.row_edits``): nothing reads them back, and the ORM's flush sent an UPDATE
+    per ticket.
     """
-    ids = sorted({delivery.payload["ticket_id"] for delivery in deliveries})
-    tickets = {
-        ticket.id: ticket
-        for ticket in db.session.scalars(
-            select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id).with_for_update()
-        )
-    }
+    tickets = row_edits.lock(Ticket, (d.payload["ticket_id"] for d in deliveries))
     for delivery in deliveries:
         ticket = tickets.get(delivery.payload["ticket_id"])
         if ticket is None:
             raise LookupError(f"ticket {delivery.payload['ticket_id']} does not exist")
         with caused_by(delivery.request_id):  # its events carry its request id
             _assign(ticket, delivery.payload)
+    row_edits.write(Ticket, tickets.values())
 
 
-def _assign(ticket: Ticket, payload: dict) -> None:
+def _assign(ticket: Ticket | row_edits.Editable, payload: dict) -> None:
     if ticket.status in FINAL_STATUSES:
         return  # it ended meanwhile; the workflow cancels its task on the same news
     changes = {}

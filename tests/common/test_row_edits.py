@@ -1,0 +1,102 @@
+"""Rows edited as plain objects and written with Core (common/row_edits.py), on the real
+PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+
+from common import row_edits
+from common.db import db
+from common.models.tickets import Ticket
+
+BIND = {"mapper": Ticket}
+
+
+def _ticket(subject: str) -> int:
+    ticket = Ticket(
+        subject=subject,
+        description="Edited as a row",
+        category="Others",
+        department="IT",
+        requester_id=1,
+        requester_name="Probe",
+        requester_email="probe@example.com",
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    return ticket.id
+
+
+def _stored(ticket_id: int):
+    return db.session.execute(
+        select(Ticket.__table__).where(Ticket.id == ticket_id), bind_arguments=BIND
+    ).one()
+
+
+def _updates(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+
+
+def _recording():
+    statements = []
+    engine = db.session.get_bind(mapper=Ticket)
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    return engine, record, statements
+
+
+def test_locked_rows_come_in_key_order_and_are_locked(tx):
+    ids = [_ticket("b"), _ticket("a"), _ticket("c")]
+    engine, record, statements = _recording()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        rows = row_edits.lock(Ticket, reversed(ids))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert list(rows) == sorted(ids)
+    assert rows[ids[1]].subject == "a"
+    (query,) = [s for s in statements if "FROM tickets" in s]
+    assert query.rstrip().endswith("FOR UPDATE")  # in one statement, locked
+
+
+def test_only_what_changed_is_written_one_statement_per_set_of_columns(tx):
+    ids = [_ticket("one"), _ticket("two"), _ticket("three"), _ticket("four")]
+    before = {i: _stored(i) for i in ids}
+    rows = row_edits.lock(Ticket, ids)
+    rows[ids[0]].assignee_id, rows[ids[0]].status = 7, "in_progress"
+    rows[ids[1]].assignee_id, rows[ids[1]].status = 8, "in_progress"
+    rows[ids[2]].priority = "high"
+    rows[ids[3]].subject = rows[ids[3]].subject  # set, but unchanged: nothing to write
+
+    engine, record, statements = _recording()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        row_edits.write(Ticket, rows.values())
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    updates = _updates(statements)
+    # Two sets of changed columns: two executemany UPDATEs, however many rows each.
+    assert len(updates) == 2
+    assert all("subject" not in u.split("WHERE")[0] for u in updates)
+    first, second, third, fourth = (_stored(i) for i in ids)
+    assert (first.assignee_id, first.status) == (7, "in_progress")
+    assert (second.assignee_id, second.status) == (8, "in_progress")
+    assert third.priority == "high" and third.status == before[ids[2]].status
+    assert fourth == before[ids[3]]  # untouched: not even its updated_at
+    # The column's onupdate still applies to the rows written.
+    assert "updated_at" in updates[0].split("WHERE")[0]
+
+
+def test_nothing_changed_writes_nothing(tx):
+    ids = [_ticket("calm")]
+    rows = row_edits.lock(Ticket, ids)
+    engine, record, statements = _recording()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        row_edits.write(Ticket, rows.values())
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert _updates(statements) == []
