@@ -61,3 +61,20 @@ def write(model: type, rows: Iterable[Editable]) -> None:
     statement = update(table).where(key == bindparam(_KEY))
     for params in by_columns.values():
         db.session.execute(statement, params, bind_arguments={"mapper": model})
+
+
+def write_one(model: type, row: Editable) -> None:
+    """Write what changed in ``row`` and read back the columns the database set on update
+    (``updated_at``), for a caller that shows the row afterwards."""
+    changes = row.changes()
+    if not changes:
+        return
+    table = model.__table__
+    (key,) = table.primary_key.columns
+    refreshed = [column for column in table.columns if column.onupdate is not None]
+    statement = update(table).where(key == getattr(row, key.name)).values(changes)
+    if refreshed:
+        statement = statement.returning(*refreshed)
+    result = db.session.execute(statement, bind_arguments={"mapper": model})
+    if refreshed:
+        row.__dict__.update(result.one()._mapping)

@@ -127,9 +127,15 @@ def edit(principal: Principal, ticket: Ticket, changes: dict) -> Ticket:
     return ticket
 
 
-def act(principal: Principal, ticket_id: int, action: str, body: dict) -> Ticket:
-    """A person's lifecycle action (approve, reject, withdraw, hold, resume, ...)."""
-    ticket = get_visible(principal, ticket_id, for_update=True)
+def act(principal: Principal, ticket_id: int, action: str, body: dict) -> row_edits.Editable:
+    """A person's lifecycle action (approve, reject, withdraw, hold, resume, ...).
+
+    The ticket is edited as a plain row (``common.row_edits``): one locked read, one
+    UPDATE, and none of the ORM's bookkeeping on the API's busiest write.
+    """
+    ticket = row_edits.lock(Ticket, [ticket_id]).get(ticket_id)
+    if ticket is None or not access.can_view(principal, ticket):
+        raise NotFound(f"Ticket {ticket_id} not found")
     old, new = lifecycle.apply(ticket, action, principal, body.get("reason"))
     changes = {"status": (old, new)}
     if action == "approve":
@@ -140,6 +146,7 @@ def act(principal: Principal, ticket_id: int, action: str, body: dict) -> Ticket
             changes["department"] = (ticket.department, body["department"])
             ticket.department = body["department"]
     _after_move(ticket, principal, action, changes, body.get("reason"))
+    row_edits.write_one(Ticket, ticket)
     return ticket
 
 
