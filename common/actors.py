@@ -79,6 +79,7 @@ def event_actor(
     name: str,
     batch: Callable[[list[Delivery]], None] | None = None,
     keyed_by_event: bool = False,
+    overlapping_batches: bool = False,
     **options,
 ) -> Callable:
     """Declare ``fn(payload: dict, event_id: uuid.UUID)`` as the consumer ``name``.
@@ -91,6 +92,11 @@ def event_actor(
     conflict drops a redelivery's copy), so the claim would only repeat that check, at
     the cost of one statement per message or batch. The handler then sees redeliveries,
     and must have no effect but those rows.
+
+    ``overlapping_batches``: under a backlog, a second batch may run beside the first
+    (``GroupCommit``'s ``leaders``), for a ``batch`` that two worker processes could run
+    at once anyway: no delivery's effect depends on another's order, and its locks are
+    taken in one global order.
     """
 
     _journal_failures()
@@ -130,7 +136,8 @@ def event_actor(
                             },
                         )
 
-        group = GroupCommit(run_batch, run_one) if batch is not None else None
+        leaders = 2 if overlapping_batches else 1
+        group = GroupCommit(run_batch, run_one, leaders=leaders) if batch is not None else None
 
         def run(envelope: dict) -> None:
             delivery = Delivery(
@@ -179,7 +186,9 @@ def _claim(service: str, event_ids: list[uuid.UUID], consumer: str) -> set[uuid.
     return set(
         db.session.scalars(
             insert(table).on_conflict_do_nothing().returning(table.c.event_id),
-            [{"event_id": event_id, "consumer": consumer} for event_id in event_ids],
+            # In one global order: two batches that share events (a redelivery) then
+            # wait for each other rather than deadlock.
+            [{"event_id": event_id, "consumer": consumer} for event_id in sorted(event_ids)],
             bind_arguments={"mapper": PROCESSED_EVENT_MODELS[service]},
         )
     )

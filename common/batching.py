@@ -9,7 +9,10 @@ so no message is acknowledged before its work is committed. Meanwhile new delive
 queue up for the next leader (the oldest of them): under load, batches grow by
 themselves; when deliveries are sparse a batch is one delivery and runs the plain path.
 One batch (or lone delivery) runs at a time per actor and process: that wait is what
-gathers the next batch, and it is shorter than the transactions it saves.
+gathers the next batch, and it is shorter than the transactions it saves. An actor whose
+batches may overlap (``leaders`` > 1) starts another batch beside a running one only when
+a backlog has queued (``overlap_at`` deliveries waiting): one batch then waits on the
+database while the other runs its Python, and at a trickle nothing changes.
 
 If a batch fails, it is rolled back as a whole and every delivery in it runs again on its
 own, in its own transaction, on its own thread: one bad message is retried (and in the
@@ -65,7 +68,10 @@ class GroupCommit:
     ``run_batch`` must do all its work in one transaction and commit it before returning
     (or roll back and raise); ``run_one`` is the actor's plain path. ``max_size`` caps a
     batch; it can be no larger than the worker's thread count anyway, each delivery
-    holding one thread.
+    holding one thread. ``leaders``: how many batches may run at once, the second only
+    while ``overlap_at`` deliveries are waiting. Only for a handler whose concurrent
+    batches cannot undo each other's order (each delivery's effect its own, its locks
+    taken in one global order), as two worker processes would run them anyway.
     """
 
     def __init__(
@@ -73,22 +79,30 @@ class GroupCommit:
         run_batch: Callable[[list[Delivery]], None],
         run_one: Callable[[Delivery], None],
         max_size: int = 64,
+        leaders: int = 1,
+        overlap_at: int = 8,
     ):
         self.run_batch = run_batch
         self.run_one = run_one
         self.max_size = max_size
+        self.leaders = leaders
+        self.overlap_at = overlap_at
         self._lock = threading.Lock()
         self._waiting: list[_Waiting] = []
-        self._leading = False  # a batch is running, or leadership is being handed on
+        self._leading = 0  # batches running, or leaderships being handed on
         self._last_size = 0  # of the batch before: more than one means deliveries are queuing
 
     def submit(self, delivery: Delivery) -> None:
         """Return once the delivery's work is committed; raise if it failed on its own."""
         me = _Waiting(delivery)
         with self._lock:
-            self._waiting.append(me)
-            leads = not self._leading
-            self._leading = True
+            leads = not self._leading or (
+                self._leading < self.leaders and len(self._waiting) + 1 >= self.overlap_at
+            )
+            if leads:
+                self._leading += 1
+            else:
+                self._waiting.append(me)
         if not leads:
             try:
                 me.turn.wait()
@@ -107,13 +121,13 @@ class GroupCommit:
         self._lead(me)
 
     def _lead(self, me: _Waiting) -> None:
-        batch: list[_Waiting] = []
+        batch: list[_Waiting] = [me]
         # Until the batch has committed, every delivery in it is the plain path's again: an
         # interruption of this thread (a time limit, a shutdown) must not let the others
         # return as if their work were done.
         outcome = ALONE
         try:
-            batch = self._take(self.max_size)  # the leader is the oldest: in its own batch
+            batch += self._take(self.max_size - 1)  # the oldest waiting, behind the leader
             if len(batch) == 1 and self._last_size > 1:
                 # Under load, the threads a batch just released come back a moment later
                 # with their next messages: wait for them rather than run alone.
@@ -133,8 +147,6 @@ class GroupCommit:
             log.exception("a batch of %d failed; each runs again on its own", len(batch))
         finally:
             with self._lock:
-                if me in self._waiting:  # interrupted before it took its batch
-                    self._waiting.remove(me)
                 self._hand_on_locked()
             for waiting in batch:
                 if waiting is not me:
@@ -149,17 +161,19 @@ class GroupCommit:
             return taken
 
     def _hand_on_locked(self) -> None:
-        """Make the oldest delivery that arrived meanwhile the next leader."""
-        if self._waiting:
-            nxt = self._waiting[0]
+        """Make the oldest delivery that arrived meanwhile the next leader, unless another
+        batch is running and no backlog calls for two: that one's leader hands on then."""
+        overlapping = self._leading > 1 and len(self._waiting) < self.overlap_at
+        if self._waiting and not overlapping:
+            nxt = self._waiting.pop(0)
             nxt.outcome = LEAD
             nxt.turn.set()
         else:
-            self._leading = False
+            self._leading -= 1
 
     def _leave(self, me: _Waiting) -> None:
         with self._lock:
             if me in self._waiting:
                 self._waiting.remove(me)
-            if me.outcome == LEAD:
+            elif me.outcome == LEAD:  # handed the lead as it was interrupted: pass it on
                 self._hand_on_locked()

@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy.orm import Session
 
 from common.db import bind_for, db
 from common.models.workflow import BIND, RoleHolder, Task, Workflow, WorkflowVersion
@@ -177,6 +178,32 @@ def _pointer_engine(bind: Engine) -> Engine:
                 bind.url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=2
             )
         return engine
+
+
+# Least loaded reads the load its transaction can see: the committed tasks and its own.
+# Two batches of one process opening tasks at once (the workflow's overlapping batches,
+# common.batching) would each miss the other's new tasks, and could both hand a batch's
+# worth of turns to the same least loaded holder. The first to pick by load holds this
+# until its transaction ends, so the second reads a load that counts the first one's
+# tasks. Only openings take it: before their pick they hold no row lock that another
+# opening could wait for, so no wait on it can close a circle through the database.
+_LOAD_READS = threading.Lock()
+_LOAD_READS_KEY = "tts_load_reads_held"
+
+
+def hold_load_reads() -> None:
+    """Keep this process's other load reads waiting until this transaction ends."""
+    session = db.session()
+    if session.info.get(_LOAD_READS_KEY):
+        return
+    _LOAD_READS.acquire()
+    session.info[_LOAD_READS_KEY] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_load_reads(session: Session, transaction) -> None:
+    if transaction.parent is None and session.info.pop(_LOAD_READS_KEY, False):
+        _LOAD_READS.release()
 
 
 def _open_load(user_ids: list[int]) -> dict[int, int]:

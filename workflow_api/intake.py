@@ -100,6 +100,8 @@ def _open(
                 park_unrouted(ticket)
             continue
         openings[ticket["ticket_id"]] = _Opening(ticket, request_id, matched, state.new_id)
+    if any(_picks_by_load(opening.route) for opening in openings.values()):
+        assignment.hold_load_reads()  # exact when two batches overlap (see there)
     chosen = _pick_in_order(list(openings.values()))
     # A start step that ends at once completes its task there, which runs statements
     # (and so writes the rows appended so far): only objects in the session can precede
@@ -170,6 +172,11 @@ def start_task(task: Task, route: assignment.Route, now, chosen=engine.PICK) -> 
         task, None, "create", to_step=start.key, data={"workflow_version": route.version_number}
     )
     engine.enter(task, route.definition, start, now, origin="system", fresh=True, chosen=chosen)
+
+
+def _picks_by_load(route: assignment.Route) -> bool:
+    start = route.definition.start_step()
+    return not start.end and start.policy == "least_loaded"
 
 
 def _pick_in_order(openings: list[_Opening]) -> dict[int, object]:

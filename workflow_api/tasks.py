@@ -4,8 +4,15 @@ from common.actors import event_actor, revocation_actor
 from workflow_api import engine, intake, replica
 
 
-# Tickets approved in a burst are opened together, in one transaction (workflow_api/intake).
-@event_actor("workflow", "workflow", "workflow.on_ticket_opened", batch=intake.open_tasks)
+# Tickets approved in a burst are opened together, in one transaction (workflow_api/intake);
+# under a backlog, two such batches may run at once (intake keeps least loaded exact).
+@event_actor(
+    "workflow",
+    "workflow",
+    "workflow.on_ticket_opened",
+    batch=intake.open_tasks,
+    overlapping_batches=True,
+)
 def on_ticket_opened(payload: dict, event_id) -> None:
     intake.open_ticket(payload)
 

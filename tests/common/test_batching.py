@@ -165,3 +165,60 @@ def test_a_delivery_interrupted_as_it_is_handed_the_lead_passes_it_on(monkeypatc
         thread.join(5)
     assert outcomes == {"first": "ok", "second": "Interrupted", "third": "ok"}
     assert recorder.committed == {"first", "third"}
+
+
+class Overlaps(Recorder):
+    """A Recorder that also counts the batches running at once."""
+
+    def __init__(self, slow=0.05):
+        super().__init__(slow=slow)
+        self.running = 0
+        self.most = 0
+
+    def run_batch(self, deliveries):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            super().run_batch(deliveries)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+@pytest.mark.parametrize("leaders", [1, 2])
+def test_batches_overlap_under_a_backlog_never_more_than_the_leaders(leaders):
+    recorder = Overlaps()
+    group = GroupCommit(recorder.run_batch, recorder.run_one, leaders=leaders, overlap_at=4)
+    names = [f"event {n}" for n in range(32)]
+    outcomes = _deliver_all(group, names, recorder)
+    assert outcomes == {name: "ok" for name in names}
+    done = [name for batch in recorder.batches for name in batch] + recorder.alone
+    assert Counter(done) == Counter(names)  # each once, whichever batch took it
+    assert recorder.most == leaders  # a backlog of 32 did start a second batch
+
+
+def test_a_trickle_never_overlaps():
+    """Deliveries that come one after another find no backlog: one batch at a time."""
+    recorder = Overlaps(slow=0.01)
+    group = GroupCommit(recorder.run_batch, recorder.run_one, leaders=2, overlap_at=4)
+    for wave in range(6):
+        names = [f"wave {wave} event {n}" for n in range(3)]  # fewer than overlap_at
+        assert set(_deliver_all(group, names, recorder).values()) == {"ok"}
+    assert recorder.most == 1
+    assert not group._waiting and group._leading == 0  # nothing left leading or waiting
+
+
+def test_overlapping_batches_that_fail_run_each_delivery_alone():
+    def has_poison(names):
+        return any(name.startswith("poison") for name in names)
+
+    has_poison.error = ValueError("poison in the batch")
+    recorder = Recorder(fail_batch_when=has_poison)
+    group = GroupCommit(recorder.run_batch, recorder.run_one, leaders=2, overlap_at=4)
+    names = ["poison 1", "poison 2"] + [f"event {n}" for n in range(22)]
+    outcomes = _deliver_all(group, names, recorder)
+    assert outcomes.pop("poison 1") == outcomes.pop("poison 2") == "ValueError"
+    assert set(outcomes.values()) == {"ok"}
+    assert recorder.committed == set(outcomes)
+    assert not group._waiting and group._leading == 0

@@ -3,11 +3,12 @@ tasks and assignees as one delivery at a time, each event's effect once, nothing
 failed batch kept."""
 
 import threading
+import time
 import uuid
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from common.batching import Delivery, GroupCommit
 from common.db import db
@@ -18,6 +19,7 @@ from common.models.workflow import (
     WorkflowOutbox,
     WorkflowProcessedEvent,
 )
+from common.unit_of_work import unit_of_work
 from tests.workflow_api.helpers import grant, ticket, two_step
 from workflow_api import assignment, intake, replica, workflows
 from workflow_api.tasks import on_ticket_opened
@@ -239,3 +241,63 @@ def test_a_batch_logs_each_event_with_the_request_that_caused_it(tx, caplog):
         (str(deliveries[0].event_id), "req-a", 2),
         (str(deliveries[1].event_id), "req-b", 2),
     ]
+
+
+@pytest.fixture
+def uneven_least_loaded(app, committed):
+    """A least loaded start step whose four holders start with loads 0, 6, 6 and 6."""
+    with app.app_context():
+        _workflow("BatchLoad", "BatchLoad", range(951, 955), "least_loaded")
+        db.session.commit()
+        with unit_of_work():
+            loaded = [_delivery(4000 + n, "BatchLoad") for n in range(24)]
+            GROUP.run_batch(loaded)
+        # 24 turns from an empty start: 6 each. Then holder 951's are done.
+        db.session.execute(update(Task).where(Task.assignee_id == 951).values(status="completed"))
+        db.session.commit()
+
+
+def test_overlapping_batches_keep_least_loaded_exact(app, uneven_least_loaded, monkeypatch):
+    """Two batches of one worker opening at once: the second picks by a load that counts
+    the first one's new tasks, as if they had run one after the other."""
+    read_load = assignment._open_load
+
+    def slow_read(user_ids):
+        load = read_load(user_ids)
+        time.sleep(0.3)  # both would read before either commits, if nothing kept them apart
+        return load
+
+    monkeypatch.setattr(assignment, "_open_load", slow_read)
+    batches = [[_delivery(4100 + 10 * b + n, "BatchLoad") for n in range(4)] for b in range(2)]
+    errors, start = [], threading.Barrier(2)
+
+    def run(batch):
+        try:
+            with app.app_context():
+                start.wait()
+                with unit_of_work():
+                    GROUP.run_batch(batch)
+        except Exception as error:  # collected, asserted below
+            errors.append(error)
+        finally:
+            with app.app_context():
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    with app.app_context():
+        load = dict(
+            db.session.execute(
+                select(Task.assignee_id, func.count())
+                .where(Task.assignee_id.in_(range(951, 955)), Task.status == "assigned")
+                .group_by(Task.assignee_id)
+            ).all()
+        )
+    # One after the other: the first batch's four turns all go to 951 (0 -> 4), the
+    # second's two more, then the ties in turn: 6, 6, 7, 7. Two batches blind to each
+    # other would have both given 951 four turns: 8, 6, 6, 6.
+    assert sorted(load.values()) == [6, 6, 7, 7]
