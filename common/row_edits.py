@@ -8,7 +8,11 @@ flush, and with ``eager_defaults`` sent one ``UPDATE ... RETURNING`` per row to 
 written as one executemany ``UPDATE`` per set of changed columns (a column's ``onupdate``
 still applies: Core fills it in).
 
-Set attributes to change them; a value changed in place (a dict's item) goes unseen.
+Set attributes to change them; a value changed in place (a dict's item) goes unseen. The
+rows are not the session's objects: an ORM object of the same row, loaded earlier in the
+transaction, does not see the change (and flushing a change of its own would write over
+it). Only computed-free, undeferred columns are read: a ticket's search vector stays in
+the database.
 """
 
 from __future__ import annotations
@@ -30,11 +34,23 @@ class Editable:
         self._read = values
 
     def changes(self) -> dict:
+        """The columns set to another value than the one read."""
         return {
-            name: value
-            for name, value in vars(self).items()
-            if name != "_read" and self._read[name] != value
+            name: getattr(self, name)
+            for name, value in self._read.items()
+            if getattr(self, name) != value
         }
+
+
+def _columns(model: type) -> list:
+    """The columns the ORM itself loads: not computed (written by the database alone),
+    not deferred (large, and read only on demand)."""
+    deferred = {prop.key for prop in model.__mapper__.column_attrs if prop.deferred}
+    return [
+        column
+        for column in model.__table__.columns
+        if column.computed is None and column.key not in deferred
+    ]
 
 
 def lock(model: type, ids: Iterable[int]) -> dict[int, Editable]:
@@ -42,13 +58,16 @@ def lock(model: type, ids: Iterable[int]) -> dict[int, Editable]:
     locks them, so two transactions wait for each other rather than deadlock)."""
     table = model.__table__
     (key,) = table.primary_key.columns
-    query = select(table).where(key.in_(sorted(set(ids)))).order_by(key).with_for_update()
+    query = (
+        select(*_columns(model)).where(key.in_(sorted(set(ids)))).order_by(key).with_for_update()
+    )
     rows = db.session.execute(query, bind_arguments={"mapper": model}).mappings()
     return {row[key.name]: Editable(dict(row)) for row in rows}
 
 
 def write(model: type, rows: Iterable[Editable]) -> None:
-    """Write what changed in ``rows``: one executemany per set of changed columns."""
+    """Write what changed in ``rows``: one executemany per set of changed columns (one
+    round trip per 100 rows: the engines' ``executemany_mode``)."""
     table = model.__table__
     (key,) = table.primary_key.columns
     by_columns: dict[tuple[str, ...], list[dict]] = {}

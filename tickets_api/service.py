@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from marshmallow import ValidationError
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from common import row_edits
 from common.batching import Delivery
 from common.db import db, utcnow
-from common.logs import caused_by
+from common.logs import caused_by, request_id_var
 from common.models.tickets import Csat, Ticket
 from common.outbox import emit
 from common.problems import Conflict, Forbidden, NotFound, Unprocessable
@@ -218,24 +217,26 @@ def _locked(ticket_id: int) -> Ticket:
 
 def record_assignment(payload: dict) -> None:
     """workflow_api assigned the ticket: it is in progress with that assignee."""
-    record_assignments([Delivery(uuid.uuid4(), payload)])
+    _record_assignments([(payload, request_id_var.get())])
 
 
 def record_assignments(deliveries: list[Delivery]) -> None:
-    """``record_assignment`` of each delivery, in order, with one read of the tickets.
+    """``record_assignment`` of each delivery, in order, with one read of the tickets."""
+    _record_assignments([(d.payload, d.request_id) for d in deliveries])
 
-    Their rows are locked in id order, as every batch locks them, so two batches of one
-    ticket set wait for each other rather than deadlock. They are edited as plain rows
-    (``common.row_edits``): nothing reads them back, and the ORM's flush sent an UPDATE
-    per ticket.
-    """
-    tickets = row_edits.lock(Ticket, (d.payload["ticket_id"] for d in deliveries))
-    for delivery in deliveries:
-        ticket = tickets.get(delivery.payload["ticket_id"])
+
+def _record_assignments(assignments: list[tuple[dict, str | None]]) -> None:
+    """Their tickets' rows are locked in id order, as every batch locks them, so two
+    batches of one ticket set wait for each other rather than deadlock. They are edited
+    as plain rows (``common.row_edits``): nothing reads them back, and the ORM's flush
+    sent an UPDATE per ticket."""
+    tickets = row_edits.lock(Ticket, (payload["ticket_id"] for payload, _ in assignments))
+    for payload, request_id in assignments:
+        ticket = tickets.get(payload["ticket_id"])
         if ticket is None:
-            raise LookupError(f"ticket {delivery.payload['ticket_id']} does not exist")
-        with caused_by(delivery.request_id):  # its events carry its request id
-            _assign(ticket, delivery.payload)
+            raise LookupError(f"ticket {payload['ticket_id']} does not exist")
+        with caused_by(request_id):  # its events carry its request id
+            _assign(ticket, payload)
     row_edits.write(Ticket, tickets.values())
 
 

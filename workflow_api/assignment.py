@@ -14,8 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Engine, create_engine, event, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, create_engine, func, select, text
 
 from common.db import bind_for, db
 from common.models.workflow import BIND, RoleHolder, Task, Workflow, WorkflowVersion
@@ -181,32 +180,29 @@ def _pointer_engine(bind: Engine) -> Engine:
 
 
 # Least loaded reads the load its transaction can see: the committed tasks and its own.
-# Two batches of one process opening tasks at once (the workflow's overlapping batches,
-# common.batching) would each miss the other's new tasks, and could both hand a batch's
-# worth of turns to the same least loaded holder. The first to pick by load holds this
-# until its transaction ends, so the second reads a load that counts the first one's
-# tasks. Only openings take it: before their pick they hold no row lock that another
-# opening could wait for, so no wait on it can close a circle through the database.
-_LOAD_READS = threading.Lock()
-_LOAD_READS_KEY = "tts_load_reads_held"
-
-
-def hold_load_reads() -> None:
-    """Keep this process's other load reads waiting until this transaction ends."""
-    session = db.session()
-    if session.info.get(_LOAD_READS_KEY):
-        return
-    _LOAD_READS.acquire()
-    session.info[_LOAD_READS_KEY] = True
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _release_load_reads(session: Session, transaction) -> None:
-    if transaction.parent is None and session.info.pop(_LOAD_READS_KEY, False):
-        _LOAD_READS.release()
+# Two transactions picking at once (two batches of one worker, two workers, a person's
+# move beside an opening) would each miss the other's new tasks, and could both hand
+# their turns to the same least loaded holder. So a load is read under the holders'
+# advisory locks, held until the transaction ends: the second reader waits for the
+# first's commit and counts its tasks. Taken in user-id order, in a statement of its own
+# (a statement's snapshot predates the locks it takes); PostgreSQL sees these waits, so
+# any circle through them is a deadlock it breaks, never a hang.
+LOAD_LOCK_NAMESPACE = 0x7453_4C4C
+LOCK_LOADS = text(
+    """
+    SELECT pg_advisory_xact_lock(:namespace, user_id)
+    FROM (SELECT DISTINCT unnest(CAST(:users AS integer[])) AS user_id ORDER BY 1) AS users
+    """
+)
 
 
 def _open_load(user_ids: list[int]) -> dict[int, int]:
+    """Each holder's open tasks, read under their load locks (see LOCK_LOADS)."""
+    db.session.execute(
+        LOCK_LOADS,
+        {"namespace": LOAD_LOCK_NAMESPACE, "users": sorted(user_ids)},
+        bind_arguments={"mapper": Task},
+    )
     rows = db.session.execute(
         select(Task.assignee_id, func.count())
         .where(Task.assignee_id.in_(user_ids), Task.status.in_(OPEN_STATUSES))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy import select, text
@@ -100,8 +101,6 @@ def _open(
                 park_unrouted(ticket)
             continue
         openings[ticket["ticket_id"]] = _Opening(ticket, request_id, matched, state.new_id)
-    if any(_picks_by_load(opening.route) for opening in openings.values()):
-        assignment.hold_load_reads()  # exact when two batches overlap (see there)
     chosen = _pick_in_order(list(openings.values()))
     # A start step that ends at once completes its task there, which runs statements
     # (and so writes the rows appended so far): only objects in the session can precede
@@ -109,17 +108,21 @@ def _open(
     as_rows = as_rows and not any(o.route.definition.start_step().end for o in openings.values())
     now = utcnow()
     opened = {}
-    for ticket_id, opening in openings.items():
-        task = Task(id=opening.task_id, **new_task_row(opening.ticket, opening.route))
-        if not as_rows:
-            # Added before its rows are appended, whose INSERTs must follow its own.
-            db.session.add(task)
-        # Nothing below runs a statement (the assignee is chosen already): no early INSERT.
-        with caused_by(opening.request_id):
-            start_task(task, opening.route, now, chosen=chosen[ticket_id])
-        opened[ticket_id] = task
-    # Written now, all of them in one INSERT, each with its final state: from here on they
-    # are rows like any other (their workflow version loads on first use).
+    # As rows, a task is inserted only after the loop, behind its appended rows: a
+    # statement inside would write those rows first, naming a task not there yet. With
+    # autoflush off, none can.
+    with db.session.no_autoflush if as_rows else nullcontext():
+        for ticket_id, opening in openings.items():
+            task = Task(id=opening.task_id, **new_task_row(opening.ticket, opening.route))
+            if not as_rows:
+                # Added before its rows are appended, whose INSERTs must follow its own.
+                db.session.add(task)
+            # Nothing below runs a statement (the assignee is chosen already).
+            with caused_by(opening.request_id):
+                start_task(task, opening.route, now, chosen=chosen[ticket_id])
+            opened[ticket_id] = task
+    # Written now, each with its final state: from here on they are rows like any other
+    # (their workflow version loads on first use).
     if as_rows:
         _insert_rows(list(opened.values()))
     else:
@@ -129,23 +132,30 @@ def _open(
 
 def _insert_rows(tasks: list[Task]) -> None:
     """Insert tasks that are not in the session, as Core rows: one multi-row INSERT per
-    run of tasks with the same columns set. The ORM's unit of work (states, identity map,
-    a flush plan) was a fifth of the worker's CPU for rows nothing reads back as objects.
+    set of columns given (a task nobody could be given leaves its assignee out). The
+    ORM's unit of work (states, identity map, a flush plan) was a fifth of the worker's
+    CPU for rows nothing reads back as objects.
 
     Sent on the session's connection, below the session: a session statement would first
     write the rows appended since (``common.appends``), which name these tasks."""
-    columns = [attr.key for attr in Task.__mapper__.column_attrs]
-    runs: list[list[dict]] = []
+    by_columns: dict[tuple[str, ...], list[dict]] = {}
     for task in tasks:
-        # Only what was set: an unset column takes its default, as in an ORM insert.
-        row = {key: task.__dict__[key] for key in columns if key in task.__dict__}
-        if runs and runs[-1][0].keys() == row.keys():
-            runs[-1].append(row)
-        else:
-            runs.append([row])
+        row = {
+            column.key: task.__dict__[column.key]
+            for column in Task.__table__.columns
+            # As the ORM inserts: a column left unset, or set to None where it has a
+            # default, is left out, and takes its default.
+            if column.key in task.__dict__
+            and not (task.__dict__[column.key] is None and _has_default(column))
+        }
+        by_columns.setdefault(tuple(row), []).append(row)
     connection = db.session.connection(bind_arguments={"mapper": Task})
-    for rows in runs:
+    for rows in by_columns.values():
         connection.execute(insert(Task.__table__), rows)
+
+
+def _has_default(column) -> bool:
+    return column.default is not None or column.server_default is not None
 
 
 def new_task_row(ticket: dict, route: assignment.Route) -> dict:
@@ -172,11 +182,6 @@ def start_task(task: Task, route: assignment.Route, now, chosen=engine.PICK) -> 
         task, None, "create", to_step=start.key, data={"workflow_version": route.version_number}
     )
     engine.enter(task, route.definition, start, now, origin="system", fresh=True, chosen=chosen)
-
-
-def _picks_by_load(route: assignment.Route) -> bool:
-    start = route.definition.start_step()
-    return not start.end and start.policy == "least_loaded"
 
 
 def _pick_in_order(openings: list[_Opening]) -> dict[int, object]:

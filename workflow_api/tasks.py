@@ -5,7 +5,8 @@ from workflow_api import engine, intake, replica
 
 
 # Tickets approved in a burst are opened together, in one transaction (workflow_api/intake);
-# under a backlog, two such batches may run at once (intake keeps least loaded exact).
+# under a backlog, two such batches may run at once (least loaded stays exact: its load
+# is read under locks held to the commit, workflow_api/assignment).
 @event_actor(
     "workflow",
     "workflow",

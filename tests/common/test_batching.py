@@ -168,45 +168,82 @@ def test_a_delivery_interrupted_as_it_is_handed_the_lead_passes_it_on(monkeypatc
 
 
 class Overlaps(Recorder):
-    """A Recorder that also counts the batches running at once."""
+    """A Recorder that counts the units (batches or lone runs) running at once; the
+    first unit takes ``first`` seconds, for a backlog to queue behind it."""
 
-    def __init__(self, slow=0.05):
-        super().__init__(slow=slow)
+    def __init__(self, first=0.3, slow=0.02, fail_batch_when=None):
+        super().__init__(fail_batch_when=fail_batch_when, slow=slow)
+        self.first = first
         self.running = 0
         self.most = 0
+        self.units = 0
 
-    def run_batch(self, deliveries):
+    def _unit(self, work, arg):
         with self.lock:
             self.running += 1
+            self.units += 1
             self.most = max(self.most, self.running)
+            first = self.units == 1
         try:
-            super().run_batch(deliveries)
+            if first:
+                time.sleep(self.first)
+            work(arg)
         finally:
             with self.lock:
                 self.running -= 1
+
+    def run_batch(self, deliveries):
+        self._unit(super().run_batch, deliveries)
+
+    def run_one(self, delivery):
+        self._unit(super().run_one, delivery)
+
+
+def _arriving(group, names, recorder, every=0.01):
+    """One thread per delivery, arriving ``every`` seconds apart (a backlog building up
+    behind a slow first unit); what each submit raised."""
+    outcomes = {}
+
+    def deliver(name):
+        try:
+            group.submit(Delivery(uuid.uuid4(), {"name": name}))
+            assert name in recorder.committed
+            outcomes[name] = "ok"
+        except BaseException as error:
+            outcomes[name] = type(error).__name__
+
+    threads = []
+    for name in names:
+        threads.append(threading.Thread(target=deliver, args=(name,)))
+        threads[-1].start()
+        time.sleep(every)
+    for thread in threads:
+        thread.join(10)
+    return outcomes
 
 
 @pytest.mark.parametrize("leaders", [1, 2])
 def test_batches_overlap_under_a_backlog_never_more_than_the_leaders(leaders):
     recorder = Overlaps()
     group = GroupCommit(recorder.run_batch, recorder.run_one, leaders=leaders, overlap_at=4)
-    names = [f"event {n}" for n in range(32)]
-    outcomes = _deliver_all(group, names, recorder)
+    names = [f"event {n}" for n in range(16)]
+    outcomes = _arriving(group, names, recorder)
     assert outcomes == {name: "ok" for name in names}
     done = [name for batch in recorder.batches for name in batch] + recorder.alone
-    assert Counter(done) == Counter(names)  # each once, whichever batch took it
-    assert recorder.most == leaders  # a backlog of 32 did start a second batch
+    assert Counter(done) == Counter(names)  # each once, whichever unit took it
+    # The fourth delivery queued behind the slow first unit starts a second one.
+    assert recorder.most == leaders
+    assert not group._waiting and group._leading == 0  # nothing left leading or waiting
 
 
 def test_a_trickle_never_overlaps():
-    """Deliveries that come one after another find no backlog: one batch at a time."""
-    recorder = Overlaps(slow=0.01)
+    """Fewer deliveries waiting than ``overlap_at``: one unit at a time."""
+    recorder = Overlaps()
     group = GroupCommit(recorder.run_batch, recorder.run_one, leaders=2, overlap_at=4)
-    for wave in range(6):
-        names = [f"wave {wave} event {n}" for n in range(3)]  # fewer than overlap_at
-        assert set(_deliver_all(group, names, recorder).values()) == {"ok"}
-    assert recorder.most == 1
-    assert not group._waiting and group._leading == 0  # nothing left leading or waiting
+    names = [f"event {n}" for n in range(3)]  # two queue behind the slow first one
+    assert set(_arriving(group, names, recorder).values()) == {"ok"}
+    assert recorder.most == 1 and recorder.units >= 2
+    assert not group._waiting and group._leading == 0
 
 
 def test_overlapping_batches_that_fail_run_each_delivery_alone():
@@ -214,10 +251,13 @@ def test_overlapping_batches_that_fail_run_each_delivery_alone():
         return any(name.startswith("poison") for name in names)
 
     has_poison.error = ValueError("poison in the batch")
-    recorder = Recorder(fail_batch_when=has_poison)
+    recorder = Overlaps(fail_batch_when=has_poison)
     group = GroupCommit(recorder.run_batch, recorder.run_one, leaders=2, overlap_at=4)
-    names = ["poison 1", "poison 2"] + [f"event {n}" for n in range(22)]
-    outcomes = _deliver_all(group, names, recorder)
+    names = [f"event {n}" for n in range(4)] + ["poison 1"] + [f"event {n}" for n in range(4, 12)]
+    names += ["poison 2"] + [f"event {n}" for n in range(12, 16)]
+    outcomes = _arriving(group, names, recorder)
+    # They did overlap (and then each delivery of a failed batch ran alone, beside others).
+    assert recorder.most >= 2
     assert outcomes.pop("poison 1") == outcomes.pop("poison 2") == "ValueError"
     assert set(outcomes.values()) == {"ok"}
     assert recorder.committed == set(outcomes)

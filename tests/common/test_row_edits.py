@@ -3,6 +3,8 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import event, select
 
 from common import row_edits
@@ -100,3 +102,30 @@ def test_nothing_changed_writes_nothing(tx):
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert _updates(statements) == []
+
+
+def test_missing_rows_are_left_out_and_the_search_vector_is_not_read(tx):
+    ticket_id = _ticket("present")
+    rows = row_edits.lock(Ticket, [ticket_id, ticket_id + 1000])
+    assert list(rows) == [ticket_id]
+    assert not hasattr(rows[ticket_id], "search")  # computed and deferred: left out
+
+
+def test_one_row_is_written_and_gets_back_what_the_database_set(tx):
+    ticket_id = _ticket("single")
+    row = row_edits.lock(Ticket, [ticket_id])[ticket_id]
+    row.status, row.version = "open", row.version + 1
+    # A stale value, as read: not a change to write, and the UPDATE's answer replaces it.
+    row.updated_at = row._read["updated_at"] = datetime(2000, 1, 1, tzinfo=UTC)
+    engine, record, statements = _recording()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        row_edits.write_one(Ticket, row)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    (statement,) = _updates(statements)
+    assert "RETURNING" in statement and "updated_at" in statement.split("RETURNING")[1]
+    stored = _stored(ticket_id)
+    assert (stored.status, stored.version) == ("open", row.version)
+    # What an API response shows is what is stored.
+    assert row.updated_at == stored.updated_at and row.updated_at.year > 2000
