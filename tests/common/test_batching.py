@@ -41,9 +41,10 @@ class Recorder:
             self.committed.add(name)
 
 
-def _deliver_all(group, names, recorder):
-    """One thread per delivery, as Dramatiq's worker threads; what each submit raised."""
-    outcomes, start = {}, threading.Barrier(len(names))
+def _deliver_all(group, names, recorder, every=None):
+    """One thread per delivery, as Dramatiq's worker threads; what each submit raised.
+    All at once, or (``every``: seconds) one after another, a backlog building up."""
+    outcomes, start = {}, threading.Barrier(len(names) if every is None else 1)
 
     def deliver(name):
         start.wait()
@@ -55,9 +56,12 @@ def _deliver_all(group, names, recorder):
         except BaseException as error:
             outcomes[name] = type(error).__name__
 
-    threads = [threading.Thread(target=deliver, args=(name,)) for name in names]
-    for thread in threads:
-        thread.start()
+    threads = []
+    for name in names:
+        threads.append(threading.Thread(target=deliver, args=(name,)))
+        threads[-1].start()
+        if every is not None:
+            time.sleep(every)
     for thread in threads:
         thread.join(10)
     return outcomes
@@ -199,35 +203,12 @@ class Overlaps(Recorder):
         self._unit(super().run_one, delivery)
 
 
-def _arriving(group, names, recorder, every=0.01):
-    """One thread per delivery, arriving ``every`` seconds apart (a backlog building up
-    behind a slow first unit); what each submit raised."""
-    outcomes = {}
-
-    def deliver(name):
-        try:
-            group.submit(Delivery(uuid.uuid4(), {"name": name}))
-            assert name in recorder.committed
-            outcomes[name] = "ok"
-        except BaseException as error:
-            outcomes[name] = type(error).__name__
-
-    threads = []
-    for name in names:
-        threads.append(threading.Thread(target=deliver, args=(name,)))
-        threads[-1].start()
-        time.sleep(every)
-    for thread in threads:
-        thread.join(10)
-    return outcomes
-
-
 @pytest.mark.parametrize("leaders", [1, 2])
 def test_batches_overlap_under_a_backlog_never_more_than_the_leaders(leaders):
     recorder = Overlaps()
     group = GroupCommit(recorder.run_batch, recorder.run_one, leaders=leaders, overlap_at=4)
     names = [f"event {n}" for n in range(16)]
-    outcomes = _arriving(group, names, recorder)
+    outcomes = _deliver_all(group, names, recorder, every=0.01)
     assert outcomes == {name: "ok" for name in names}
     done = [name for batch in recorder.batches for name in batch] + recorder.alone
     assert Counter(done) == Counter(names)  # each once, whichever unit took it
@@ -241,7 +222,7 @@ def test_a_trickle_never_overlaps():
     recorder = Overlaps()
     group = GroupCommit(recorder.run_batch, recorder.run_one, leaders=2, overlap_at=4)
     names = [f"event {n}" for n in range(3)]  # two queue behind the slow first one
-    assert set(_arriving(group, names, recorder).values()) == {"ok"}
+    assert set(_deliver_all(group, names, recorder, every=0.01).values()) == {"ok"}
     assert recorder.most == 1 and recorder.units >= 2
     assert not group._waiting and group._leading == 0
 
@@ -255,7 +236,7 @@ def test_overlapping_batches_that_fail_run_each_delivery_alone():
     group = GroupCommit(recorder.run_batch, recorder.run_one, leaders=2, overlap_at=4)
     names = [f"event {n}" for n in range(4)] + ["poison 1"] + [f"event {n}" for n in range(4, 12)]
     names += ["poison 2"] + [f"event {n}" for n in range(12, 16)]
-    outcomes = _arriving(group, names, recorder)
+    outcomes = _deliver_all(group, names, recorder, every=0.01)
     # They did overlap (and then each delivery of a failed batch ran alone, beside others).
     assert recorder.most >= 2
     assert outcomes.pop("poison 1") == outcomes.pop("poison 2") == "ValueError"

@@ -3,6 +3,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import event, select
@@ -39,24 +40,26 @@ def _updates(statements: list[str]) -> list[str]:
     return [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
 
 
-def _recording():
-    statements = []
+@contextmanager
+def _statements():
+    """The SQL sent to the tickets database inside the block."""
+    statements: list[str] = []
     engine = db.session.get_bind(mapper=Ticket)
 
     def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
-    return engine, record, statements
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_locked_rows_come_in_key_order_and_are_locked(tx):
     ids = [_ticket("b"), _ticket("a"), _ticket("c")]
-    engine, record, statements = _recording()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with _statements() as statements:
         rows = row_edits.lock(Ticket, reversed(ids))
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert list(rows) == sorted(ids)
     assert rows[ids[1]].subject == "a"
     (query,) = [s for s in statements if "FROM tickets" in s]
@@ -72,12 +75,8 @@ def test_only_what_changed_is_written_one_statement_per_set_of_columns(tx):
     rows[ids[2]].priority = "high"
     rows[ids[3]].subject = rows[ids[3]].subject  # set, but unchanged: nothing to write
 
-    engine, record, statements = _recording()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with _statements() as statements:
         row_edits.write(Ticket, rows.values())
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
     updates = _updates(statements)
     # Two sets of changed columns: two executemany UPDATEs, however many rows each.
@@ -95,12 +94,8 @@ def test_only_what_changed_is_written_one_statement_per_set_of_columns(tx):
 def test_nothing_changed_writes_nothing(tx):
     ids = [_ticket("calm")]
     rows = row_edits.lock(Ticket, ids)
-    engine, record, statements = _recording()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with _statements() as statements:
         row_edits.write(Ticket, rows.values())
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert _updates(statements) == []
 
 
@@ -117,12 +112,8 @@ def test_one_row_is_written_and_gets_back_what_the_database_set(tx):
     row.status, row.version = "open", row.version + 1
     # A stale value, as read: not a change to write, and the UPDATE's answer replaces it.
     row.updated_at = row._read["updated_at"] = datetime(2000, 1, 1, tzinfo=UTC)
-    engine, record, statements = _recording()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with _statements() as statements:
         row_edits.write_one(Ticket, row)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     (statement,) = _updates(statements)
     assert "RETURNING" in statement and "updated_at" in statement.split("RETURNING")[1]
     stored = _stored(ticket_id)
