@@ -78,7 +78,12 @@ def get_visible(principal: Principal, ticket_id: int, *, for_update: bool = Fals
     query = select(Ticket).where(Ticket.id == ticket_id)
     if for_update:
         query = query.with_for_update()
-    ticket = db.session.scalar(query)
+    return _visible(principal, ticket_id, db.session.scalar(query))
+
+
+def _visible(principal: Principal, ticket_id: int, ticket):
+    """``ticket`` (an object or a row), or 404 when it is missing or not the caller's to
+    see: the same answer either way, so ids reveal nothing."""
     if ticket is None or not access.can_view(principal, ticket):
         raise NotFound(f"Ticket {ticket_id} not found")
     return ticket
@@ -132,9 +137,7 @@ def act(principal: Principal, ticket_id: int, action: str, body: dict) -> row_ed
     The ticket is edited as a plain row (``common.row_edits``): one locked read, one
     UPDATE, and none of the ORM's bookkeeping on the API's busiest write.
     """
-    ticket = row_edits.lock(Ticket, [ticket_id]).get(ticket_id)
-    if ticket is None or not access.can_view(principal, ticket):
-        raise NotFound(f"Ticket {ticket_id} not found")
+    ticket = _visible(principal, ticket_id, row_edits.lock(Ticket, [ticket_id]).get(ticket_id))
     old, new = lifecycle.apply(ticket, action, principal, body.get("reason"))
     changes = {"status": (old, new)}
     if action == "approve":
