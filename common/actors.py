@@ -9,6 +9,7 @@ retry the message lands in the dead-letter queue.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import uuid
@@ -175,6 +176,14 @@ def _context(service: str, request_id: str | None) -> Iterator[Flask]:
         service_var.reset(service_token)
 
 
+@functools.cache
+def _claim_statement(service: str):
+    """Built once per service: a statement's construction and cache key cost more than
+    its run."""
+    table = PROCESSED_EVENT_MODELS[service].__table__
+    return insert(table).on_conflict_do_nothing().returning(table.c.event_id)
+
+
 def _claim(service: str, event_ids: list[uuid.UUID], consumer: str) -> set[uuid.UUID]:
     """The events this consumer has not handled before (their rows are inserted now).
 
@@ -182,10 +191,9 @@ def _claim(service: str, event_ids: list[uuid.UUID], consumer: str) -> set[uuid.
     run with a list of parameters (executemany, sent as one multi-row INSERT), where a
     ``values([...])`` of many rows is compiled anew every time.
     """
-    table = PROCESSED_EVENT_MODELS[service].__table__
     return set(
         db.session.scalars(
-            insert(table).on_conflict_do_nothing().returning(table.c.event_id),
+            _claim_statement(service),
             # In one global order: two batches that share events (a redelivery) then
             # wait for each other rather than deadlock.
             [{"event_id": event_id, "consumer": consumer} for event_id in sorted(event_ids)],

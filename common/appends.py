@@ -16,6 +16,7 @@ with the rest of the transaction. A table's rows go in the order they were appen
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from sqlalchemy import event, insert
@@ -61,7 +62,13 @@ def write_pending(session: Session) -> None:
     for model, _columns, rows in pending:
         # A list of parameters, not values([...]): the statement stays in SQLAlchemy's
         # compiled cache and psycopg2 still gets one multi-row INSERT.
-        session.execute(insert(model.__table__), rows, bind_arguments={"mapper": model})
+        session.execute(_insert(model), rows, bind_arguments={"mapper": model})
+
+
+@functools.cache
+def _insert(model: type):
+    """One statement object per table: SQLAlchemy memoizes its cache key."""
+    return insert(model.__table__)
 
 
 @event.listens_for(Session, "do_orm_execute")

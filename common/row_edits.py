@@ -17,13 +17,16 @@ the database.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, Update, bindparam, select, update
 
 from common.db import db
 
 _KEY = "_row_edits_key"  # the primary key's bind name in the UPDATE (no column has it)
+_IDS = "_row_edits_ids"
 
 
 class Editable:
@@ -42,44 +45,67 @@ class Editable:
         }
 
 
-def _columns(model: type) -> list:
-    """The columns the ORM itself loads: not computed (written by the database alone),
-    not deferred (large, and read only on demand)."""
+@dataclass(frozen=True)
+class _Statements:
+    """A model's statements, built once. Building them on every call (a select of some
+    thirty columns, its cache key, the mapper's deferred columns) cost more of the CPU of
+    an approval than running them: SQLAlchemy memoizes a statement object's cache key,
+    and finds its compiled form by that key."""
+
+    key: str  # the primary key's name
+    lock: Select
+    update: Update  # sets the columns its parameters name
+    # And reads back the columns the database sets on update, if the table has any.
+    update_returning: Update | None
+
+
+@functools.cache
+def _statements(model: type) -> _Statements:
+    table = model.__table__
+    (key,) = table.primary_key.columns
+    # The columns the ORM itself loads: not computed (written by the database alone), not
+    # deferred (large, and read only on demand).
     deferred = {prop.key for prop in model.__mapper__.column_attrs if prop.deferred}
-    return [
-        column
-        for column in model.__table__.columns
-        if column.computed is None and column.key not in deferred
+    columns = [
+        column for column in table.columns if column.computed is None and column.key not in deferred
     ]
+    # Without values(): Core sets the columns the parameters name (the compiled form is
+    # cached per set of names) and fills in the others' onupdate.
+    by_key = update(table).where(key == bindparam(_KEY))
+    refreshed = [column for column in table.columns if column.onupdate is not None]
+    return _Statements(
+        key=key.name,
+        lock=select(*columns)
+        .where(key.in_(bindparam(_IDS, expanding=True)))
+        .order_by(key)
+        .with_for_update(),
+        update=by_key,
+        update_returning=by_key.returning(*refreshed) if refreshed else None,
+    )
 
 
 def lock(model: type, ids: Iterable[int]) -> dict[int, Editable]:
     """The rows of ``model`` with those primary keys, locked in key order (as every caller
     locks them, so two transactions wait for each other rather than deadlock)."""
-    table = model.__table__
-    (key,) = table.primary_key.columns
-    query = (
-        select(*_columns(model)).where(key.in_(sorted(set(ids)))).order_by(key).with_for_update()
-    )
-    rows = db.session.execute(query, bind_arguments={"mapper": model}).mappings()
-    return {row[key.name]: Editable(dict(row)) for row in rows}
+    statements = _statements(model)
+    rows = db.session.execute(
+        statements.lock, {_IDS: sorted(set(ids))}, bind_arguments={"mapper": model}
+    ).mappings()
+    return {row[statements.key]: Editable(dict(row)) for row in rows}
 
 
 def write(model: type, rows: Iterable[Editable]) -> None:
     """Write what changed in ``rows``: one executemany per set of changed columns (one
     round trip per 100 rows: the engines' ``executemany_mode``)."""
-    table = model.__table__
-    (key,) = table.primary_key.columns
+    statements = _statements(model)
     by_columns: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
         changes = row.changes()
         if changes:
-            params = {**changes, _KEY: getattr(row, key.name)}
+            params = {**changes, _KEY: getattr(row, statements.key)}
             by_columns.setdefault(tuple(sorted(changes)), []).append(params)
-    # Without values(): Core sets the columns the parameters name (the same in each).
-    statement = update(table).where(key == bindparam(_KEY))
     for params in by_columns.values():
-        db.session.execute(statement, params, bind_arguments={"mapper": model})
+        db.session.execute(statements.update, params, bind_arguments={"mapper": model})
 
 
 def write_one(model: type, row: Editable) -> None:
@@ -88,12 +114,12 @@ def write_one(model: type, row: Editable) -> None:
     changes = row.changes()
     if not changes:
         return
-    table = model.__table__
-    (key,) = table.primary_key.columns
-    refreshed = [column for column in table.columns if column.onupdate is not None]
-    statement = update(table).where(key == getattr(row, key.name)).values(changes)
-    if refreshed:
-        statement = statement.returning(*refreshed)
-    result = db.session.execute(statement, bind_arguments={"mapper": model})
-    if refreshed:
+    statements = _statements(model)
+    refreshing = statements.update_returning is not None
+    result = db.session.execute(
+        statements.update_returning if refreshing else statements.update,
+        {**changes, _KEY: getattr(row, statements.key)},
+        bind_arguments={"mapper": model},
+    )
+    if refreshing:
         row.__dict__.update(result.one()._mapping)

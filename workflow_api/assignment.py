@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, bindparam, create_engine, func, select, text
 
 from common.db import bind_for, db
 from common.models.workflow import BIND, RoleHolder, Task, Workflow, WorkflowVersion
@@ -98,19 +98,23 @@ def match_workflow(department: str, category: str, subcategory: str | None) -> W
     return None
 
 
+# Read for every task assigned: built once (building it cost more than running it), and
+# plain rows, not ORM objects (only these two columns are ever used).
+ELIGIBLE_HOLDERS = (
+    select(RoleHolder.user_id, RoleHolder.user_name)
+    .where(
+        RoleHolder.system == bindparam("system"),
+        RoleHolder.role == bindparam("role"),
+        RoleHolder.is_active.is_(True),
+        RoleHolder.deployed.is_(True),
+    )
+    .order_by(RoleHolder.user_id)
+)
+
+
 def eligible_holders(role: Role) -> list[Holder]:
-    """The role's active, deployed holders by user id: plain rows, not ORM objects (read
-    for every task assigned, and only these two columns are ever used)."""
-    return db.session.execute(
-        select(RoleHolder.user_id, RoleHolder.user_name)
-        .where(
-            RoleHolder.system == role.system,
-            RoleHolder.role == role.name,
-            RoleHolder.is_active.is_(True),
-            RoleHolder.deployed.is_(True),
-        )
-        .order_by(RoleHolder.user_id)
-    ).all()
+    """The role's active, deployed holders by user id."""
+    return db.session.execute(ELIGIBLE_HOLDERS, {"system": role.system, "role": role.name}).all()
 
 
 def holder(role: Role, user_id: int) -> Holder | None:

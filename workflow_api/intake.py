@@ -130,6 +130,9 @@ def _open(
     return opened
 
 
+INSERT_TASKS = insert(Task.__table__)  # built once: SQLAlchemy memoizes its cache key
+
+
 def _insert_rows(tasks: list[Task]) -> None:
     """Insert tasks that are not in the session, as Core rows: one multi-row INSERT per
     set of columns given (a task nobody could be given leaves its assignee out). The
@@ -151,7 +154,7 @@ def _insert_rows(tasks: list[Task]) -> None:
         by_columns.setdefault(tuple(row), []).append(row)
     connection = db.session.connection(bind_arguments={"mapper": Task})
     for rows in by_columns.values():
-        connection.execute(insert(Task.__table__), rows)
+        connection.execute(INSERT_TASKS, rows)
 
 
 def _has_default(column) -> bool:

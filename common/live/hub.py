@@ -33,10 +33,18 @@ log = logging.getLogger(__name__)
 MAX_INLINE_PAYLOAD = 7000
 
 
+_NOTIFY_ONE = text("SELECT pg_notify(:channel, :payload)")
+_NOTIFY_MANY = text(
+    "SELECT pg_notify(:channel, payload)"
+    " FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS p(payload, n)"
+    " ORDER BY n"
+)
+
+
 def notify_in_transaction(mapper, channel: str, note: dict) -> None:
     """Queue a NOTIFY in the current transaction of ``mapper``'s database."""
     db.session.execute(
-        text("SELECT pg_notify(:channel, :payload)"),
+        _NOTIFY_ONE,
         {"channel": channel, "payload": json.dumps(note, default=str)},
         bind_arguments={"mapper": mapper},
     )
@@ -48,11 +56,7 @@ def notify_many_in_transaction(mapper, channel: str, notes: list[dict]) -> None:
         notify_in_transaction(mapper, channel, notes[0])
     elif notes:
         db.session.execute(
-            text(
-                "SELECT pg_notify(:channel, payload)"
-                " FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS p(payload, n)"
-                " ORDER BY n"
-            ),
+            _NOTIFY_MANY,
             {"channel": channel, "payloads": [json.dumps(note, default=str) for note in notes]},
             bind_arguments={"mapper": mapper},
         )
