@@ -5,7 +5,8 @@ changed by the transaction that adds them, and nothing in it needs their generat
 The ORM still tracked each as an object through its flush (identity map, state, one
 ``INSERT ... RETURNING id`` per table to learn ids nobody reads), which cost about a third
 of the CPU of a ticket's trip through the services. ``append`` keeps them as plain rows
-instead, and writes them as one cached multi-row ``INSERT`` per table.
+instead, and writes them as one multi-row ``INSERT`` per table, all of a database's in
+one round trip (``common.rendered_inserts``).
 
 The rows are written at the same moments the ORM writes its pending objects, and right
 after them (so a row may name an object added in the same transaction): before the
@@ -16,12 +17,12 @@ with the rest of the transaction. A table's rows go in the order they were appen
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 
-from sqlalchemy import event, insert
+from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from common import rendered_inserts
 from common.db import db
 
 PENDING_KEY = "tts_appended_rows"
@@ -58,23 +59,29 @@ def write_pending(session: Session) -> None:
     if not session.info.get(PENDING_KEY):
         return
     session.flush()  # the ORM's pending objects first: appended rows may refer to them
+    # Popped before they are sent: a statement the session runs meanwhile finds none left.
     pending = session.info.pop(PENDING_KEY)
-    for model, _columns, rows in pending:
-        # A list of parameters, not values([...]): the statement stays in SQLAlchemy's
-        # compiled cache and psycopg2 still gets one multi-row INSERT.
-        session.execute(_insert(model), rows, bind_arguments={"mapper": model})
-
-
-@functools.cache
-def _insert(model: type):
-    """One statement object per table: SQLAlchemy memoizes its cache key."""
-    return insert(model.__table__)
+    by_bind: dict[object, list[tuple[type, tuple, list[dict]]]] = {}
+    for group in pending:
+        by_bind.setdefault(session.get_bind(mapper=group[0]), []).append(group)
+    for groups in by_bind.values():
+        # The session's connection to that database, in its transaction.
+        connection = session.connection(bind_arguments={"mapper": groups[0][0]})
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            sql = ";\n".join(
+                rendered_inserts.render(cursor, model.__table__, columns, rows, connection.dialect)
+                for model, columns, rows in groups
+            )
+        finally:
+            cursor.close()
+        # no_parameters: the text goes as it is (psycopg2 reads no placeholders in it, so
+        # a value's percent sign stays one).
+        connection.exec_driver_sql(sql, execution_options={"no_parameters": True})
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _before_statement(state: ORMExecuteState) -> None:
-    # The pending rows are popped before they are inserted, so these inserts, which come
-    # through here too, find nothing left to write.
     if state.session.autoflush:
         write_pending(state.session)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, text
@@ -10,8 +11,10 @@ from sqlalchemy import func, select, text
 from common.appends import PENDING_KEY, append, append_many
 from common.db import db
 from common.models.auth import AuthOutbox
-from common.models.tickets import Ticket, TicketHistory
+from common.models.tickets import Ticket, TicketHistory, TicketsOutbox
+from common.models.workflow import WorkflowAudit
 from common.unit_of_work import unit_of_work
+from tests.common.sql_recorder import sent_statements
 
 BIND = {"mapper": Ticket}
 
@@ -123,3 +126,64 @@ def test_rows_go_in_after_the_orm_objects_they_name(tx, then):
 def test_a_savepoint_may_not_append(tx):
     with db.session.begin_nested(), pytest.raises(RuntimeError, match="transaction"):
         append(AuthOutbox, **_event())
+
+
+def test_a_databases_rows_go_in_one_round_trip(tx):
+    ticket_id = _new_ticket().id
+    common = {"ticket_id": ticket_id, "actor_id": None, "actor_name": "Probe"}
+    event = {"id": uuid.uuid4(), "name": "probe", "payload": {"n": 1}}
+    append(TicketHistory, **common, action="first")
+    append(TicketHistory, **common, action="second", field="status", new_value="b")
+    append(TicketsOutbox, **event)
+    with sent_statements(Ticket) as statements:
+        db.session.commit()
+    (sent,) = [s for s in statements if "INSERT" in s]  # one round trip
+    assert sent.count("INSERT INTO ticket_history") == 2  # one per column set
+    assert sent.count("INSERT INTO outbox") == 1
+    history = select(func.count()).where(TicketHistory.ticket_id == ticket_id)
+    assert db.session.scalar(history) == 2
+    assert db.session.get(TicketsOutbox, event["id"]).payload == {"n": 1}
+
+
+# Quotes, the driver's own placeholders, backslashes, an SQL comment and a statement
+# separator, beyond ASCII: rendered as text on the client, each must arrive as it was.
+HOSTILE = "O'Brien's \\ 100% %s %(x)s \"q\" -- ; DROP TABLE outbox; ünïcødé 🚀 '' \\'"
+
+
+def test_values_arrive_as_they_were_whatever_they_hold(tx):
+    ticket_id = _new_ticket().id
+    event = {
+        "id": uuid.uuid4(),
+        "name": HOSTILE[:100],
+        "payload": {HOSTILE: [HOSTILE, None, 1.5, {"nested": HOSTILE}]},
+        "request_id": None,
+        "created_at": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+    }
+    append(TicketsOutbox, **event)
+    append(TicketHistory, ticket_id=ticket_id, actor_name=HOSTILE, action="note", new_value=HOSTILE)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(TicketsOutbox, event["id"])
+    assert (stored.name, stored.payload, stored.request_id, stored.created_at) == (
+        event["name"],
+        event["payload"],
+        None,
+        event["created_at"],
+    )
+    line = db.session.scalars(
+        select(TicketHistory).where(TicketHistory.ticket_id == ticket_id)
+    ).one()
+    assert (line.actor_name, line.new_value) == (HOSTILE, HOSTILE)
+
+
+def test_a_left_out_column_takes_its_python_default_fresh_for_each_row(tx):
+    append_many(
+        WorkflowAudit,
+        [{"workflow_id": 424242, "actor_name": "Probe", "action": f"a{n}"} for n in range(2)],
+    )
+    db.session.commit()
+    rows = db.session.scalars(
+        select(WorkflowAudit).where(WorkflowAudit.workflow_id == 424242).order_by(WorkflowAudit.id)
+    ).all()
+    assert [row.changes for row in rows] == [{}, {}]  # default=dict, not a NULL
+    assert [row.action for row in rows] == ["a0", "a1"]

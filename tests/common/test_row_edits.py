@@ -3,14 +3,14 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from common import row_edits
 from common.db import db
 from common.models.tickets import Ticket
+from tests.common.sql_recorder import sent_statements
 
 BIND = {"mapper": Ticket}
 
@@ -40,25 +40,9 @@ def _updates(statements: list[str]) -> list[str]:
     return [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
 
 
-@contextmanager
-def _statements():
-    """The SQL sent to the tickets database inside the block."""
-    statements: list[str] = []
-    engine = db.session.get_bind(mapper=Ticket)
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def test_locked_rows_come_in_key_order_and_are_locked(tx):
     ids = [_ticket("b"), _ticket("a"), _ticket("c")]
-    with _statements() as statements:
+    with sent_statements(Ticket) as statements:
         rows = row_edits.lock(Ticket, reversed(ids))
     assert list(rows) == sorted(ids)
     assert rows[ids[1]].subject == "a"
@@ -75,7 +59,7 @@ def test_only_what_changed_is_written_one_statement_per_set_of_columns(tx):
     rows[ids[2]].priority = "high"
     rows[ids[3]].subject = rows[ids[3]].subject  # set, but unchanged: nothing to write
 
-    with _statements() as statements:
+    with sent_statements(Ticket) as statements:
         row_edits.write(Ticket, rows.values())
 
     updates = _updates(statements)
@@ -94,7 +78,7 @@ def test_only_what_changed_is_written_one_statement_per_set_of_columns(tx):
 def test_nothing_changed_writes_nothing(tx):
     ids = [_ticket("calm")]
     rows = row_edits.lock(Ticket, ids)
-    with _statements() as statements:
+    with sent_statements(Ticket) as statements:
         row_edits.write(Ticket, rows.values())
     assert _updates(statements) == []
 
@@ -112,7 +96,7 @@ def test_one_row_is_written_and_gets_back_what_the_database_set(tx):
     row.status, row.version = "open", row.version + 1
     # A stale value, as read: not a change to write, and the UPDATE's answer replaces it.
     row.updated_at = row._read["updated_at"] = datetime(2000, 1, 1, tzinfo=UTC)
-    with _statements() as statements:
+    with sent_statements(Ticket) as statements:
         row_edits.write_one(Ticket, row)
     (statement,) = _updates(statements)
     assert "RETURNING" in statement and "updated_at" in statement.split("RETURNING")[1]
