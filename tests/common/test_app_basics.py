@@ -1,6 +1,8 @@
 """What every service answers the same way: health, readiness, OpenAPI, problems, config."""
 
+import flask
 import pytest
+from flask.sessions import NullSession
 
 from common.config import Config, ConfigError
 from common.events import CATALOGUE
@@ -132,3 +134,11 @@ def test_a_forged_cursor_is_a_422(client, seeded):
     ).decode()
     response = client.as_user("employee@example.com").get(f"/api/tickets?cursor={forged}")
     assert response.status_code == 422
+
+
+def test_a_request_opens_no_cookie_session(app):
+    """Callers are known by their tokens: a session cookie sent along is not even read, and
+    ``flask.session`` is the null session (read empty, refuses writes)."""
+    with app.test_request_context("/api/tickets/health", headers={"Cookie": "session=forged"}):
+        assert isinstance(flask.session._get_current_object(), NullSession)
+        assert dict(flask.session) == {}
