@@ -112,8 +112,8 @@ def _binds(services: list[ServiceSpec], config: Config) -> dict:
             "pool_size": config.database_pool_size,
             "max_overflow": config.database_pool_size,
             "json_serializer": json_codec.dumps_text,
-            # An executemany UPDATE or DELETE (a batch's ticket moves, common.row_edits) goes
-            # in one round trip per 100 rows (psycopg2's execute_batch), not one per row.
+            # An executemany UPDATE or DELETE (the ORM's bulk moves of many rows) goes in
+            # one round trip per 100 rows (psycopg2's execute_batch), not one per row.
             # INSERTs are SQLAlchemy's multi-row VALUES either way.
             "executemany_mode": "values_plus_batch",
         }

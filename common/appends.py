@@ -6,7 +6,8 @@ The ORM still tracked each as an object through its flush (identity map, state, 
 ``INSERT ... RETURNING id`` per table to learn ids nobody reads), which cost about a third
 of the CPU of a ticket's trip through the services. ``append`` keeps them as plain rows
 instead, and writes them as one multi-row ``INSERT`` per table, all of a database's in
-one round trip (``common.rendered_inserts``).
+one round trip (``common.rendered_sql``), which a row edit's UPDATE may join
+(``write_pending_then``).
 
 The rows are written at the same moments the ORM writes its pending objects, and right
 after them (so a row may name an object added in the same transaction): before the
@@ -17,13 +18,13 @@ with the rest of the transaction. A table's rows go in the order they were appen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from common import rendered_inserts
 from common.db import db
+from common.rendered_sql import Renderer
 
 PENDING_KEY = "tts_appended_rows"
 
@@ -56,28 +57,55 @@ def append_many(model: type, rows: Iterable[dict]) -> None:
 
 def write_pending(session: Session) -> None:
     """Insert the rows waiting in ``session`` now (a no-op when none wait)."""
-    if not session.info.get(PENDING_KEY):
-        return
+    if session.info.get(PENDING_KEY):
+        _send(session, _take_pending(session))
+
+
+def write_pending_then(
+    session: Session, model: type, statements: Callable[[Renderer], list[str]]
+) -> CursorResult:
+    """Insert the rows waiting in ``session``, then run ``statements`` on ``model``'s
+    database, in one round trip there: what a statement would do, with the pending rows
+    written first, as the session would write them before it. Returns the last
+    statement's result. ``statements`` renders them (``common.rendered_sql``)."""
+    pending = _take_pending(session) if session.info.get(PENDING_KEY) else {}
+    connection = session.connection(bind_arguments={"mapper": model})
+    mine = pending.pop(session.get_bind(mapper=model), [])
+    _send(session, pending)
+    with Renderer(connection) as renderer:
+        sql = [_inserts(renderer, mine), *statements(renderer)]
+    return _run(connection, [part for part in sql if part])
+
+
+def _take_pending(session: Session) -> dict[object, list[tuple[type, tuple, list[dict]]]]:
+    """The waiting rows, by database, taken out of the session: a statement the session
+    runs meanwhile finds none left to write."""
     session.flush()  # the ORM's pending objects first: appended rows may refer to them
-    # Popped before they are sent: a statement the session runs meanwhile finds none left.
-    pending = session.info.pop(PENDING_KEY)
     by_bind: dict[object, list[tuple[type, tuple, list[dict]]]] = {}
-    for group in pending:
+    for group in session.info.pop(PENDING_KEY):
         by_bind.setdefault(session.get_bind(mapper=group[0]), []).append(group)
+    return by_bind
+
+
+def _send(session: Session, by_bind: dict) -> None:
     for groups in by_bind.values():
         # The session's connection to that database, in its transaction.
         connection = session.connection(bind_arguments={"mapper": groups[0][0]})
-        cursor = connection.connection.driver_connection.cursor()
-        try:
-            sql = ";\n".join(
-                rendered_inserts.render(cursor, model.__table__, columns, rows, connection.dialect)
-                for model, columns, rows in groups
-            )
-        finally:
-            cursor.close()
-        # no_parameters: the text goes as it is (psycopg2 reads no placeholders in it, so
-        # a value's percent sign stays one).
-        connection.exec_driver_sql(sql, execution_options={"no_parameters": True})
+        with Renderer(connection) as renderer:
+            _run(connection, [_inserts(renderer, groups)])
+
+
+def _inserts(renderer: Renderer, groups: list[tuple[type, tuple, list[dict]]]) -> str:
+    """One INSERT per run of a table's rows with the same columns, in append order."""
+    return ";\n".join(
+        renderer.insert_rows(model.__table__, columns, rows) for model, columns, rows in groups
+    )
+
+
+def _run(connection, sql: list[str]) -> CursorResult:
+    # no_parameters: the text goes as it is (psycopg2 reads no placeholders in it, so a
+    # value's percent sign stays one).
+    return connection.exec_driver_sql(";\n".join(sql), execution_options={"no_parameters": True})
 
 
 @event.listens_for(Session, "do_orm_execute")

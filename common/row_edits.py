@@ -5,8 +5,9 @@ code the ORM's objects go through (which only reads and sets attributes), and re
 nothing back. The ORM's unit of work tracked each such row as an object through its
 flush, and with ``eager_defaults`` sent one ``UPDATE ... RETURNING`` per row to learn an
 ``updated_at`` nobody reads. Here the rows are read in one statement and their changes
-written as one executemany ``UPDATE`` per set of changed columns (a column's ``onupdate``
-still applies: Core fills it in).
+written as one ``UPDATE`` per changed row, of the columns that changed (a column's
+``onupdate`` still applies: Core writes it in), all in one round trip with the rows
+appended before them (``common.appends``).
 
 Set attributes to change them; a value changed in place (a dict's item) goes unseen. The
 rows are not the session's objects: an ORM object of the same row, loaded earlier in the
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, Update, bindparam, select, update
 
+from common import appends
 from common.db import db
 
 _KEY = "_row_edits_key"  # the primary key's bind name in the UPDATE (no column has it)
@@ -95,17 +97,20 @@ def lock(model: type, ids: Iterable[int]) -> dict[int, Editable]:
 
 
 def write(model: type, rows: Iterable[Editable]) -> None:
-    """Write what changed in ``rows``: one executemany per set of changed columns (one
-    round trip per 100 rows: the engines' ``executemany_mode``)."""
+    """Write what changed in ``rows``: one UPDATE per changed row, all in one round trip
+    with the rows appended before them (``common.appends``)."""
     statements = _statements(model)
-    by_columns: dict[tuple[str, ...], list[dict]] = {}
-    for row in rows:
-        changes = row.changes()
-        if changes:
-            params = {**changes, _KEY: getattr(row, statements.key)}
-            by_columns.setdefault(tuple(sorted(changes)), []).append(params)
-    for params in by_columns.values():
-        db.session.execute(statements.update, params, bind_arguments={"mapper": model})
+    changed = [
+        {**changes, _KEY: getattr(row, statements.key)}
+        for row in rows
+        if (changes := row.changes())
+    ]
+    if changed:
+        appends.write_pending_then(
+            db.session(),
+            model,
+            lambda renderer: [renderer.statement(statements.update, params) for params in changed],
+        )
 
 
 def write_one(model: type, row: Editable) -> None:
@@ -116,10 +121,15 @@ def write_one(model: type, row: Editable) -> None:
         return
     statements = _statements(model)
     refreshing = statements.update_returning is not None
-    result = db.session.execute(
-        statements.update_returning if refreshing else statements.update,
-        {**changes, _KEY: getattr(row, statements.key)},
-        bind_arguments={"mapper": model},
+    params = {**changes, _KEY: getattr(row, statements.key)}
+    result = appends.write_pending_then(
+        db.session(),
+        model,
+        lambda renderer: [
+            renderer.statement(
+                statements.update_returning if refreshing else statements.update, params
+            )
+        ],
     )
     if refreshing:
         row.__dict__.update(result.one()._mapping)

@@ -9,6 +9,11 @@ from sqlalchemy import event
 
 from common.db import db
 
+# Quotes, the driver's own placeholders, backslashes, an SQL comment and a statement
+# separator, beyond ASCII: statements rendered as text on the client
+# (common/rendered_sql.py) must deliver each as it was.
+HOSTILE = "O'Brien's \\ 100% %s %(x)s \"q\" -- ; DROP TABLE outbox; ünïcødé 🚀 '' \\'"
+
 
 @contextmanager
 def sent_statements(model: type) -> Iterator[list[str]]:

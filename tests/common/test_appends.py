@@ -14,7 +14,7 @@ from common.models.auth import AuthOutbox
 from common.models.tickets import Ticket, TicketHistory, TicketsOutbox
 from common.models.workflow import WorkflowAudit
 from common.unit_of_work import unit_of_work
-from tests.common.sql_recorder import sent_statements
+from tests.common.sql_recorder import HOSTILE, sent_statements
 
 BIND = {"mapper": Ticket}
 
@@ -143,11 +143,6 @@ def test_a_databases_rows_go_in_one_round_trip(tx):
     history = select(func.count()).where(TicketHistory.ticket_id == ticket_id)
     assert db.session.scalar(history) == 2
     assert db.session.get(TicketsOutbox, event["id"]).payload == {"n": 1}
-
-
-# Quotes, the driver's own placeholders, backslashes, an SQL comment and a statement
-# separator, beyond ASCII: rendered as text on the client, each must arrive as it was.
-HOSTILE = "O'Brien's \\ 100% %s %(x)s \"q\" -- ; DROP TABLE outbox; ünïcødé 🚀 '' \\'"
 
 
 def test_values_arrive_as_they_were_whatever_they_hold(tx):

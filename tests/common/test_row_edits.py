@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from common import row_edits
+from common.appends import append
 from common.db import db
-from common.models.tickets import Ticket
-from tests.common.sql_recorder import sent_statements
+from common.models.tickets import Ticket, TicketHistory
+from tests.common.sql_recorder import HOSTILE, sent_statements
 
 BIND = {"mapper": Ticket}
 
@@ -50,7 +51,7 @@ def test_locked_rows_come_in_key_order_and_are_locked(tx):
     assert query.rstrip().endswith("FOR UPDATE")  # in one statement, locked
 
 
-def test_only_what_changed_is_written_one_statement_per_set_of_columns(tx):
+def test_only_what_changed_is_written_in_one_round_trip(tx):
     ids = [_ticket("one"), _ticket("two"), _ticket("three"), _ticket("four")]
     before = {i: _stored(i) for i in ids}
     rows = row_edits.lock(Ticket, ids)
@@ -62,9 +63,9 @@ def test_only_what_changed_is_written_one_statement_per_set_of_columns(tx):
     with sent_statements(Ticket) as statements:
         row_edits.write(Ticket, rows.values())
 
-    updates = _updates(statements)
-    # Two sets of changed columns: two executemany UPDATEs, however many rows each.
-    assert len(updates) == 2
+    (sent,) = _updates(statements)  # one round trip
+    updates = sent.split(";\n")
+    assert len(updates) == 3  # one per changed row, with the columns that changed
     assert all("subject" not in u.split("WHERE")[0] for u in updates)
     first, second, third, fourth = (_stored(i) for i in ids)
     assert (first.assignee_id, first.status) == (7, "in_progress")
@@ -72,7 +73,21 @@ def test_only_what_changed_is_written_one_statement_per_set_of_columns(tx):
     assert third.priority == "high" and third.status == before[ids[2]].status
     assert fourth == before[ids[3]]  # untouched: not even its updated_at
     # The column's onupdate still applies to the rows written.
-    assert "updated_at" in updates[0].split("WHERE")[0]
+    assert all("updated_at=now()" in u.split("WHERE")[0] for u in updates)
+
+
+def test_rows_appended_before_go_first_in_the_same_round_trip(tx):
+    ticket_id = _ticket("noted")
+    row = row_edits.lock(Ticket, [ticket_id])[ticket_id]
+    row.status = "open"
+    append(TicketHistory, ticket_id=ticket_id, actor_name="Probe", action="approve")
+    with sent_statements(Ticket) as statements:
+        row_edits.write(Ticket, [row])
+    (sent,) = statements
+    assert sent.index("INSERT INTO ticket_history") < sent.index("UPDATE tickets")
+    assert _stored(ticket_id).status == "open"
+    history = select(TicketHistory.action).where(TicketHistory.ticket_id == ticket_id)
+    assert db.session.scalars(history).all() == ["approve"]
 
 
 def test_nothing_changed_writes_nothing(tx):
@@ -104,3 +119,14 @@ def test_one_row_is_written_and_gets_back_what_the_database_set(tx):
     assert (stored.status, stored.version) == ("open", row.version)
     # What an API response shows is what is stored.
     assert row.updated_at == stored.updated_at and row.updated_at.year > 2000
+
+
+def test_edited_values_arrive_as_they_were_whatever_they_hold(tx):
+    ticket_id = _ticket("plain")
+    row = row_edits.lock(Ticket, [ticket_id])[ticket_id]
+    row.subject = HOSTILE
+    row.details = {HOSTILE: [HOSTILE, None, {"n": 1.5}]}
+    row_edits.write_one(Ticket, row)
+    db.session.expire_all()
+    stored = _stored(ticket_id)
+    assert (stored.subject, stored.details) == (HOSTILE, {HOSTILE: [HOSTILE, None, {"n": 1.5}]})
