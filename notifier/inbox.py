@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import text
 
 from common.db import db
-from common.live.hub import MAX_INLINE_PAYLOAD, notify_many_in_transaction
+from common.json_codec import dumps_text
+from common.live.hub import MAX_INLINE_PAYLOAD
 from common.models.notify import Notification
 
 LIVE_CHANNEL = "tts_notifications"
@@ -36,86 +36,98 @@ class Draft:
     source: str
 
 
-# One notification, one round trip: the lock, then the row.
-ADD_ONE = text(
-    """
-    WITH locked AS (SELECT pg_advisory_xact_lock(:lock, :user_id))
-    INSERT INTO notifications (user_id, type, subject, body, data, source_event_id)
-    SELECT :user_id, :type, :subject, :body, :data, :source_event_id FROM locked
-    ON CONFLICT (source_event_id) DO NOTHING
-    RETURNING id, created_at, source_event_id
-    """
-).bindparams(bindparam("data", type_=JSONB))
-LOCK_USERS = text(
-    """
-    SELECT pg_advisory_xact_lock(:lock, user_id)
-    FROM (SELECT DISTINCT unnest(CAST(:users AS integer[])) AS user_id ORDER BY 1) AS users
-    """
-)
-ADD_MANY = (
-    insert(Notification.__table__)
-    .on_conflict_do_nothing(index_elements=["source_event_id"])
-    .returning(
-        Notification.__table__.c.id,
-        Notification.__table__.c.created_at,
-        Notification.__table__.c.source_event_id,
+def isoformat(timestamp: str) -> str:
+    """SQL for a timestamptz as Python's ``isoformat()`` writes it (microseconds only if
+    there are any), in the session's time zone as psycopg2 reads it. For ``text()``: its
+    colons are escaped, not binds."""
+    return f"""to_char({timestamp}, CASE
+        WHEN date_part('microseconds', {timestamp})::bigint % 1000000 = 0
+        THEN 'YYYY-MM-DD"T"HH24\\:MI\\:SSTZH\\:TZM'
+        ELSE 'YYYY-MM-DD"T"HH24\\:MI\\:SS.USTZH\\:TZM' END)"""
+
+
+# One statement for any number of drafts: the users' locks, the rows (a redelivered
+# event's are dropped by their unique source), and a NOTIFY for each row added, in id
+# order. The view each socket is sent is made here (``_view``) but for the two values
+# only the INSERT knows, which PostgreSQL writes in, the created_at as Python's isoformat
+# writes it (the API's form). One statement, not three: the NOTIFYs and the locks each
+# cost a round trip and most of a statement's CPU, twice for every ticket.
+ADD = text(
+    f"""
+    WITH locked AS (
+        SELECT pg_advisory_xact_lock(:lock, user_id)
+        FROM (SELECT DISTINCT unnest(CAST(:users AS integer[])) AS user_id ORDER BY 1) AS u
+    ),
+    drafts AS (
+        SELECT *
+        FROM unnest(
+            CAST(:user_ids AS integer[]), CAST(:kinds AS text[]), CAST(:subjects AS text[]),
+            CAST(:bodies AS text[]), CAST(:datas AS jsonb[]), CAST(:sources AS text[]),
+            CAST(:views AS jsonb[])
+        ) WITH ORDINALITY AS d(user_id, type, subject, body, data, source, view, n)
+    ),
+    added AS (
+        INSERT INTO notifications (user_id, type, subject, body, data, source_event_id)
+        SELECT user_id, type, subject, body, data, source
+        FROM drafts
+        WHERE (SELECT count(*) FROM locked) >= 0  -- the locks first (an InitPlan)
+        ORDER BY n
+        ON CONFLICT (source_event_id) DO NOTHING
+        RETURNING id, created_at, source_event_id
     )
+    SELECT added.id, pg_notify(:channel, jsonb_build_object(
+        'key', drafts.user_id,
+        'notification', drafts.view
+            || jsonb_build_object('id', added.id, 'created_at', {isoformat("added.created_at")})
+    )::text)
+    FROM added JOIN drafts ON drafts.source = added.source_event_id
+    ORDER BY added.id
+    """
 )
 
 
 def add(drafts: list[Draft]) -> None:
     """Add the drafts not added before (a redelivered event adds nothing), and push each
     new one to its user's open sockets when the transaction commits."""
+    # One per source, the first: the INSERT would drop a second one's row anyway.
+    sources: set[str] = set()
+    drafts = [d for d in drafts if not (d.source in sources or sources.add(d.source))]
     if not drafts:
         return
-    mapper = {"mapper": Notification}
-    if len(drafts) == 1:
-        (draft,) = drafts
-        rows = db.session.execute(
-            ADD_ONE, {"lock": NOTIFICATION_LOCK, **_row(draft)}, bind_arguments=mapper
-        ).all()
-    else:
-        users = sorted({draft.user_id for draft in drafts})
-        db.session.execute(
-            LOCK_USERS, {"lock": NOTIFICATION_LOCK, "users": users}, bind_arguments=mapper
-        )
-        # A list of parameters: one multi-row INSERT, and a statement SQLAlchemy caches.
-        rows = db.session.execute(
-            ADD_MANY, [_row(draft) for draft in drafts], bind_arguments=mapper
-        ).all()
-    added = {row.source_event_id: row for row in rows}
-    notes = [
-        {"key": draft.user_id, "notification": _view(draft, added[draft.source])}
-        for draft in drafts
-        if draft.source in added
-    ]
-    notify_many_in_transaction(Notification, LIVE_CHANNEL, notes)
+    db.session.execute(
+        ADD,
+        {
+            "lock": NOTIFICATION_LOCK,
+            "channel": LIVE_CHANNEL,
+            "users": sorted({draft.user_id for draft in drafts}),
+            "user_ids": [draft.user_id for draft in drafts],
+            "kinds": [draft.kind for draft in drafts],
+            "subjects": [draft.subject[:200] for draft in drafts],
+            "bodies": [draft.body for draft in drafts],
+            "datas": [dumps_text(draft.data) for draft in drafts],
+            "sources": [draft.source for draft in drafts],
+            "views": [dumps_text(_view(draft)) for draft in drafts],
+        },
+        bind_arguments={"mapper": Notification},
+    ).all()
 
 
-def _row(draft: Draft) -> dict:
-    return {
-        "user_id": draft.user_id,
-        "type": draft.kind,
-        "subject": draft.subject[:200],
-        "body": draft.body,
-        "data": draft.data,
-        "source_event_id": draft.source,
-    }
+# The longest an id and a created_at can be, for the size check before they are known.
+_LONGEST = {"id": 2**63 - 1, "created_at": "2026-01-01T00:00:00.000000+00:00"}
 
 
-def _view(draft: Draft, row) -> dict:
-    """What a socket is sent: the notification as the API shows it, or (when that would
-    not fit in a NOTIFY) its id and headline, for the socket to read the rest."""
+def _view(draft: Draft) -> dict:
+    """What a socket is sent (but its id and created_at, which the INSERT writes in): the
+    notification as the API shows it, or (when that might not fit in a NOTIFY) its
+    headline, for the socket to read the rest."""
     view = {
-        "id": row.id,
         "type": draft.kind,
         "subject": draft.subject[:200],
         "body": draft.body,
         "data": draft.data,
-        "created_at": row.created_at.isoformat(),
         "read_at": None,
         "is_read": False,
     }
-    if len(json.dumps(view).encode()) > MAX_INLINE_PAYLOAD:
-        view = {key: view[key] for key in ("id", "type", "subject", "created_at")}
+    if len(json.dumps(view | _LONGEST).encode()) > MAX_INLINE_PAYLOAD:
+        view = {key: view[key] for key in ("type", "subject")}
     return view

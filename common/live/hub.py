@@ -1,7 +1,8 @@
 """Live fan-out from committed rows to the WebSockets of this process.
 
-Each process keeps one PostgreSQL connection per channel that LISTENs. A service calls
-``notify_in_transaction`` in the transaction that writes the row; PostgreSQL delivers the
+Each process keeps one PostgreSQL connection per channel that LISTENs. A service queues a
+NOTIFY in the transaction that writes the row (``notify_in_transaction``, or ``pg_notify``
+in the very statement that writes it, as notifier/inbox.py does); PostgreSQL delivers the
 NOTIFY to every listening process only when (and if) that transaction commits, and each
 process hands the note to its own subscribers of the note's key (a ticket, a user). No
 extra broker is involved, and nothing rolled back is ever broadcast.
@@ -34,11 +35,6 @@ MAX_INLINE_PAYLOAD = 7000
 
 
 _NOTIFY_ONE = text("SELECT pg_notify(:channel, :payload)")
-_NOTIFY_MANY = text(
-    "SELECT pg_notify(:channel, payload)"
-    " FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS p(payload, n)"
-    " ORDER BY n"
-)
 
 
 def notify_in_transaction(mapper, channel: str, note: dict) -> None:
@@ -48,18 +44,6 @@ def notify_in_transaction(mapper, channel: str, note: dict) -> None:
         {"channel": channel, "payload": json.dumps(note, default=str)},
         bind_arguments={"mapper": mapper},
     )
-
-
-def notify_many_in_transaction(mapper, channel: str, notes: list[dict]) -> None:
-    """Queue one NOTIFY per note, in order, with one statement."""
-    if len(notes) == 1:
-        notify_in_transaction(mapper, channel, notes[0])
-    elif notes:
-        db.session.execute(
-            _NOTIFY_MANY,
-            {"channel": channel, "payloads": [json.dumps(note, default=str) for note in notes]},
-            bind_arguments={"mapper": mapper},
-        )
 
 
 class LiveHub:
