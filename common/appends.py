@@ -45,9 +45,9 @@ def append_many(model: type, rows: Iterable[dict]) -> None:
     pending: list[tuple[type, tuple, list[dict]]] = session.info.setdefault(PENDING_KEY, [])
     for row in rows:
         columns = tuple(sorted(row))
-        # One executemany per run of rows with the same columns (Core compiles a statement
-        # for the first row's columns and requires them of every other). A table's rows
-        # keep their order (so their ids too); different tables' rows may interleave.
+        # One multi-row INSERT per run of rows with the same columns (each names every
+        # column it gives). A table's rows keep their order (so their ids too); different
+        # tables' rows may interleave.
         last = next((group for group in reversed(pending) if group[0] is model), None)
         if last is not None and last[1] == columns:
             last[2].append(row)
@@ -58,48 +58,63 @@ def append_many(model: type, rows: Iterable[dict]) -> None:
 def write_pending(session: Session) -> None:
     """Insert the rows waiting in ``session`` now (a no-op when none wait)."""
     if session.info.get(PENDING_KEY):
-        _send(session, _take_pending(session))
+        session.flush()  # the ORM's pending objects first: appended rows may refer to them
+        for connection, sql in _rendered(session, _take(session)).values():
+            _run(connection, [sql])
 
 
 def write_pending_then(
     session: Session, model: type, statements: Callable[[Renderer], list[str]]
 ) -> CursorResult:
-    """Insert the rows waiting in ``session``, then run ``statements`` on ``model``'s
-    database, in one round trip there: what a statement would do, with the pending rows
-    written first, as the session would write them before it. Returns the last
-    statement's result. ``statements`` renders them (``common.rendered_sql``)."""
-    pending = _take_pending(session) if session.info.get(PENDING_KEY) else {}
+    """Run ``statements`` (rendered by ``common.rendered_sql``) on ``model``'s database, as
+    ``session.execute`` would run a statement, and return the last one's result.
+
+    As a statement would, it first flushes the session and writes the rows waiting,
+    unless autoflush is off: those for ``model``'s database go in the same round trip,
+    ahead of the statements."""
+    rendered = {}
+    if session.autoflush:
+        session.flush()
+        if session.info.get(PENDING_KEY):
+            rendered = _rendered(session, _take(session))
+    bind = session.get_bind(mapper=model)
+    for other, (connection, sql) in rendered.items():
+        if other is not bind:
+            _run(connection, [sql])
     connection = session.connection(bind_arguments={"mapper": model})
-    mine = pending.pop(session.get_bind(mapper=model), [])
-    _send(session, pending)
     with Renderer(connection) as renderer:
-        sql = [_inserts(renderer, mine), *statements(renderer)]
-    return _run(connection, [part for part in sql if part])
+        sql = statements(renderer)
+    if bind in rendered:
+        sql = [rendered[bind][1], *sql]
+    return _run(connection, sql)
 
 
-def _take_pending(session: Session) -> dict[object, list[tuple[type, tuple, list[dict]]]]:
-    """The waiting rows, by database, taken out of the session: a statement the session
-    runs meanwhile finds none left to write."""
-    session.flush()  # the ORM's pending objects first: appended rows may refer to them
+def _take(session: Session) -> dict[object, list[tuple[type, tuple, list[dict]]]]:
+    """The waiting rows, by database (not yet taken out of the session)."""
     by_bind: dict[object, list[tuple[type, tuple, list[dict]]]] = {}
-    for group in session.info.pop(PENDING_KEY):
+    for group in session.info[PENDING_KEY]:
         by_bind.setdefault(session.get_bind(mapper=group[0]), []).append(group)
     return by_bind
 
 
-def _send(session: Session, by_bind: dict) -> None:
-    for groups in by_bind.values():
+def _rendered(session: Session, by_bind: dict) -> dict[object, tuple[object, str]]:
+    """Each database's connection and its INSERTs as text. The rows leave the session only
+    once all are rendered: one that cannot be (a value the driver cannot adapt) leaves
+    them waiting, to fail their transaction rather than vanish from it. Taken out before
+    they are sent, so a statement the session runs meanwhile finds none to write."""
+    rendered = {}
+    for bind, groups in by_bind.items():
         # The session's connection to that database, in its transaction.
         connection = session.connection(bind_arguments={"mapper": groups[0][0]})
         with Renderer(connection) as renderer:
-            _run(connection, [_inserts(renderer, groups)])
-
-
-def _inserts(renderer: Renderer, groups: list[tuple[type, tuple, list[dict]]]) -> str:
-    """One INSERT per run of a table's rows with the same columns, in append order."""
-    return ";\n".join(
-        renderer.insert_rows(model.__table__, columns, rows) for model, columns, rows in groups
-    )
+            # One INSERT per run of a table's rows with the same columns, in append order.
+            sql = ";\n".join(
+                renderer.insert_rows(model.__table__, columns, rows)
+                for model, columns, rows in groups
+            )
+        rendered[bind] = (connection, sql)
+    session.info.pop(PENDING_KEY)
+    return rendered
 
 
 def _run(connection, sql: list[str]) -> CursorResult:

@@ -44,6 +44,16 @@ def _template(compiled: SQLCompiler, sql: str, dialect: Dialect) -> _Template:
     defaults = {column.key: _default(column.default) for column in compiled.insert_prefetch} | {
         column.key: _default(column.onupdate) for column in compiled.update_prefetch
     }
+    # Only plain binds, each given by the caller or by a column's default: a bind that
+    # SQLAlchemy expands or renders at execution (IN lists, literal binds), renames, or
+    # fixes in the statement would need its execution step, which rendering skips.
+    if (
+        compiled.post_compile_params
+        or compiled.literal_execute_params
+        or compiled.escaped_bind_names
+        or any(not b.required and n not in defaults for n, b in compiled.binds.items())
+    ):
+        raise ValueError(f"not renderable as text: {compiled.string}")
     return _Template(
         sql=sql,
         params=tuple(
@@ -61,7 +71,9 @@ def _default(default) -> Callable:
     if default.is_scalar:
         return lambda: default.arg
     if default.is_callable:
-        return lambda: default.arg(None)  # Core wraps a plain function to take a context
+        # Core wraps a function of no arguments to take the execution context; one that
+        # reads the context (none of ours does) would need the execution step.
+        return lambda: default.arg(None)
     raise ValueError(f"{default}: only scalar and callable defaults can be rendered")
 
 
@@ -71,6 +83,8 @@ def _insert_template(table, columns: tuple[str, ...], dialect: Dialect) -> tuple
         dialect=dialect, column_keys=list(columns), for_executemany=True
     )
     head, row = compiled.string.split(" VALUES ", 1)
+    if "%" in head:  # goes as it is: a percent sign escaped for the driver would stay doubled
+        raise ValueError(f"not renderable as text: {compiled.string}")
     return f"{head} VALUES ", _template(compiled, row, dialect)
 
 

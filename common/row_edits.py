@@ -71,8 +71,8 @@ def _statements(model: type) -> _Statements:
     columns = [
         column for column in table.columns if column.computed is None and column.key not in deferred
     ]
-    # Without values(): Core sets the columns the parameters name (the compiled form is
-    # cached per set of names) and fills in the others' onupdate.
+    # Without values(): the statement sets the columns its parameters name (rendered per
+    # set of names, common/rendered_sql) and writes the others' onupdate in.
     by_key = update(table).where(key == bindparam(_KEY))
     refreshed = [column for column in table.columns if column.onupdate is not None]
     return _Statements(

@@ -9,7 +9,6 @@ order, so two batches can never wait for each other in a circle.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -38,8 +37,8 @@ class Draft:
 
 def isoformat(timestamp: str) -> str:
     """SQL for a timestamptz as Python's ``isoformat()`` writes it (microseconds only if
-    there are any), in the session's time zone as psycopg2 reads it. For ``text()``: its
-    colons are escaped, not binds."""
+    there are any), in the session's time zone as psycopg2 reads it; a zone's offset in
+    whole minutes, as every zone's is today. For ``text()``: its colons are escaped."""
     return f"""to_char({timestamp}, CASE
         WHEN date_part('microseconds', {timestamp})::bigint % 1000000 = 0
         THEN 'YYYY-MM-DD"T"HH24\\:MI\\:SSTZH\\:TZM'
@@ -50,8 +49,9 @@ def isoformat(timestamp: str) -> str:
 # event's are dropped by their unique source), and a NOTIFY for each row added, in id
 # order. The view each socket is sent is made here (``_view``) but for the two values
 # only the INSERT knows, which PostgreSQL writes in, the created_at as Python's isoformat
-# writes it (the API's form). One statement, not three: the NOTIFYs and the locks each
-# cost a round trip and most of a statement's CPU, twice for every ticket.
+# writes it (the API's form); a view too large for a NOTIFY, as PostgreSQL writes it, goes
+# as its headline, for the socket to read the rest. One statement, not three: the NOTIFYs
+# and the locks each cost a round trip and most of a statement's CPU, twice per ticket.
 ADD = text(
     f"""
     WITH locked AS (
@@ -77,10 +77,18 @@ ADD = text(
     )
     SELECT added.id, pg_notify(:channel, jsonb_build_object(
         'key', drafts.user_id,
-        'notification', drafts.view
-            || jsonb_build_object('id', added.id, 'created_at', {isoformat("added.created_at")})
+        'notification', CASE
+            WHEN octet_length(whole.view::text) <= :max_inline THEN whole.view
+            ELSE whole.view - CAST(:beyond_headline AS text[])
+        END
     )::text)
-    FROM added JOIN drafts ON drafts.source = added.source_event_id
+    FROM added
+    JOIN drafts ON drafts.source = added.source_event_id
+    CROSS JOIN LATERAL (
+        SELECT drafts.view || jsonb_build_object(
+            'id', added.id, 'created_at', {isoformat("added.created_at")}
+        ) AS view
+    ) AS whole
     ORDER BY added.id
     """
 )
@@ -107,20 +115,16 @@ def add(drafts: list[Draft]) -> None:
             "datas": [dumps_text(draft.data) for draft in drafts],
             "sources": [draft.source for draft in drafts],
             "views": [dumps_text(_view(draft)) for draft in drafts],
+            "max_inline": MAX_INLINE_PAYLOAD,
+            "beyond_headline": ["body", "data", "read_at", "is_read"],
         },
         bind_arguments={"mapper": Notification},
     ).all()
 
 
-# The longest an id and a created_at can be, for the size check before they are known.
-_LONGEST = {"id": 2**63 - 1, "created_at": "2026-01-01T00:00:00.000000+00:00"}
-
-
 def _view(draft: Draft) -> dict:
-    """What a socket is sent (but its id and created_at, which the INSERT writes in): the
-    notification as the API shows it, or (when that might not fit in a NOTIFY) its
-    headline, for the socket to read the rest."""
-    view = {
+    """The notification as the API shows it, but for its id and created_at."""
+    return {
         "type": draft.kind,
         "subject": draft.subject[:200],
         "body": draft.body,
@@ -128,6 +132,3 @@ def _view(draft: Draft) -> dict:
         "read_at": None,
         "is_read": False,
     }
-    if len(json.dumps(view | _LONGEST).encode()) > MAX_INLINE_PAYLOAD:
-        view = {key: view[key] for key in ("type", "subject")}
-    return view

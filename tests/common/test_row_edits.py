@@ -130,3 +130,29 @@ def test_edited_values_arrive_as_they_were_whatever_they_hold(tx):
     db.session.expire_all()
     stored = _stored(ticket_id)
     assert (stored.subject, stored.details) == (HOSTILE, {HOSTILE: [HOSTILE, None, {"n": 1.5}]})
+
+
+def test_the_session_is_flushed_first_as_a_statement_would_flush_it(tx):
+    """ORM changes made before a row edit reach the database before its UPDATE, as they
+    would before any statement; with autoflush off, neither they nor appended rows do."""
+    ticket_id = _ticket("flushed")
+    row = row_edits.lock(Ticket, [ticket_id])[ticket_id]
+    other = db.session.get(Ticket, _ticket("other"))
+    other.subject = "changed through the ORM"
+    row.status = "open"
+    with sent_statements(Ticket) as statements:
+        row_edits.write(Ticket, [row])
+    flush, edit = statements
+    assert flush.startswith("UPDATE tickets SET subject=")  # the ORM's flush, first
+    assert edit.startswith("UPDATE tickets SET status='open'")
+
+    row.status = "on_hold"
+    append(TicketHistory, ticket_id=ticket_id, actor_name="Probe", action="hold")
+    other.subject = "changed again"
+    with db.session.no_autoflush, sent_statements(Ticket) as statements:
+        row_edits.write(Ticket, [row])
+    (sent,) = statements
+    assert sent.startswith("UPDATE tickets SET status='on_hold'")  # alone
+    history = select(TicketHistory.action).where(TicketHistory.ticket_id == ticket_id)
+    assert db.session.scalars(history).all() == ["hold"]  # written by this query
+    assert _stored(other.id).subject == "changed again"

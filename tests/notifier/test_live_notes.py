@@ -7,6 +7,7 @@ import json
 import select as readiness
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import psycopg2
@@ -81,12 +82,31 @@ def test_each_added_notification_is_pushed_once_in_id_order_as_the_api_shows_it(
         db.session.commit()
         assert _received(listener, 0.5) == []
 
+        # Partly redelivered, and a source twice in one go: only the new one, once.
+        fresh = _draft(employee, "fourth")
+        inbox.add([drafts[0], fresh, fresh])
+        db.session.commit()
+        (note,) = _received(listener, 1.0)
+        row = db.session.scalars(
+            select(Notification).where(Notification.source_event_id == fresh.source)
+        ).one()
+        assert note == {"key": employee, "notification": notification_view(row)}
+
 
 @pytest.mark.usefixtures("committed")
-def test_one_too_large_for_a_notify_goes_by_its_headline(app, listener):
+@pytest.mark.parametrize(
+    "large",
+    [
+        {"body": "x" * MAX_INLINE_PAYLOAD},
+        # Small as Python writes it, 30 times 300 digits as PostgreSQL writes it: the size
+        # that counts is what is sent.
+        {"data": {"values": [1e300] * 30}},
+    ],
+)
+def test_one_too_large_for_a_notify_goes_by_its_headline(app, listener, large):
     with app.app_context():
         agent, _ = _users()
-        draft = _draft(agent, "Large", body="x" * MAX_INLINE_PAYLOAD)
+        draft = replace(_draft(agent, "Large"), **large)
         inbox.add([draft])
         db.session.commit()
         (note,) = _received(listener, 1.0)
@@ -100,7 +120,9 @@ def test_one_too_large_for_a_notify_goes_by_its_headline(app, listener):
         }
 
 
-@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+@pytest.mark.parametrize(
+    "zone", ["UTC", "America/New_York", "Asia/Kolkata", "America/St_Johns", "Australia/Lord_Howe"]
+)
 def test_created_at_is_written_as_python_writes_it(tx, zone):
     bind = {"mapper": Notification}
     db.session.execute(text(f"SET LOCAL TIME ZONE '{zone}'"), bind_arguments=bind)
@@ -109,6 +131,7 @@ def test_created_at_is_written_as_python_writes_it(tx, zone):
         datetime(2026, 12, 7, 2, 10, 5, 270000, tzinfo=UTC),
         datetime(2026, 12, 7, 2, 10, 5, tzinfo=UTC),  # no microseconds: none written
         datetime(1999, 1, 2, 23, 59, 59, 1, tzinfo=timezone(timedelta(hours=-3))),
+        datetime(2026, 7, 1, 12, 0, 0, 500000, tzinfo=UTC),  # summer time where there is one
     ]
     for moment in moments:
         stored, written = db.session.execute(
