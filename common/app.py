@@ -109,8 +109,12 @@ def _binds(services: list[ServiceSpec], config: Config) -> dict:
     return {
         spec.name: {
             "url": config.database_url(spec.name),
-            "pool_size": config.database_pool_size,
-            "max_overflow": config.database_pool_size,
+            # Up to twice TTS_DATABASE_POOL_SIZE connections, each kept once opened. The
+            # same cap as a pool of that size with as many in overflow, without its churn:
+            # an overflow connection is closed when given back, so a load steadily above
+            # the pool opened one, and PostgreSQL started a backend, every few requests.
+            "pool_size": 2 * config.database_pool_size,
+            "max_overflow": 0,
             "json_serializer": json_codec.dumps_text,
             # An executemany UPDATE or DELETE (the ORM's bulk moves of many rows) goes in
             # one round trip per 100 rows (psycopg2's execute_batch), not one per row.

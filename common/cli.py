@@ -105,7 +105,7 @@ def worker(services, processes, threads):
     config = Config.from_env()
     # A unit of work may hold two connections at once (its actor's, and the email log's
     # own transaction). Only worker_db_slots threads are in a unit of work at a time
-    # (common/actors.py), so a pool of slots + 1 (and as many in overflow) always has a
+    # (common/actors.py), so a pool of twice slots + 1 (common/app.py) always has a
     # second connection for each of them; the other users (failure journal, heartbeat,
     # relay, live hub) hold one connection briefly and wait for nothing else.
     wanted = min(threads, config.worker_db_slots) + 1

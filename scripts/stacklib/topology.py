@@ -325,8 +325,8 @@ def process_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("TTS_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
     env.setdefault("TTS_DATABASE_HOST", "127.0.0.1")
-    # Some twenty processes share one PostgreSQL (max_connections 100 by default): three
-    # pooled connections each, and as many in overflow, is all a web process on a couple
+    # Some twenty processes share one PostgreSQL (max_connections 100 by default): up to
+    # six connections each (twice this, common/app.py) is all a web process on a couple
     # of cores keeps busy (workers take threads + 1, see `tts worker`). Ten each ran the
     # server out of connections under a burst.
     env.setdefault("TTS_DATABASE_POOL_SIZE", "3")

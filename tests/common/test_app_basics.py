@@ -142,3 +142,34 @@ def test_a_request_opens_no_cookie_session(app):
     with app.test_request_context("/api/tickets/health", headers={"Cookie": "session=forged"}):
         assert isinstance(flask.session._get_current_object(), NullSession)
         assert dict(flask.session) == {}
+
+
+def test_connections_opened_in_a_burst_are_kept_for_the_next(app):
+    """Up to twice TTS_DATABASE_POOL_SIZE connections, each kept once opened: a second
+    burst as large as the first finds the same ones (an overflow connection would have
+    been closed, and PostgreSQL would start a backend for its replacement)."""
+    from dataclasses import replace
+
+    from sqlalchemy import create_engine
+
+    from common.app import _binds
+    from common.services import get
+
+    options = dict(
+        _binds([get("tickets")], replace(app.config["TTS_CONFIG"], database_pool_size=2))["tickets"]
+    )
+    engine = create_engine(options.pop("url"), **options)
+    try:
+
+        def burst() -> set[int]:
+            held = [engine.connect() for _ in range(4)]
+            pids = {c.exec_driver_sql("SELECT pg_backend_pid()").scalar() for c in held}
+            for connection in held:
+                connection.close()
+            return pids
+
+        first = burst()
+        assert len(first) == 4
+        assert burst() == first
+    finally:
+        engine.dispose()
