@@ -35,14 +35,18 @@ def append(model: type, **values) -> None:
     append_many(model, [values])
 
 
-def append_many(model: type, rows: Iterable[dict]) -> None:
+def append_many(model: type, rows: Iterable[dict], ahead: bool = False) -> None:
+    """``append`` of each row, in order. ``ahead``: written before every row waiting, for
+    rows that those name but that were complete only after them (a new task, whose
+    events and timers were appended while it was being started)."""
     session = db.session()
     if session.in_nested_transaction():
         # A row buffered in a savepoint would outlive its rollback: not supported.
         raise RuntimeError("append-only rows are added in a service's transaction")
     if not session.in_transaction():
         session.begin()  # as the first statement would: its end, however it ends, drops them
-    pending: list[tuple[type, tuple, list[dict]]] = session.info.setdefault(PENDING_KEY, [])
+    waiting: list[tuple[type, tuple, list[dict]]] = session.info.setdefault(PENDING_KEY, [])
+    pending = [] if ahead else waiting
     for row in rows:
         columns = tuple(sorted(row))
         # One multi-row INSERT per run of rows with the same columns (each names every
@@ -53,13 +57,15 @@ def append_many(model: type, rows: Iterable[dict]) -> None:
             last[2].append(row)
         else:
             pending.append((model, columns, [row]))
+    if ahead:
+        waiting[:0] = pending
 
 
 def write_pending(session: Session) -> None:
     """Insert the rows waiting in ``session`` now (a no-op when none wait)."""
     if session.info.get(PENDING_KEY):
         session.flush()  # the ORM's pending objects first: appended rows may refer to them
-        for connection, sql in _rendered(session, _take(session)).values():
+        for connection, sql in _rendered(session).values():
             _run(connection, [sql])
 
 
@@ -76,7 +82,7 @@ def write_pending_then(
     if session.autoflush:
         session.flush()
         if session.info.get(PENDING_KEY):
-            rendered = _rendered(session, _take(session))
+            rendered = _rendered(session)
     bind = session.get_bind(mapper=model)
     for other, (connection, sql) in rendered.items():
         if other is not bind:
@@ -89,19 +95,15 @@ def write_pending_then(
     return _run(connection, sql)
 
 
-def _take(session: Session) -> dict[object, list[tuple[type, tuple, list[dict]]]]:
-    """The waiting rows, by database (not yet taken out of the session)."""
+def _rendered(session: Session) -> dict[object, tuple[object, str]]:
+    """The waiting rows as INSERT text, with the connection to send it on, by database.
+    The rows leave the session only once all are rendered: one that cannot be (a value
+    the driver cannot adapt) leaves them waiting, to fail their transaction rather than
+    vanish from it. Taken out before they are sent, so a statement the session runs
+    meanwhile finds none to write."""
     by_bind: dict[object, list[tuple[type, tuple, list[dict]]]] = {}
     for group in session.info[PENDING_KEY]:
         by_bind.setdefault(session.get_bind(mapper=group[0]), []).append(group)
-    return by_bind
-
-
-def _rendered(session: Session, by_bind: dict) -> dict[object, tuple[object, str]]:
-    """Each database's connection and its INSERTs as text. The rows leave the session only
-    once all are rendered: one that cannot be (a value the driver cannot adapt) leaves
-    them waiting, to fail their transaction rather than vanish from it. Taken out before
-    they are sent, so a statement the session runs meanwhile finds none to write."""
     rendered = {}
     for bind, groups in by_bind.items():
         # The session's connection to that database, in its transaction.

@@ -7,9 +7,9 @@ written once, with its final state: one statement tells which tickets ended or h
 task already and draws the new tasks' ids from the sequence; the assignees are picked
 (one pointer move per start step, ``assignment.pick_many``: the same turns, round robin
 and least loaded alike, as one ticket at a time); then the tasks are built in memory and
-inserted together, each once and with its final state (no INSERT then UPDATE), and their
-append-only rows (events, timers, assignments, outbox: ``common.appends``) follow at the
-commit, one multi-row insert per table.
+appended as rows (``common.appends``), each once and with its final state (no INSERT then
+UPDATE), ahead of the rows that name them (events, timers, assignments, outbox): all go
+at the commit, one multi-row insert per table, in one round trip.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 
+from common.appends import append_many
 from common.batching import Delivery
 from common.db import db, utcnow
 from common.logs import caused_by, request_id_var
@@ -108,9 +109,9 @@ def _open(
     as_rows = as_rows and not any(o.route.definition.start_step().end for o in openings.values())
     now = utcnow()
     opened = {}
-    # As rows, a task is inserted only after the loop, behind its appended rows: a
-    # statement inside would write those rows first, naming a task not there yet. With
-    # autoflush off, none can.
+    # As rows, a task is appended only after the loop, ahead of the rows appended while
+    # starting it: a statement inside would write those rows first, naming a task not
+    # there yet. With autoflush off, none can.
     with db.session.no_autoflush if as_rows else nullcontext():
         for ticket_id, opening in openings.items():
             task = Task(id=opening.task_id, **new_task_row(opening.ticket, opening.route))
@@ -121,40 +122,35 @@ def _open(
             with caused_by(opening.request_id):
                 start_task(task, opening.route, now, chosen=chosen[ticket_id])
             opened[ticket_id] = task
-    # Written now, each with its final state: from here on they are rows like any other
-    # (their workflow version loads on first use).
+    # Each with its final state: from here on they are rows like any other (their
+    # workflow version loads on first use).
     if as_rows:
-        _insert_rows(list(opened.values()))
+        _append_rows(list(opened.values()))
     else:
         db.session.flush()
     return opened
 
 
-INSERT_TASKS = insert(Task.__table__)  # built once: SQLAlchemy memoizes its cache key
-
-
-def _insert_rows(tasks: list[Task]) -> None:
-    """Insert tasks that are not in the session, as Core rows: one multi-row INSERT per
-    set of columns given (a task nobody could be given leaves its assignee out). The
-    ORM's unit of work (states, identity map, a flush plan) was a fifth of the worker's
-    CPU for rows nothing reads back as objects.
-
-    Sent on the session's connection, below the session: a session statement would first
-    write the rows appended since (``common.appends``), which name these tasks."""
-    by_columns: dict[tuple[str, ...], list[dict]] = {}
-    for task in tasks:
-        row = {
-            column.key: task.__dict__[column.key]
-            for column in Task.__table__.columns
-            # As the ORM inserts: a column left unset, or set to None where it has a
-            # default, is left out, and takes its default.
-            if column.key in task.__dict__
-            and not (task.__dict__[column.key] is None and _has_default(column))
-        }
-        by_columns.setdefault(tuple(row), []).append(row)
-    connection = db.session.connection(bind_arguments={"mapper": Task})
-    for rows in by_columns.values():
-        connection.execute(INSERT_TASKS, rows)
+def _append_rows(tasks: list[Task]) -> None:
+    """Tasks that are not in the session, as appended rows (``common.appends``), ahead of
+    the rows that name them: they go in the same round trip, before their next statement
+    or the commit. The ORM's unit of work (states, identity map, a flush plan) was a fifth
+    of the worker's CPU for rows nothing reads back as objects."""
+    append_many(
+        Task,
+        (
+            {
+                column.key: task.__dict__[column.key]
+                for column in Task.__table__.columns
+                # As the ORM inserts: a column left unset, or set to None where it has
+                # a default, is left out, and takes its default.
+                if column.key in task.__dict__
+                and not (task.__dict__[column.key] is None and _has_default(column))
+            }
+            for task in tasks
+        ),
+        ahead=True,
+    )
 
 
 def _has_default(column) -> bool:

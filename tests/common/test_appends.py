@@ -182,3 +182,26 @@ def test_a_left_out_column_takes_its_python_default_fresh_for_each_row(tx):
     ).all()
     assert [row.changes for row in rows] == [{}, {}]  # default=dict, not a NULL
     assert [row.action for row in rows] == ["a0", "a1"]
+
+
+def test_rows_appended_ahead_go_before_the_rows_waiting(tx):
+    """A row complete only after the rows that name it (a task, started before it is
+    written) goes ahead of them, in the same round trip."""
+    ticket_id = db.session.scalar(text("SELECT nextval('tickets_id_seq')"), bind_arguments=BIND)
+    append(TicketHistory, ticket_id=ticket_id, actor_name="Probe", action="note")
+    ticket = {
+        "id": ticket_id,
+        "subject": "Appended ahead",
+        "description": "Named by a history row appended before it",
+        "category": "Others",
+        "department": "IT",
+        "requester_id": 1,
+        "requester_name": "Probe",
+        "requester_email": "probe@example.com",
+    }
+    append_many(Ticket, [ticket], ahead=True)
+    with sent_statements(Ticket) as statements:
+        db.session.commit()
+    (sent,) = [s for s in statements if "INSERT" in s]
+    assert sent.index("INSERT INTO tickets") < sent.index("INSERT INTO ticket_history")
+    assert db.session.get(Ticket, ticket_id).subject == "Appended ahead"

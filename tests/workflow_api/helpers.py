@@ -1,4 +1,9 @@
-"""Helpers for workflow_api tests: event payloads and a small workflow definition."""
+"""Helpers for workflow_api tests: event payloads, a small workflow definition, and jobs
+run on threads at once."""
+
+import threading
+
+from common.db import db
 
 SLA = {"critical": 4, "high": 8, "medium": 24, "low": 40}
 AGENT = {"system": "tts", "name": "Agent"}
@@ -58,3 +63,27 @@ def two_step(policy="round_robin", **step_extra):
         ],
         "sla_hours": SLA,
     }
+
+
+def run_in_threads(app, jobs, timeout: float = 30) -> list[Exception]:
+    """Run each job on its own thread in the app's context, all released at once; the
+    errors they raised."""
+    errors, barrier = [], threading.Barrier(len(jobs))
+
+    def run(job):
+        try:
+            with app.app_context():
+                barrier.wait()
+                job()
+        except Exception as error:  # collected, asserted by the caller
+            errors.append(error)
+        finally:
+            with app.app_context():
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return errors

@@ -2,10 +2,10 @@
 tasks and assignees as one delivery at a time, each event's effect once, nothing of a
 failed batch kept."""
 
-import threading
 import time
 import uuid
 from collections import Counter
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select, update
@@ -20,7 +20,7 @@ from common.models.workflow import (
     WorkflowProcessedEvent,
 )
 from common.unit_of_work import unit_of_work
-from tests.workflow_api.helpers import grant, ticket, two_step
+from tests.workflow_api.helpers import grant, run_in_threads, ticket, two_step
 from workflow_api import assignment, intake, replica, workflows
 from workflow_api.tasks import on_ticket_opened
 
@@ -148,29 +148,13 @@ def test_the_same_events_delivered_to_two_workers_at_once_take_effect_once(app, 
     """Two worker processes (two groups) get every message, on 12 threads each."""
     workers = [GroupCommit(GROUP.run_batch, GROUP.run_one) for _ in range(2)]
     envelopes = [_delivery(300 + n, "BatchRace") for n in range(24)]
-    errors, start = [], threading.Barrier(24)
 
     def deliver(group, deliveries):
-        try:
-            with app.app_context():
-                start.wait()
-                for delivery in deliveries:
-                    group.submit(delivery)
-        except Exception as error:  # collected, asserted below
-            errors.append(error)
-        finally:
-            with app.app_context():
-                db.session.remove()
+        for delivery in deliveries:
+            group.submit(delivery)
 
-    threads = [
-        threading.Thread(target=deliver, args=(group, envelopes[n::12]))
-        for group in workers
-        for n in range(12)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    jobs = [partial(deliver, group, envelopes[n::12]) for group in workers for n in range(12)]
+    errors = run_in_threads(app, jobs, timeout=60)
     assert errors == []
     ids = [d.payload["ticket_id"] for d in envelopes]
     with app.app_context():
@@ -269,25 +253,12 @@ def test_overlapping_batches_keep_least_loaded_exact(app, uneven_least_loaded, m
 
     monkeypatch.setattr(assignment, "_open_load", slow_read)
     batches = [[_delivery(4100 + 10 * b + n, "BatchLoad") for n in range(4)] for b in range(2)]
-    errors, start = [], threading.Barrier(2)
 
     def run(batch):
-        try:
-            with app.app_context():
-                start.wait()
-                with unit_of_work():
-                    GROUP.run_batch(batch)
-        except Exception as error:  # collected, asserted below
-            errors.append(error)
-        finally:
-            with app.app_context():
-                db.session.remove()
+        with unit_of_work():
+            GROUP.run_batch(batch)
 
-    threads = [threading.Thread(target=run, args=(batch,)) for batch in batches]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    errors = run_in_threads(app, [partial(run, batch) for batch in batches])
     assert errors == []
     with app.app_context():
         load = dict(

@@ -2,7 +2,6 @@
 actions. These commit for real (each thread its own session); ``committed`` puts the
 databases back afterwards."""
 
-import threading
 import uuid
 from collections import Counter
 
@@ -13,7 +12,7 @@ from common.db import db
 from common.models.workflow import Task
 from common.problems import Conflict
 from common.security import Principal
-from tests.workflow_api.helpers import grant, ticket, two_step
+from tests.workflow_api.helpers import grant, run_in_threads, ticket, two_step
 from workflow_api import engine, intake, replica, workflows
 from workflow_api.tasks import on_ticket_opened
 
@@ -38,28 +37,6 @@ def live_workflow(app, committed):
     return workflow_id
 
 
-def _run_in_threads(app, jobs):
-    errors, barrier = [], threading.Barrier(len(jobs))
-
-    def run(job):
-        try:
-            with app.app_context():
-                barrier.wait()
-                job()
-        except Exception as error:  # collected, asserted by the caller
-            errors.append(error)
-        finally:
-            with app.app_context():
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return errors
-
-
 def _envelope(payload, event_id=None):
     return {
         "id": str(event_id or uuid.uuid4()),
@@ -71,7 +48,7 @@ def _envelope(payload, event_id=None):
 
 def test_the_same_event_delivered_concurrently_creates_one_task(app, live_workflow):
     envelope = _envelope(ticket(1, category="Races"))
-    errors = _run_in_threads(app, [lambda: on_ticket_opened.fn(envelope)] * 6)
+    errors = run_in_threads(app, [lambda: on_ticket_opened.fn(envelope)] * 6)
     assert errors == []
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Task)) == 1
@@ -79,7 +56,7 @@ def test_the_same_event_delivered_concurrently_creates_one_task(app, live_workfl
 
 def test_different_events_of_one_ticket_concurrently_create_one_task(app, live_workflow):
     payload = ticket(2, category="Races")
-    errors = _run_in_threads(app, [lambda: on_ticket_opened.fn(_envelope(payload))] * 6)
+    errors = run_in_threads(app, [lambda: on_ticket_opened.fn(_envelope(payload))] * 6)
     assert errors == []
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Task)) == 1
@@ -91,7 +68,7 @@ def test_round_robin_stays_fair_under_concurrent_assignment(app, live_workflow):
             on_ticket_opened.fn(_envelope(ticket(100 + i, category="Races")))
 
     jobs = [(lambda first=first: worker(first)) for first in range(0, 48, 4)]
-    errors = _run_in_threads(app, jobs)
+    errors = run_in_threads(app, jobs)
     assert errors == []
     with app.app_context():
         counts = Counter(db.session.scalars(select(Task.assignee_id)).all())
@@ -115,6 +92,6 @@ def test_two_people_acting_at_once_one_wins_one_gets_409(app, live_workflow):
             db.session.rollback()
             outcomes.append("409")
 
-    errors = _run_in_threads(app, [act, act])
+    errors = run_in_threads(app, [act, act])
     assert errors == []
     assert sorted(outcomes) == ["409", "won"]
