@@ -81,6 +81,7 @@ def event_actor(
     batch: Callable[[list[Delivery]], None] | None = None,
     keyed_by_event: bool = False,
     overlapping_batches: bool = False,
+    linger: float = 0.0,
     **options,
 ) -> Callable:
     """Declare ``fn(payload: dict, event_id: uuid.UUID)`` as the consumer ``name``.
@@ -98,6 +99,9 @@ def event_actor(
     (``GroupCommit``'s ``leaders``), for a ``batch`` that two worker processes could run
     at once anyway: no delivery's effect depends on another's order, and its locks are
     taken in one global order.
+
+    ``linger``: with ``batch``, how long a lone delivery in a steady stream waits for
+    company (``GroupCommit``), for actors whose work nobody waits on.
     """
 
     _journal_failures()
@@ -138,7 +142,9 @@ def event_actor(
                         )
 
         leaders = 2 if overlapping_batches else 1
-        group = GroupCommit(run_batch, run_one, leaders=leaders) if batch is not None else None
+        group = None
+        if batch is not None:
+            group = GroupCommit(run_batch, run_one, leaders=leaders, linger=linger)
 
         def run(envelope: dict) -> None:
             delivery = Delivery(

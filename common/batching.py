@@ -9,7 +9,12 @@ so no message is acknowledged before its work is committed. Meanwhile new delive
 queue up for the next leader (the oldest of them): under load, batches grow by
 themselves; when deliveries are sparse a batch is one delivery and runs the plain path.
 One batch (or lone delivery) runs at a time per actor and process: that wait is what
-gathers the next batch, and it is shorter than the transactions it saves. An actor whose
+gathers the next batch, and it is shorter than the transactions it saves. At a steady
+trickle (a delivery every few milliseconds, too sparse to meet on their own), an actor
+whose result nobody waits on may ``linger``: a lone leader whose delivery came close
+behind the one before waits that long for company, and the deliveries of those
+milliseconds share one transaction instead of one each. A delivery after a quiet spell
+runs at once. An actor whose
 batches may overlap (``leaders`` > 1) starts another batch beside a running one only when
 a backlog has queued (``overlap_at`` deliveries waiting): one batch then waits on the
 database while the other runs its Python, and at a trickle nothing changes.
@@ -49,6 +54,9 @@ ALONE = "alone"  # the batch failed: run this delivery on its own
 LEAD = "lead"  # lead the next batch
 # How long a lone leader waits for company, only right after a batch of several.
 LINGER = 0.002  # seconds
+# A linger for actors nobody waits on (a notification, a ticket's assignee recorded): far
+# below what a person notices, several deliveries' worth at a few dozen tickets a second.
+TRICKLE_LINGER = 0.02  # seconds
 
 
 def _new_turn() -> threading.Event:
@@ -60,6 +68,8 @@ class _Waiting:
     delivery: Delivery
     turn: threading.Event = field(default_factory=lambda: _new_turn())
     outcome: str = ""
+    # Arrived within the actor's linger of the delivery before: more are likely coming.
+    in_a_stream: bool = False
 
 
 class GroupCommit:
@@ -72,6 +82,8 @@ class GroupCommit:
     while ``overlap_at`` deliveries are waiting. Only for a handler whose concurrent
     batches cannot undo each other's order (each delivery's effect its own, its locks
     taken in one global order), as two worker processes would run them anyway.
+    ``linger``: seconds a lone leader in a stream of deliveries waits for company (0:
+    never; for actors on a path someone waits on).
     """
 
     def __init__(
@@ -81,12 +93,15 @@ class GroupCommit:
         max_size: int = 64,
         leaders: int = 1,
         overlap_at: int = 8,
+        linger: float = 0.0,
     ):
         self.run_batch = run_batch
         self.run_one = run_one
         self.max_size = max_size
         self.leaders = leaders
         self.overlap_at = overlap_at
+        self.linger = linger
+        self._last_arrival = float("-inf")
         self._lock = threading.Lock()
         self._waiting: list[_Waiting] = []
         self._leading = 0  # batches running, or leaderships being handed on
@@ -96,6 +111,9 @@ class GroupCommit:
         """Return once the delivery's work is committed; raise if it failed on its own."""
         me = _Waiting(delivery)
         with self._lock:
+            now = time.monotonic()
+            me.in_a_stream = now - self._last_arrival < self.linger
+            self._last_arrival = now
             leads = not self._leading or (
                 self._leading < self.leaders and len(self._waiting) + 1 >= self.overlap_at
             )
@@ -128,11 +146,14 @@ class GroupCommit:
         outcome = ALONE
         try:
             batch += self._take(self.max_size - 1)  # the oldest waiting, behind the leader
-            if len(batch) == 1 and self._last_size > 1:
+            if len(batch) == 1:
                 # Under load, the threads a batch just released come back a moment later
-                # with their next messages: wait for them rather than run alone.
-                time.sleep(LINGER)
-                batch += self._take(self.max_size - 1)
+                # with their next messages: wait for them rather than run alone. In a
+                # stream too sparse for that, wait the actor's linger, if it has one.
+                wait = max(LINGER * (self._last_size > 1), self.linger * me.in_a_stream)
+                if wait:
+                    time.sleep(wait)
+                    batch += self._take(self.max_size - 1)
             self._last_size = len(batch)
             if len(batch) == 1:
                 # Nothing to group: the plain path, still leading, so that what arrives

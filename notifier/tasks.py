@@ -2,7 +2,7 @@
 (queue ``email``, its own worker threads so a slow mail server never delays the rest)."""
 
 from common.actors import event_actor, revocation_actor
-from common.batching import Delivery
+from common.batching import TRICKLE_LINGER, Delivery
 from common.config import Config
 from notifier import email, inbox, service
 
@@ -17,13 +17,15 @@ def _together(drafts_of):
 
 
 # The two notices of every ticket's trip. A notification is unique by its causing event
-# (notifier/inbox.py), so these skip the event-id claim.
+# (notifier/inbox.py), so these skip the event-id claim; a notice some milliseconds later
+# goes unnoticed, so they linger for company.
 @event_actor(
     "notify",
     "notify",
     "notify.on_task_assigned",
     batch=_together(service.task_assigned_drafts),
     keyed_by_event=True,
+    linger=TRICKLE_LINGER,
 )
 def on_task_assigned(payload: dict, event_id) -> None:
     service.task_assigned(payload, event_id)
@@ -72,6 +74,7 @@ def on_ticket_unrouted(payload: dict, event_id) -> None:
     "notify.on_ticket_status_changed",
     batch=_together(service.ticket_status_drafts),
     keyed_by_event=True,
+    linger=TRICKLE_LINGER,
 )
 def on_ticket_status_changed(payload: dict, event_id) -> None:
     service.ticket_status_changed(payload, event_id)

@@ -243,3 +243,37 @@ def test_overlapping_batches_that_fail_run_each_delivery_alone():
     assert set(outcomes.values()) == {"ok"}
     assert recorder.committed == set(outcomes)
     assert not group._waiting and group._leading == 0
+
+
+def test_a_steady_trickle_lingers_into_batches():
+    """Deliveries 10 ms apart, each done in 1 ms, rarely meet on their own; with a linger
+    longer than their spacing they share batches, each delivery still done once."""
+    names = [f"event {n}" for n in range(12)]
+    lingering = Recorder(slow=0.002)
+    group = GroupCommit(lingering.run_batch, lingering.run_one, linger=0.05)
+    outcomes = _deliver_all(group, names, lingering, every=0.01)
+    assert outcomes == {name: "ok" for name in names}
+    done = [name for batch in lingering.batches for name in batch] + lingering.alone
+    assert Counter(done) == Counter(names)
+    assert len(lingering.batches) + len(lingering.alone) <= len(names) // 2
+
+
+def test_a_delivery_after_a_quiet_spell_does_not_linger():
+    recorder = Recorder(slow=0)
+    group = GroupCommit(recorder.run_batch, recorder.run_one, linger=0.5)
+    group.submit(Delivery(uuid.uuid4(), {"name": "first"}))  # nothing came before it
+    time.sleep(0.6)  # longer than the linger: the next one starts no stream
+    started = time.monotonic()
+    group.submit(Delivery(uuid.uuid4(), {"name": "after a pause"}))
+    assert time.monotonic() - started < 0.25
+    assert recorder.alone == ["first", "after a pause"]
+
+
+def test_a_delivery_close_behind_another_lingers_for_company():
+    recorder = Recorder(slow=0)
+    group = GroupCommit(recorder.run_batch, recorder.run_one, linger=0.3)
+    group.submit(Delivery(uuid.uuid4(), {"name": "first"}))
+    started = time.monotonic()
+    group.submit(Delivery(uuid.uuid4(), {"name": "second"}))  # in a stream: it waits
+    assert time.monotonic() - started >= 0.3
+    assert recorder.alone == ["first", "second"]  # no company came: run alone after all
