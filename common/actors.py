@@ -82,6 +82,7 @@ def event_actor(
     keyed_by_event: bool = False,
     overlapping_batches: bool = False,
     linger: float = 0.0,
+    batch_with: str | None = None,
     **options,
 ) -> Callable:
     """Declare ``fn(payload: dict, event_id: uuid.UUID)`` as the consumer ``name``.
@@ -102,6 +103,11 @@ def event_actor(
 
     ``linger``: with ``batch``, how long a lone delivery in a steady stream waits for
     company (``GroupCommit``), for actors whose work nobody waits on.
+
+    ``batch_with``: actors of a service that give the same name here gather their
+    deliveries into the same batches (each actor's share claimed and handled by its own
+    ``batch``, all in one transaction), as do a ticket's two notices. They must agree
+    on ``overlapping_batches`` and ``linger``.
     """
 
     _journal_failures()
@@ -120,40 +126,29 @@ def event_actor(
                 # One line per handled event, carrying the causing request's id.
                 log.info("event handled", extra={"actor": name, "event_id": str(delivery.event_id)})
 
-        def run_batch(deliveries: list[Delivery]) -> None:
-            with _context(service, None) as app, app.app_context():
-                with _DB_SLOTS, unit_of_work():
-                    ids = [d.event_id for d in deliveries]
-                    fresh = set(ids) if keyed_by_event else _claim(service, ids, name)
-                    todo = list({d.event_id: d for d in deliveries if d.event_id in fresh}.values())
-                    if todo:
-                        batch(todo)
-                # As on the plain path: one line per handled event, with its request's id
-                # (the batch's size rides along, for reading throughput off the logs).
-                for delivery in todo:
-                    with caused_by(delivery.request_id):
-                        log.info(
-                            "event handled",
-                            extra={
-                                "actor": name,
-                                "event_id": str(delivery.event_id),
-                                "batch": len(todo),
-                            },
-                        )
+        def run_part(deliveries: list[Delivery]) -> list[Delivery]:
+            """This actor's share of a batch, in the batch's transaction: the events it
+            has not handled before, claimed and handled."""
+            ids = [d.event_id for d in deliveries]
+            fresh = set(ids) if keyed_by_event else _claim(service, ids, name)
+            todo = list({d.event_id: d for d in deliveries if d.event_id in fresh}.values())
+            if todo:
+                batch(todo)
+            return todo
 
-        leaders = 2 if overlapping_batches else 1
-        group = None
+        batched = None
         if batch is not None:
-            group = GroupCommit(run_batch, run_one, leaders=leaders, linger=linger)
+            batched = _batched(service, batch_with or name, overlapping_batches, linger)
+            batched.join(name, run_part, run_one)
 
         def run(envelope: dict) -> None:
             delivery = Delivery(
-                uuid.UUID(envelope["id"]), envelope["payload"], envelope.get("request_id")
+                uuid.UUID(envelope["id"]), envelope["payload"], envelope.get("request_id"), name
             )
-            if group is None:
+            if batched is None:
                 run_one(delivery)
             else:
-                group.submit(delivery)
+                batched.commits.submit(delivery)
 
         run.__name__ = fn.__name__
         run.__doc__ = fn.__doc__
@@ -165,10 +160,72 @@ def event_actor(
             **{**ACTOR_DEFAULTS, **options},
         )
         actor.handler = fn  # the plain function, for tests that call it in a transaction
-        actor.group = group
+        actor.group = batched.commits if batched is not None else None
         return actor
 
     return decorator
+
+
+class _Batched:
+    """The actors whose deliveries gather into one ``GroupCommit``: one actor, or those
+    that name the same ``batch_with``. A batch is one transaction, in which each actor
+    handles its own deliveries; a delivery alone runs its actor's plain path."""
+
+    def __init__(self, service: str, leaders: int, linger: float):
+        self.service = service
+        self.parts: dict[str, Callable[[list[Delivery]], list[Delivery]]] = {}
+        self.plain: dict[str, Callable[[Delivery], None]] = {}
+        self.commits = GroupCommit(self.run_batch, self.run_one, leaders=leaders, linger=linger)
+
+    def join(self, actor: str, part, plain) -> None:
+        self.parts[actor] = part
+        self.plain[actor] = plain
+
+    def _actor_of(self, delivery: Delivery) -> str:
+        # With one actor, every delivery is its own (tests make them without the name).
+        return next(iter(self.parts)) if len(self.parts) == 1 else delivery.actor
+
+    def run_one(self, delivery: Delivery) -> None:
+        self.plain[self._actor_of(delivery)](delivery)
+
+    def run_batch(self, deliveries: list[Delivery]) -> None:
+        by_actor: dict[str, list[Delivery]] = {}
+        for delivery in deliveries:
+            by_actor.setdefault(self._actor_of(delivery), []).append(delivery)
+        with (
+            _context(self.service, None) as app,
+            app.app_context(),
+            _DB_SLOTS,
+            unit_of_work(),
+        ):
+            handled = [(actor, self.parts[actor](part)) for actor, part in by_actor.items()]
+        # As on the plain path: one line per handled event, with its request's id (the
+        # batch's size rides along, for reading throughput off the logs).
+        for actor, todo in handled:
+            for delivery in todo:
+                with caused_by(delivery.request_id):
+                    log.info(
+                        "event handled",
+                        extra={
+                            "actor": actor,
+                            "event_id": str(delivery.event_id),
+                            "batch": len(todo),
+                        },
+                    )
+
+
+_BATCHED: dict[tuple[str, str], _Batched] = {}
+
+
+def _batched(service: str, key: str, overlapping: bool, linger: float) -> _Batched:
+    leaders = 2 if overlapping else 1
+    batched = _BATCHED.get((service, key))
+    if batched is None:
+        batched = _BATCHED[(service, key)] = _Batched(service, leaders, linger)
+    commits = batched.commits
+    if (commits.leaders, commits.linger) != (leaders, linger):
+        raise ValueError(f"the actors batched as {key!r} disagree on overlapping or linger")
+    return batched
 
 
 @contextmanager

@@ -46,6 +46,7 @@ class Delivery:
     event_id: uuid.UUID
     payload: dict
     request_id: str | None = None
+    actor: str = ""  # its actor's name, where several actors share batches
 
 
 # What a waiting thread is told when its turn comes.

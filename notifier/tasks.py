@@ -18,7 +18,7 @@ def _together(drafts_of):
 
 # The two notices of every ticket's trip. A notification is unique by its causing event
 # (notifier/inbox.py), so these skip the event-id claim; a notice some milliseconds later
-# goes unnoticed, so they linger for company.
+# goes unnoticed, so they linger for company, and the two kinds share their batches.
 @event_actor(
     "notify",
     "notify",
@@ -26,6 +26,7 @@ def _together(drafts_of):
     batch=_together(service.task_assigned_drafts),
     keyed_by_event=True,
     linger=TRICKLE_LINGER,
+    batch_with="notices",
 )
 def on_task_assigned(payload: dict, event_id) -> None:
     service.task_assigned(payload, event_id)
@@ -75,6 +76,7 @@ def on_ticket_unrouted(payload: dict, event_id) -> None:
     batch=_together(service.ticket_status_drafts),
     keyed_by_event=True,
     linger=TRICKLE_LINGER,
+    batch_with="notices",
 )
 def on_ticket_status_changed(payload: dict, event_id) -> None:
     service.ticket_status_changed(payload, event_id)

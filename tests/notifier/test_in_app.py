@@ -126,7 +126,8 @@ def test_the_tickets_assign_move_is_not_sent_to_notifier():
 
 
 def test_a_batch_of_events_adds_each_notification_once_in_order(tx, seeded):
-    """notify.on_task_assigned and on_ticket_status_changed run batches (notifier/inbox)."""
+    """notify.on_task_assigned and on_ticket_status_changed run batches (notifier/inbox),
+    together: a batch holds deliveries of both, each handled by its own actor."""
     from sqlalchemy import select
 
     from common.batching import Delivery
@@ -138,13 +139,8 @@ def test_a_batch_of_events_adds_each_notification_once_in_order(tx, seeded):
     ids = dict(db.session.execute(select(User.email, User.id)).all())
     agent, employee = ids["agent@example.com"], ids["employee@example.com"]
     first, again = uuid.uuid4(), uuid.uuid4()
-    deliveries = [
-        Delivery(first, _assigned(assignee_id=agent, requester_id=employee)),
-        Delivery(again, _assigned(assignee_id=employee, requester_id=agent, ticket_id=72)),
-        Delivery(first, _assigned(assignee_id=agent, requester_id=employee)),  # twice
-    ]
-    tasks.on_task_assigned.group.run_batch(deliveries)
-    tasks.on_task_assigned.group.run_batch(deliveries[1:])  # redelivered: nothing new
+    assigned, moved_to = "notify.on_task_assigned", "notify.on_ticket_status_changed"
+    assert tasks.on_task_assigned.group is tasks.on_ticket_status_changed.group
     moved = {
         "ticket_id": 73,
         "number": 1073,
@@ -157,8 +153,20 @@ def test_a_batch_of_events_adds_each_notification_once_in_order(tx, seeded):
         "assignee_id": None,
         "subject": "Screen",
     }
+    deliveries = [
+        Delivery(first, _assigned(assignee_id=agent, requester_id=employee), actor=assigned),
+        Delivery(uuid.uuid4(), moved, actor=moved_to),
+        Delivery(
+            again,
+            _assigned(assignee_id=employee, requester_id=agent, ticket_id=72),
+            actor=assigned,
+        ),
+        Delivery(first, _assigned(assignee_id=agent, requester_id=employee), actor=assigned),
+    ]
+    tasks.on_task_assigned.group.run_batch(deliveries)
+    tasks.on_task_assigned.group.run_batch(deliveries[2:])  # redelivered: nothing new
     tasks.on_ticket_status_changed.group.run_batch(
-        [Delivery(uuid.uuid4(), moved), Delivery(uuid.uuid4(), {**moved, "ticket_id": 74})]
+        [Delivery(uuid.uuid4(), {**moved, "ticket_id": 74}, actor=moved_to)]
     )
     rows = db.session.execute(
         select(Notification.id, Notification.user_id, Notification.type, Notification.data)
@@ -166,6 +174,7 @@ def test_a_batch_of_events_adds_each_notification_once_in_order(tx, seeded):
         .order_by(Notification.id)
     ).all()
     assert [(r.user_id, r.type, r.data["ticket_id"]) for r in rows] == [
+        # Each actor's share of the batch in turn, each in its deliveries' order.
         (agent, "task_assignment", 70),
         (employee, "ticket_in_progress", 70),
         (employee, "task_assignment", 72),
