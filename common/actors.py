@@ -105,9 +105,9 @@ def event_actor(
     company (``GroupCommit``), for actors whose work nobody waits on.
 
     ``batch_with``: actors of a service that give the same name here gather their
-    deliveries into the same batches (each actor's share claimed and handled by its own
-    ``batch``, all in one transaction), as do a ticket's two notices. They must agree
-    on ``overlapping_batches`` and ``linger``.
+    deliveries into the same batches, handled in the order they came in one transaction
+    (each actor's claimed and handled by its own ``batch``), as do a ticket's two
+    notices. They must agree on ``overlapping_batches`` and ``linger``.
     """
 
     _journal_failures()
@@ -131,7 +131,9 @@ def event_actor(
             has not handled before, claimed and handled."""
             ids = [d.event_id for d in deliveries]
             fresh = set(ids) if keyed_by_event else _claim(service, ids, name)
-            todo = list({d.event_id: d for d in deliveries if d.event_id in fresh}.values())
+            # Each event once per actor (a run may hold several actors' deliveries).
+            once = {(d.actor, d.event_id): d for d in deliveries if d.event_id in fresh}
+            todo = list(once.values())
             if todo:
                 batch(todo)
             return todo
@@ -139,7 +141,9 @@ def event_actor(
         batched = None
         if batch is not None:
             batched = _batched(service, batch_with or name, overlapping_batches, linger)
-            batched.join(name, run_part, run_one)
+            # Keyed by event, a share is only ``batch`` (no claim names the actor): actors
+            # with the same ``batch`` may share a run of deliveries.
+            batched.join(name, run_part, run_one, batch if keyed_by_event else name)
 
         def run(envelope: dict) -> None:
             delivery = Delivery(
@@ -168,18 +172,22 @@ def event_actor(
 
 class _Batched:
     """The actors whose deliveries gather into one ``GroupCommit``: one actor, or those
-    that name the same ``batch_with``. A batch is one transaction, in which each actor
-    handles its own deliveries; a delivery alone runs its actor's plain path."""
+    that name the same ``batch_with``. A batch is one transaction; its deliveries are
+    handled in the order they came, each run of consecutive deliveries that share a
+    handler (the same actor, or actors keyed by event with the same ``batch``) in one
+    call. A delivery alone runs its actor's plain path."""
 
     def __init__(self, service: str, leaders: int, linger: float):
         self.service = service
         self.parts: dict[str, Callable[[list[Delivery]], list[Delivery]]] = {}
+        self.handlers: dict[str, object] = {}  # actor -> what its deliveries share a run by
         self.plain: dict[str, Callable[[Delivery], None]] = {}
         self.commits = GroupCommit(self.run_batch, self.run_one, leaders=leaders, linger=linger)
 
-    def join(self, actor: str, part, plain) -> None:
+    def join(self, actor: str, part, plain, handler) -> None:
         self.parts[actor] = part
         self.plain[actor] = plain
+        self.handlers[actor] = handler
 
     def _actor_of(self, delivery: Delivery) -> str:
         # With one actor, every delivery is its own (tests make them without the name).
@@ -189,29 +197,34 @@ class _Batched:
         self.plain[self._actor_of(delivery)](delivery)
 
     def run_batch(self, deliveries: list[Delivery]) -> None:
-        by_actor: dict[str, list[Delivery]] = {}
+        # In arrival order: a ticket's notices (its approval's, then its assignment's)
+        # must not swap places because another ticket's came first.
+        runs: list[tuple[str, list[Delivery]]] = []
         for delivery in deliveries:
-            by_actor.setdefault(self._actor_of(delivery), []).append(delivery)
+            actor = self._actor_of(delivery)
+            if runs and self.handlers[runs[-1][0]] == self.handlers[actor]:
+                runs[-1][1].append(delivery)
+            else:
+                runs.append((actor, [delivery]))
         with (
             _context(self.service, None) as app,
             app.app_context(),
             _DB_SLOTS,
             unit_of_work(),
         ):
-            handled = [(actor, self.parts[actor](part)) for actor, part in by_actor.items()]
+            handled = [todo for actor, run in runs for todo in self.parts[actor](run)]
         # As on the plain path: one line per handled event, with its request's id (the
         # batch's size rides along, for reading throughput off the logs).
-        for actor, todo in handled:
-            for delivery in todo:
-                with caused_by(delivery.request_id):
-                    log.info(
-                        "event handled",
-                        extra={
-                            "actor": actor,
-                            "event_id": str(delivery.event_id),
-                            "batch": len(todo),
-                        },
-                    )
+        for delivery in handled:
+            with caused_by(delivery.request_id):
+                log.info(
+                    "event handled",
+                    extra={
+                        "actor": self._actor_of(delivery),
+                        "event_id": str(delivery.event_id),
+                        "batch": len(handled),
+                    },
+                )
 
 
 _BATCHED: dict[tuple[str, str], _Batched] = {}

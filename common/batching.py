@@ -8,16 +8,19 @@ through the batch handler, commits once, and only then lets the waiting threads 
 so no message is acknowledged before its work is committed. Meanwhile new deliveries
 queue up for the next leader (the oldest of them): under load, batches grow by
 themselves; when deliveries are sparse a batch is one delivery and runs the plain path.
-One batch (or lone delivery) runs at a time per actor and process: that wait is what
-gathers the next batch, and it is shorter than the transactions it saves. At a steady
-trickle (a delivery every few milliseconds, too sparse to meet on their own), an actor
-whose result nobody waits on may ``linger``: a lone leader whose delivery came close
-behind the one before waits that long for company, and the deliveries of those
+One batch (or lone delivery) runs at a time per actor (or actors batched together) and
+process: that wait is what gathers the next batch, and it is shorter than the transactions it saves.
+
+At a steady trickle (a delivery every few milliseconds, too sparse to meet on their own),
+an actor whose result nobody waits on may ``linger``: a lone leader whose delivery came
+close behind the one before waits that long for company, and the deliveries of those
 milliseconds share one transaction instead of one each. A delivery after a quiet spell
-runs at once. An actor whose
-batches may overlap (``leaders`` > 1) starts another batch beside a running one only when
-a backlog has queued (``overlap_at`` deliveries waiting): one batch then waits on the
-database while the other runs its Python, and at a trickle nothing changes.
+runs at once.
+
+An actor whose batches may overlap (``leaders`` > 1) starts another batch beside a
+running one only when a backlog has queued (``overlap_at`` deliveries waiting): one batch
+then waits on the database while the other runs its Python, and at a trickle nothing
+changes.
 
 If a batch fails, it is rolled back as a whole and every delivery in it runs again on its
 own, in its own transaction, on its own thread: one bad message is retried (and in the

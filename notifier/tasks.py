@@ -6,14 +6,16 @@ from common.batching import TRICKLE_LINGER, Delivery
 from common.config import Config
 from notifier import email, inbox, service
 
+_DRAFTS = {
+    "notify.on_task_assigned": service.task_assigned_drafts,
+    "notify.on_ticket_status_changed": service.ticket_status_drafts,
+}
 
-def _together(drafts_of):
-    """A batch handler: every delivery's notifications, added in one go (notifier/inbox)."""
 
-    def add_all(deliveries: list[Delivery]) -> None:
-        inbox.add([draft for d in deliveries for draft in drafts_of(d.payload, d.event_id)])
-
-    return add_all
+def _notices(deliveries: list[Delivery]) -> None:
+    """The batch handler of both: every delivery's notifications, in the order the
+    deliveries came, added in one go (notifier/inbox)."""
+    inbox.add([draft for d in deliveries for draft in _DRAFTS[d.actor](d.payload, d.event_id)])
 
 
 # The two notices of every ticket's trip. A notification is unique by its causing event
@@ -23,7 +25,7 @@ def _together(drafts_of):
     "notify",
     "notify",
     "notify.on_task_assigned",
-    batch=_together(service.task_assigned_drafts),
+    batch=_notices,
     keyed_by_event=True,
     linger=TRICKLE_LINGER,
     batch_with="notices",
@@ -73,7 +75,7 @@ def on_ticket_unrouted(payload: dict, event_id) -> None:
     "notify",
     "notify",
     "notify.on_ticket_status_changed",
-    batch=_together(service.ticket_status_drafts),
+    batch=_notices,
     keyed_by_event=True,
     linger=TRICKLE_LINGER,
     batch_with="notices",
