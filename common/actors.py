@@ -89,7 +89,7 @@ def event_actor(
 
     With ``batch``, deliveries that meet in the worker run together (``common.batching``):
     ``batch(deliveries)`` must have the same effect as ``fn`` on each of them in order, and
-    is given only events not handled before, each once.
+    is given only events not handled before, each once (per actor, with ``batch_with``).
 
     ``keyed_by_event``: every row the handler writes is unique by the event's id (its
     conflict drops a redelivery's copy), so the claim would only repeat that check, at
@@ -105,9 +105,10 @@ def event_actor(
     company (``GroupCommit``), for actors whose work nobody waits on.
 
     ``batch_with``: actors of a service that give the same name here gather their
-    deliveries into the same batches, handled in the order they came in one transaction
-    (each actor's claimed and handled by its own ``batch``), as do a ticket's two
-    notices. They must agree on ``overlapping_batches`` and ``linger``.
+    deliveries into the same batches, as do a ticket's two notices. They must be keyed by
+    event and share one ``batch``, which is then given every actor's deliveries in the
+    order they came (each event once per actor; ``Delivery.actor`` says whose), and
+    agree on ``overlapping_batches`` and ``linger``.
     """
 
     _journal_failures()
@@ -141,8 +142,8 @@ def event_actor(
         batched = None
         if batch is not None:
             batched = _batched(service, batch_with or name, overlapping_batches, linger)
-            # Keyed by event, a share is only ``batch`` (no claim names the actor): actors
-            # with the same ``batch`` may share a run of deliveries.
+            # Keyed by event, a batch is only ``batch`` (no claim names the actor): actors
+            # with the same ``batch`` may share one.
             batched.join(name, run_part, run_one, batch if keyed_by_event else name)
 
         def run(envelope: dict) -> None:
@@ -172,59 +173,52 @@ def event_actor(
 
 class _Batched:
     """The actors whose deliveries gather into one ``GroupCommit``: one actor, or those
-    that name the same ``batch_with``. A batch is one transaction; its deliveries are
-    handled in the order they came, each run of consecutive deliveries that share a
-    handler (the same actor, or actors keyed by event with the same ``batch``) in one
-    call. A delivery alone runs its actor's plain path."""
+    that name the same ``batch_with``, which must share one handler (keyed by event, the
+    same ``batch``): a batch is then one call of it, in one transaction, its deliveries
+    in the order they came, whichever actor each is for. (Handlers of their own would
+    run one after the other in that transaction, each taking its locks apart: two
+    processes could then take them in opposite orders.) A delivery alone runs its
+    actor's plain path."""
 
     def __init__(self, service: str, leaders: int, linger: float):
         self.service = service
-        self.parts: dict[str, Callable[[list[Delivery]], list[Delivery]]] = {}
-        self.handlers: dict[str, object] = {}  # actor -> what its deliveries share a run by
+        self.part: Callable[[list[Delivery]], list[Delivery]] | None = None
+        self.handler: object = None  # what the actors batched together must share
         self.plain: dict[str, Callable[[Delivery], None]] = {}
         self.commits = GroupCommit(self.run_batch, self.run_one, leaders=leaders, linger=linger)
 
     def join(self, actor: str, part, plain, handler) -> None:
-        self.parts[actor] = part
+        if self.plain and handler != self.handler:
+            raise ValueError(f"{actor}: actors batched together must share their handler")
+        self.part, self.handler = part, handler
         self.plain[actor] = plain
-        self.handlers[actor] = handler
 
     def _actor_of(self, delivery: Delivery) -> str:
-        # With one actor, every delivery is its own (tests make them without the name).
-        return next(iter(self.parts)) if len(self.parts) == 1 else delivery.actor
+        if delivery.actor in self.plain:
+            return delivery.actor
+        if len(self.plain) == 1:  # every delivery is its own (tests make them unnamed)
+            return next(iter(self.plain))
+        raise ValueError(f"a delivery for one of {sorted(self.plain)} must name its actor")
 
     def run_one(self, delivery: Delivery) -> None:
         self.plain[self._actor_of(delivery)](delivery)
 
     def run_batch(self, deliveries: list[Delivery]) -> None:
-        # In arrival order: a ticket's notices (its approval's, then its assignment's)
-        # must not swap places because another ticket's came first.
-        runs: list[tuple[str, list[Delivery]]] = []
-        for delivery in deliveries:
-            actor = self._actor_of(delivery)
-            if runs and self.handlers[runs[-1][0]] == self.handlers[actor]:
-                runs[-1][1].append(delivery)
-            else:
-                runs.append((actor, [delivery]))
-        with (
-            _context(self.service, None) as app,
-            app.app_context(),
-            _DB_SLOTS,
-            unit_of_work(),
-        ):
-            handled = [todo for actor, run in runs for todo in self.parts[actor](run)]
-        # As on the plain path: one line per handled event, with its request's id (the
-        # batch's size rides along, for reading throughput off the logs).
-        for delivery in handled:
-            with caused_by(delivery.request_id):
-                log.info(
-                    "event handled",
-                    extra={
-                        "actor": self._actor_of(delivery),
-                        "event_id": str(delivery.event_id),
-                        "batch": len(handled),
-                    },
-                )
+        with _context(self.service, None) as app, app.app_context():
+            with _DB_SLOTS, unit_of_work():
+                handled = self.part(deliveries)
+            # As on the plain path: one line per handled event, with its request's id
+            # (the batch's size rides along, for reading throughput off the logs).
+            for delivery in handled:
+                with caused_by(delivery.request_id):
+                    log.info(
+                        "event handled",
+                        extra={
+                            "actor": self._actor_of(delivery),
+                            "event_id": str(delivery.event_id),
+                            "batch": len(handled),
+                        },
+                    )
 
 
 _BATCHED: dict[tuple[str, str], _Batched] = {}

@@ -77,7 +77,8 @@ class _Waiting:
 
 
 class GroupCommit:
-    """Deliveries of one actor, run ``run_batch(list)`` together or ``run_one(item)`` alone.
+    """Deliveries of one actor (or of actors batched together), run ``run_batch(list)``
+    together or ``run_one(item)`` alone.
 
     ``run_batch`` must do all its work in one transaction and commit it before returning
     (or roll back and raise); ``run_one`` is the actor's plain path. ``max_size`` caps a
@@ -149,7 +150,7 @@ class GroupCommit:
         # return as if their work were done.
         outcome = ALONE
         try:
-            batch += self._take(self.max_size - 1)  # the oldest waiting, behind the leader
+            self._take_into(batch)  # the oldest waiting, behind the leader
             if len(batch) == 1:
                 # Under load, the threads a batch just released come back a moment later
                 # with their next messages: wait for them rather than run alone. In a
@@ -157,7 +158,7 @@ class GroupCommit:
                 wait = max(LINGER * (self._last_size > 1), self.linger * me.in_a_stream)
                 if wait:
                     time.sleep(wait)
-                    batch += self._take(self.max_size - 1)
+                    self._take_into(batch)
             self._last_size = len(batch)
             if len(batch) == 1:
                 # Nothing to group: the plain path, still leading, so that what arrives
@@ -172,6 +173,11 @@ class GroupCommit:
             log.exception("a batch of %d failed; each runs again on its own", len(batch))
         finally:
             with self._lock:
+                if outcome != DONE:
+                    # Interrupted between taking deliveries into the batch and dropping
+                    # them from the queue: they are the batch's (told below), no more
+                    # the queue's.
+                    self._waiting = [w for w in self._waiting if w not in batch]
                 self._hand_on_locked()
             for waiting in batch:
                 if waiting is not me:
@@ -180,10 +186,14 @@ class GroupCommit:
         if outcome == ALONE:
             self.run_one(me.delivery)
 
-    def _take(self, count: int) -> list[_Waiting]:
+    def _take_into(self, batch: list[_Waiting]) -> None:
+        """Move the oldest waiting deliveries into ``batch``, up to its cap. Into the batch
+        first: an interruption (a time limit lands between any two steps) must not leave
+        a delivery taken from the queue but unknown to the batch, never told its turn."""
         with self._lock:
-            taken, self._waiting = self._waiting[:count], self._waiting[count:]
-            return taken
+            count = self.max_size - len(batch)
+            batch.extend(self._waiting[:count])
+            del self._waiting[:count]
 
     def _hand_on_locked(self) -> None:
         """Make the oldest delivery that arrived meanwhile the next leader, unless another

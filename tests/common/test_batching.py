@@ -277,3 +277,46 @@ def test_a_delivery_close_behind_another_lingers_for_company():
     group.submit(Delivery(uuid.uuid4(), {"name": "second"}))  # in a stream: it waits
     assert time.monotonic() - started >= 0.3
     assert recorder.alone == ["first", "second"]  # no company came: run alone after all
+
+
+def test_a_leader_interrupted_while_it_lingers_lets_the_others_through(monkeypatch):
+    """A time limit striking the lingering leader fails its own message only: those that
+    queued meanwhile get a leader and are done."""
+    from types import SimpleNamespace
+
+    from common import batching
+
+    slept = []
+
+    def sleep(seconds):
+        time.sleep(0.1)  # long enough for the others to queue
+        if not slept:
+            slept.append(seconds)
+            raise Interrupted
+
+    monkeypatch.setattr(batching, "time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
+    recorder = Recorder(slow=0)
+    group = GroupCommit(recorder.run_batch, recorder.run_one, linger=0.5)
+    group.submit(Delivery(uuid.uuid4(), {"name": "first"}))  # starts the stream
+    outcomes = {}
+
+    def deliver(name, delay):
+        time.sleep(delay)
+        try:
+            group.submit(Delivery(uuid.uuid4(), {"name": name}))
+            outcomes[name] = "ok"
+        except BaseException as error:
+            outcomes[name] = type(error).__name__
+
+    threads = [
+        threading.Thread(target=deliver, args=(name, delay))
+        for name, delay in (("lingering", 0), ("second", 0.03), ("third", 0.05))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert slept == [0.5]  # the leader did linger, and was interrupted there
+    assert outcomes == {"lingering": "Interrupted", "second": "ok", "third": "ok"}
+    assert recorder.committed == {"first", "second", "third"}
+    assert not group._waiting and group._leading == 0
