@@ -141,10 +141,11 @@ def event_actor(
 
         batched = None
         if batch is not None:
+            if batch_with is not None and not keyed_by_event:
+                # A claim names its actor: one batch could not claim for several.
+                raise ValueError(f"{name}: only actors keyed by event are batched together")
             batched = _batched(service, batch_with or name, overlapping_batches, linger)
-            # Keyed by event, a batch is only ``batch`` (no claim names the actor): actors
-            # with the same ``batch`` may share one.
-            batched.join(name, run_part, run_one, batch if keyed_by_event else name)
+            batched.join(name, run_part, run_one, batch)
 
         def run(envelope: dict) -> None:
             delivery = Delivery(
@@ -183,7 +184,7 @@ class _Batched:
     def __init__(self, service: str, leaders: int, linger: float):
         self.service = service
         self.part: Callable[[list[Delivery]], list[Delivery]] | None = None
-        self.handler: object = None  # what the actors batched together must share
+        self.handler: Callable | None = None  # the ``batch`` they all share
         self.plain: dict[str, Callable[[Delivery], None]] = {}
         self.commits = GroupCommit(self.run_batch, self.run_one, leaders=leaders, linger=linger)
 

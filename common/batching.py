@@ -157,7 +157,9 @@ class GroupCommit:
                 # Under load, the threads a batch just released come back a moment later
                 # with their next messages: wait for them rather than run alone. In a
                 # stream too sparse for that, wait the actor's linger, if it has one.
-                wait = max(LINGER * (self._last_size > 1), self.linger * me.in_a_stream)
+                wait = self.linger if me.in_a_stream else 0.0
+                if self._last_size > 1:
+                    wait = max(wait, LINGER)
                 if wait:
                     time.sleep(wait)
                     self._take_into(batch)
@@ -175,10 +177,10 @@ class GroupCommit:
             log.exception("a batch of %d failed; each runs again on its own", len(batch))
         finally:
             with self._lock:
-                if outcome != DONE:
+                if outcome != DONE and len(batch) > 1:
                     # Interrupted between taking deliveries into the batch and dropping
                     # them from the queue: they are the batch's (told below), no more
-                    # the queue's.
+                    # the queue's. (A lone run took none: nothing to look for.)
                     self._waiting = [w for w in self._waiting if w not in batch]
                 self._hand_on_locked()
             for waiting in batch:

@@ -67,27 +67,6 @@ def _deliver_all(group, names, recorder, every=None):
     return outcomes
 
 
-def _deliver_at(group, schedule):
-    """Each ``(name, delay)`` submitted from a thread of its own after its delay (seconds);
-    what each submit raised, or "ok"."""
-    outcomes = {}
-
-    def deliver(name, delay):
-        time.sleep(delay)
-        try:
-            group.submit(Delivery(uuid.uuid4(), {"name": name}))
-            outcomes[name] = "ok"
-        except BaseException as error:
-            outcomes[name] = type(error).__name__
-
-    threads = [threading.Thread(target=deliver, args=item) for item in schedule]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(5)
-    return outcomes
-
-
 def test_deliveries_that_meet_run_in_batches_each_exactly_once():
     recorder = Recorder()
     group = GroupCommit(recorder.run_batch, recorder.run_one)
@@ -170,7 +149,7 @@ def test_a_delivery_interrupted_as_it_is_handed_the_lead_passes_it_on(monkeypatc
     recorder = Recorder(slow=0.1)
     group = GroupCommit(recorder.run_batch, recorder.run_one)
     # "first" leads alone (slowly); "second" then "third" queue behind it.
-    outcomes = _deliver_at(group, [("first", 0), ("second", 0.01), ("third", 0.02)])
+    outcomes = _deliver_all(group, ["first", "second", "third"], recorder, every=0.01)
     assert outcomes == {"first": "ok", "second": "Interrupted", "third": "ok"}
     assert recorder.committed == {"first", "third"}
 
@@ -302,7 +281,7 @@ def test_a_leader_interrupted_while_it_lingers_lets_the_others_through(monkeypat
     recorder = Recorder(slow=0)
     group = GroupCommit(recorder.run_batch, recorder.run_one, linger=0.5)
     group.submit(Delivery(uuid.uuid4(), {"name": "first"}))  # starts the stream
-    outcomes = _deliver_at(group, [("lingering", 0), ("second", 0.03), ("third", 0.05)])
+    outcomes = _deliver_all(group, ["lingering", "second", "third"], recorder, every=0.025)
     assert slept == [0.5]  # the leader did linger, and was interrupted there
     assert outcomes == {"lingering": "Interrupted", "second": "ok", "third": "ok"}
     assert recorder.committed == {"first", "second", "third"}
