@@ -22,6 +22,7 @@ from common.ids import IdConverter
 from common.logs import clean_request_id, configure_logging, request_id_var, service_var
 from common.metrics import init_metrics
 from common.outbox_relay import init_relay
+from common.prepared import ENGINE_OPTION
 from common.problems import ProblemApi, strict_query_arguments
 from common.services import ServiceSpec, load, path_owner
 from common.tokens.verifier import configure_jwt
@@ -120,6 +121,7 @@ def _binds(services: list[ServiceSpec], config: Config) -> dict:
             # one round trip per 100 rows (psycopg2's execute_batch), not one per row.
             # INSERTs are SQLAlchemy's multi-row VALUES either way.
             "executemany_mode": "values_plus_batch",
+            "execution_options": {ENGINE_OPTION: config.database_prepared_statements},
         }
         for spec in services
     }

@@ -102,6 +102,9 @@ class Config:
     database_prefix: str = "tts_"
     database_urls: dict[str, str] = field(default_factory=dict)
     database_pool_size: int = 5
+    # Server-side prepared statements for the hottest statements (common/prepared.py);
+    # off behind a pooler in transaction mode, which changes server sessions under a client.
+    database_prepared_statements: bool = True
 
     # "amqp://..." for RabbitMQ, "stub" for the in-process broker (dev and unit tests).
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"

@@ -22,10 +22,12 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, Update, bindparam, select, update
+from sqlalchemy import Select, Update, any_, bindparam, cast, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from common import appends
 from common.db import db
+from common.prepared import prepared
 
 _KEY = "_row_edits_key"  # the primary key's bind name in the UPDATE (no column has it)
 _IDS = "_row_edits_ids"
@@ -77,10 +79,14 @@ def _statements(model: type) -> _Statements:
     refreshed = [column for column in table.columns if column.onupdate is not None]
     return _Statements(
         key=key.name,
-        lock=select(*columns)
-        .where(key.in_(bindparam(_IDS, expanding=True)))
-        .order_by(key)
-        .with_for_update(),
+        # Prepared on the server (common/prepared): one text for any number of ids, an
+        # array, where an IN list would be a text per count.
+        lock=prepared(
+            select(*columns)
+            .where(key == any_(cast(bindparam(_IDS), ARRAY(key.type))))
+            .order_by(key)
+            .with_for_update()
+        ),
         update=by_key,
         update_returning=by_key.returning(*refreshed) if refreshed else None,
     )

@@ -17,6 +17,7 @@ from common.db import db
 from common.json_codec import dumps_text
 from common.live.hub import MAX_INLINE_PAYLOAD
 from common.models.notify import Notification
+from common.prepared import prepared
 
 LIVE_CHANNEL = "tts_notifications"
 # The first key of the per-user advisory lock taken while adding notifications.
@@ -52,8 +53,9 @@ def isoformat(timestamp: str) -> str:
 # writes it (the API's form); a view too large for a NOTIFY, as PostgreSQL writes it, goes
 # as its headline, for the socket to read the rest. One statement, not three: the NOTIFYs
 # and the locks each cost a round trip and most of a statement's CPU, twice per ticket.
-ADD = text(
-    f"""
+ADD = prepared(
+    text(
+        f"""
     WITH locked AS (
         SELECT pg_advisory_xact_lock(:lock, user_id)
         FROM (SELECT DISTINCT unnest(CAST(:users AS integer[])) AS user_id ORDER BY 1) AS u
@@ -62,8 +64,8 @@ ADD = text(
         SELECT *
         FROM unnest(
             CAST(:user_ids AS integer[]), CAST(:kinds AS text[]), CAST(:subjects AS text[]),
-            CAST(:bodies AS text[]), CAST(:datas AS jsonb[]), CAST(:sources AS text[]),
-            CAST(:views AS jsonb[])
+            CAST(:bodies AS text[]), CAST(CAST(:datas AS text[]) AS jsonb[]),
+            CAST(:sources AS text[]), CAST(CAST(:views AS text[]) AS jsonb[])
         ) WITH ORDINALITY AS d(user_id, type, subject, body, data, source, view, n)
     ),
     added AS (
@@ -91,6 +93,7 @@ ADD = text(
     ) AS whole
     ORDER BY added.id
     """
+    )
 )
 
 

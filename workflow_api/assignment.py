@@ -18,6 +18,7 @@ from sqlalchemy import Engine, bindparam, create_engine, func, select, text
 
 from common.db import bind_for, db
 from common.models.workflow import BIND, RoleHolder, Task, Workflow, WorkflowVersion
+from common.prepared import ENGINE_OPTION, prepared
 from workflow_api import definitions
 from workflow_api.definitions import Definition, Role
 
@@ -100,7 +101,7 @@ def match_workflow(department: str, category: str, subcategory: str | None) -> W
 
 # Read for every task assigned: built once (building it cost more than running it), and
 # plain rows, not ORM objects (only these two columns are ever used).
-ELIGIBLE_HOLDERS = (
+ELIGIBLE_HOLDERS = prepared(
     select(RoleHolder.user_id, RoleHolder.user_name)
     .where(
         RoleHolder.system == bindparam("system"),
@@ -135,8 +136,9 @@ def holder(role: Role, user_id: int) -> Holder | None:
 # Moves the pointer to the next candidate after it (or back to the first) in one atomic
 # statement: concurrent pickers each get a different slot, and the row is locked only for
 # this statement, not for the whole assignment transaction.
-ADVANCE = text(
-    """
+ADVANCE = prepared(
+    text(
+        """
     INSERT INTO step_pointers (workflow_id, step_key, last_user_id)
     VALUES (:workflow_id, :key, (SELECT min(u) FROM unnest(CAST(:ids AS integer[])) AS u))
     ON CONFLICT (workflow_id, step_key) DO UPDATE SET last_user_id = (
@@ -145,6 +147,7 @@ ADVANCE = text(
     )
     RETURNING last_user_id
     """
+    )
 )
 
 
@@ -178,7 +181,12 @@ def _pointer_engine(bind: Engine) -> Engine:
         engine = _pointer_engines.get(key)
         if engine is None:
             engine = _pointer_engines[key] = create_engine(
-                bind.url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=2
+                bind.url,
+                isolation_level="AUTOCOMMIT",
+                pool_size=2,
+                max_overflow=2,
+                # Prepared statements as on the bind it stands beside (common/prepared).
+                execution_options={ENGINE_OPTION: bind.get_execution_options().get(ENGINE_OPTION)},
             )
         return engine
 
@@ -192,11 +200,13 @@ def _pointer_engine(bind: Engine) -> Engine:
 # (a statement's snapshot predates the locks it takes); PostgreSQL sees these waits, so
 # any circle through them is a deadlock it breaks, never a hang.
 LOAD_LOCK_NAMESPACE = 0x7453_4C4C
-LOCK_LOADS = text(
-    """
+LOCK_LOADS = prepared(
+    text(
+        """
     SELECT pg_advisory_xact_lock(:namespace, user_id)
     FROM (SELECT DISTINCT unnest(CAST(:users AS integer[])) AS user_id ORDER BY 1) AS users
     """
+    )
 )
 
 
@@ -258,17 +268,21 @@ def next_turns(
 
 # Locks the pointer's row (made if missing) and reads it; the turns are worked out here and
 # written back before the short transaction commits.
-LOCK_POINTER = text(
-    """
+LOCK_POINTER = prepared(
+    text(
+        """
     INSERT INTO step_pointers (workflow_id, step_key, last_user_id)
     VALUES (:workflow_id, :key, NULL)
     ON CONFLICT (workflow_id, step_key) DO UPDATE SET last_user_id = step_pointers.last_user_id
     RETURNING last_user_id
     """
+    )
 )
-SET_POINTER = text(
-    "UPDATE step_pointers SET last_user_id = :last WHERE workflow_id = :workflow_id"
-    " AND step_key = :key"
+SET_POINTER = prepared(
+    text(
+        "UPDATE step_pointers SET last_user_id = :last WHERE workflow_id = :workflow_id"
+        " AND step_key = :key"
+    )
 )
 
 

@@ -28,6 +28,7 @@ from common.db import db, utcnow
 from common.logs import caused_by, request_id_var
 from common.models.workflow import Task, UnroutedTicket, Workflow
 from common.outbox import emit
+from common.prepared import prepared
 from common.problems import Conflict, Forbidden, NotFound
 from common.security import Principal
 from workflow_api import assignment, engine, sla, workflows
@@ -36,14 +37,16 @@ log = logging.getLogger(__name__)
 
 # Per ticket: has it ended, its task if it has one, and an id for a new task (drawn for
 # every ticket: a few numbers skipped on redeliveries cost nothing).
-LOOKUP = text(
-    """
+LOOKUP = prepared(
+    text(
+        """
     SELECT u.ticket_id,
            EXISTS (SELECT 1 FROM ended_tickets e WHERE e.ticket_id = u.ticket_id) AS ended,
            (SELECT t.id FROM tasks t WHERE t.ticket_id = u.ticket_id) AS task_id,
            nextval('tasks_id_seq') AS new_id
     FROM unnest(CAST(:ids AS integer[])) AS u(ticket_id)
     """
+    )
 )
 
 
