@@ -7,6 +7,8 @@ service's own database; in the one-process dev server all binds live side by sid
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
@@ -65,6 +67,20 @@ def bind_for(key: str) -> Engine | Connection:
     its place (a test's connection, see ``Session``), so that work joins the same
     transactions as the session does."""
     return db.session.get_bind(bind=db.engines[key])
+
+
+@contextmanager
+def own_transaction(key: str) -> Iterator[Connection]:
+    """A short transaction of its own on bind ``key``, for Core statements: committed when
+    the block ends, rolled back if it raises. Inside a test's transaction (``bind_for``)
+    it is a savepoint of that transaction instead."""
+    bind = bind_for(key)
+    if isinstance(bind, Engine):
+        with bind.begin() as connection:
+            yield connection
+    else:
+        with bind.begin_nested():
+            yield bind
 
 
 def rollback_quietly() -> None:

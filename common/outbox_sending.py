@@ -9,18 +9,21 @@ never send a row at the same time), sends them and marks them in the same transa
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, datetime, timedelta
 
 from dramatiq import Message
-from sqlalchemy import or_, select, update
+from sqlalchemy import Text, Update, any_, bindparam, cast, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from common.batch_publish import publish_batch
 from common.broker import get_broker
-from common.db import bind_for
+from common.db import bind_for, own_transaction
 from common.events import event_type
 from common.models.mixins import OUTBOX_MODELS
+from common.prepared import prepared
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -55,17 +58,34 @@ def send(envelopes: list[dict]) -> None:
 
 
 def mark(bind: str, ids: list, published: bool) -> None:
-    model = OUTBOX_MODELS[bind]
-    values = {"attempts": model.attempts + 1}
+    """Count a publishing attempt of the rows ``ids`` and, with ``published``, mark them
+    sent; a row marked meanwhile (by a sweeper) is left as it is."""
+    params = {"ids": ids}
     if published:
-        values["published_at"] = datetime.now(UTC)
-    # create_savepoint: when the bind is a connection already in a transaction (tests),
-    # this must not end the caller's work; on an engine it changes nothing.
-    with Session(bind_for(bind), join_transaction_mode="create_savepoint") as session:
-        session.execute(
-            update(model).where(model.id.in_(ids), model.published_at.is_(None)).values(**values)
-        )
-        session.commit()
+        params["published_at"] = datetime.now(UTC)
+    with own_transaction(bind) as connection:
+        connection.execute(_mark_statement(OUTBOX_MODELS[bind], published), params)
+
+
+@functools.cache
+def _mark_statement(model: type, published: bool) -> Update:
+    """Built once per outbox and kind (SQLAlchemy then finds its compiled form by the
+    statement's memoized cache key), and run as Core: through the ORM, a relay's mark of
+    25 rows cost 3.4-4.1 ms of CPU (a bulk update that evaluates its criteria against the
+    session, an IN list rendered anew for every count of ids), against 1.0-1.1 ms."""
+    table = model.__table__
+    values = {"attempts": table.c.attempts + 1}
+    if published:
+        values["published_at"] = bindparam("published_at")
+    # One array parameter, not an IN list: the same SQL whatever the number of ids. As
+    # text[]: psycopg2 sends the ids as strings, and a prepared statement's text[]
+    # parameter takes them, where a uuid[] one would refuse them (common/prepared).
+    ids = cast(cast(bindparam("ids"), ARRAY(Text)), ARRAY(table.c.id.type))
+    return prepared(
+        update(table)
+        .where(table.c.id == any_(ids), table.c.published_at.is_(None))
+        .values(**values)
+    )
 
 
 def publish(bind: str, older_than: float = 0) -> int:
@@ -100,9 +120,8 @@ def publish(bind: str, older_than: float = 0) -> int:
             log.exception("outbox publish failed", extra={"bind": bind, "count": len(rows)})
             return 0
         session.execute(
-            update(model)
-            .where(model.id.in_(ids))
-            .values(published_at=datetime.now(UTC), attempts=model.attempts + 1)
+            _mark_statement(model, published=True),
+            {"ids": ids, "published_at": datetime.now(UTC)},
         )
         session.commit()
         return len(rows)
