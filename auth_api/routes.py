@@ -8,7 +8,6 @@ from flask_jwt_extended import (
     unset_jwt_cookies,
     verify_jwt_in_request,
 )
-from flask_smorest import Blueprint
 
 from auth_api import accounts, service, sessions
 from auth_api.schemas import (
@@ -21,6 +20,7 @@ from auth_api.schemas import (
     UserOut,
     WebSessionOut,
 )
+from common.blueprint import Blueprint
 from common.problems import problem_doc
 from common.security import caller, ends_session, require_auth
 from common.tokens.keyring import keyset

@@ -1,7 +1,6 @@
 """Accounts: self-registration, password reset, invitations, and the admins' directory."""
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 
 from auth_api import accounts, permissions, roles
 from auth_api.schemas import (
@@ -15,6 +14,7 @@ from auth_api.schemas import (
     UserPatch,
     UserSearchArgs,
 )
+from common.blueprint import Blueprint
 from common.security import caller, require_auth
 
 blp = Blueprint("auth-accounts", __name__, url_prefix="/api/auth", description="Accounts")

@@ -1,9 +1,8 @@
 """The caller's two-factor authentication (TOTP), for staff accounts."""
 
-from flask_smorest import Blueprint
-
 from auth_api import accounts, mfa
 from auth_api.schemas import CodeIn, MfaDisableIn, MfaEnrolOut, MfaStatusOut, RecoveryCodesOut
+from common.blueprint import Blueprint
 from common.security import caller, require_auth
 
 blp = Blueprint("auth-mfa", __name__, url_prefix="/api/auth/mfa", description="Two-factor")

@@ -1,7 +1,5 @@
 """Systems, their roles and who holds them (user-system-roles)."""
 
-from flask_smorest import Blueprint
-
 from auth_api import accounts, permissions, roles
 from auth_api.schemas import (
     GrantArgs,
@@ -14,6 +12,7 @@ from auth_api.schemas import (
     SystemIn,
     SystemOut,
 )
+from common.blueprint import Blueprint
 from common.problems import NotFound
 from common.security import caller, require_auth
 

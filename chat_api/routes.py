@@ -1,8 +1,8 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from chat_api import access, service
 from chat_api.schemas import MessageIn, MessageListArgs, MessageOut, MessagePage
+from common.blueprint import Blueprint
 from common.security import caller, require_auth
 
 blp = Blueprint("chat", __name__, url_prefix="/api/chat", description="Ticket conversations")

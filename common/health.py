@@ -7,9 +7,9 @@ import threading
 import time
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 from sqlalchemy import text
 
+from common.blueprint import Blueprint
 from common.broker import get_broker, is_stub
 from common.db import db
 

@@ -92,7 +92,7 @@ def problem(status: int, title: str, detail: str | None = None, **extra) -> Resp
 def strict_query_arguments() -> None:
     """Unknown query parameters are a 422, as unknown body fields are: ``?assigne=me``
     silently ignored would list everyone's tickets instead of telling the caller."""
-    from flask_smorest import Blueprint
+    from common.blueprint import Blueprint
 
     parser = Blueprint.ARGUMENTS_PARSER
     parser.DEFAULT_UNKNOWN_BY_LOCATION = {

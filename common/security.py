@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
-from flask_smorest import Blueprint
 
+from common.blueprint import Blueprint
 from common.config import Config
 from common.problems import Forbidden, Unauthorized
 

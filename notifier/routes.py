@@ -1,5 +1,4 @@
-from flask_smorest import Blueprint
-
+from common.blueprint import Blueprint
 from common.security import caller, require_auth
 from notifier import service
 from notifier.schemas import MarkedOut, NotificationListArgs, NotificationOut, NotificationPage

@@ -8,10 +8,10 @@ production included).
 
 import marshmallow as ma
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import validate
 
 from common import mail_catcher
+from common.blueprint import Blueprint
 from common.ops.actions import Operator
 from common.problems import NotFound
 from common.security import authenticate

@@ -2,8 +2,8 @@
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from common.blueprint import Blueprint
 from common.problems import DomainError
 from common.security import caller, require_auth
 from tickets_api import history, lifecycle, search, service

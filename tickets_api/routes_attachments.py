@@ -2,10 +2,10 @@
 
 from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
+from common.blueprint import Blueprint
 from common.problems import problem_doc
 from common.security import caller, require_auth
 from common.unit_of_work import on_commit

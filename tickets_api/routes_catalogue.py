@@ -1,7 +1,6 @@
 """The category catalogue: everyone reads it; admins add and change entries."""
 
-from flask_smorest import Blueprint
-
+from common.blueprint import Blueprint
 from common.models.tickets import DEPARTMENTS
 from common.problems import Forbidden
 from common.security import caller, require_auth

@@ -1,7 +1,6 @@
 """Tasks: the caller's list, a task's detail and history, and acting on it."""
 
-from flask_smorest import Blueprint
-
+from common.blueprint import Blueprint
 from common.problems import Forbidden
 from common.security import caller, require_auth
 from workflow_api import engine, service

@@ -6,9 +6,9 @@ import json
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from common.blueprint import Blueprint
 from common.db import db
 from common.models.workflow import Workflow, WorkflowAudit, WorkflowVersion
 from common.problems import DomainError, Forbidden, problem_doc

@@ -12,9 +12,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from flask import g
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from common.blueprint import Blueprint
 from common.db import db
 from common.models.mixins import OPS_AUDIT_MODELS
 from common.ops import actions, failures
