@@ -22,7 +22,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, Update, any_, bindparam, cast, select, update
+from sqlalchemy import Insert, Select, Update, any_, bindparam, cast, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from common import appends
@@ -61,6 +61,7 @@ class _Statements:
     update: Update  # sets the columns its parameters name
     # And reads back the columns the database sets on update, if the table has any.
     update_returning: Update | None
+    insert: Insert  # a new row of the columns its parameters name, read back whole
 
 
 @functools.cache
@@ -89,6 +90,9 @@ def _statements(model: type) -> _Statements:
         ),
         update=by_key,
         update_returning=by_key.returning(*refreshed) if refreshed else None,
+        # The other columns take their defaults, Python's (Core applies them) or the
+        # database's (the number from its sequence, the timestamps), and come back here.
+        insert=insert(table).returning(*columns),
     )
 
 
@@ -100,6 +104,15 @@ def lock(model: type, ids: Iterable[int]) -> dict[int, Editable]:
         statements.lock, {_IDS: sorted(set(ids))}, bind_arguments={"mapper": model}
     ).mappings()
     return {row[statements.key]: Editable(dict(row)) for row in rows}
+
+
+def insert_one(model: type, values: dict) -> Editable:
+    """A new row of ``model`` with ``values``, as the database stored it (defaults and
+    all): one INSERT ... RETURNING, in the session's transaction."""
+    row = db.session.execute(
+        _statements(model).insert, values, bind_arguments={"mapper": model}
+    ).one()
+    return Editable(dict(row._mapping))
 
 
 def write(model: type, rows: Iterable[Editable]) -> None:

@@ -44,23 +44,26 @@ def _checked_details(category: str, subcategory: str | None, details: dict | Non
         raise Invalid("Invalid ticket details", errors=error.messages) from None
 
 
-def create_ticket(principal: Principal, data: dict) -> Ticket:
+def create_ticket(principal: Principal, data: dict) -> row_edits.Editable:
+    """A new ticket, inserted as a plain row (``common.row_edits``): the ORM's flush of
+    one new object was 30 % of the CPU of creating a ticket, for one INSERT."""
     details = _checked_details(data["category"], data.get("subcategory"), data.get("details"))
-    ticket = Ticket(
-        subject=data["subject"],
-        description=data["description"],
-        category=data["category"],
-        subcategory=data.get("subcategory"),
-        department=data["department"],
-        details=details,
-        scheduled_date=data.get("scheduled_date"),
-        status="new",
-        requester_id=principal.id,
-        requester_name=principal.name,
-        requester_email=principal.email,
+    ticket = row_edits.insert_one(
+        Ticket,
+        {
+            "subject": data["subject"],
+            "description": data["description"],
+            "category": data["category"],
+            "subcategory": data.get("subcategory"),
+            "department": data["department"],
+            "details": details,
+            "scheduled_date": data.get("scheduled_date"),
+            "status": "new",
+            "requester_id": principal.id,
+            "requester_name": principal.name,
+            "requester_email": principal.email,
+        },
     )
-    db.session.add(ticket)
-    db.session.flush()
     emit(
         "tickets.created",
         {

@@ -156,3 +156,31 @@ def test_the_session_is_flushed_first_as_a_statement_would_flush_it(tx):
     history = select(TicketHistory.action).where(TicketHistory.ticket_id == ticket_id)
     assert db.session.scalars(history).all() == ["hold"]  # written by this query
     assert _stored(other.id).subject == "changed again"
+
+
+def test_an_inserted_row_comes_back_as_stored_defaults_and_all(tx):
+    values = {
+        "subject": HOSTILE[:200],
+        "description": "Inserted as a row",
+        "category": "Others",
+        "department": "IT",
+        "requester_id": 1,
+        "requester_name": "Probe",
+        "requester_email": "probe@example.com",
+    }
+    with sent_statements(Ticket) as statements:
+        row = row_edits.insert_one(Ticket, values)
+    (insert,) = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert insert.lstrip().startswith("INSERT INTO tickets") and "RETURNING" in insert
+    stored = _stored(row.id)._mapping
+    # What the database and the column defaults gave it (sequence, timestamps, version,
+    # status, details) came back with it, as stored.
+    assert {name: getattr(row, name) for name in row._read} == {
+        name: stored[name] for name in row._read
+    }
+    assert (row.subject, row.version, row.status, row.details) == (HOSTILE[:200], 1, "new", {})
+    assert row.number > 0 and row.created_at is not None
+    assert "search" not in row._read  # computed and deferred: left in the database
+    assert row.changes() == {}
+    # Two inserts, two numbers from the sequence.
+    assert row_edits.insert_one(Ticket, values).number != row.number
