@@ -56,6 +56,8 @@ def main() -> int:
         trickle = _consume(worker, args, trickle=True)
     finally:
         worker.stop()
+        for name in (QUEUE, f"{QUEUE}.DQ", f"{QUEUE}.XQ"):  # declared by Dramatiq
+            broker.channel.queue_delete(name)
     print(f"CPU per delivery, {args.messages} messages, {args.threads} worker threads")
     print(f"  backlog             {backlog:6.3f} ms")
     print(f"  trickle at {args.rate:5.0f}/s  {trickle:6.3f} ms  ({trickle / backlog:.1f}x)")
