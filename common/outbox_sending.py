@@ -14,8 +14,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from dramatiq import Message
-from sqlalchemy import Text, Update, any_, bindparam, cast, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Update, any_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from common.batch_publish import publish_batch
@@ -23,7 +22,7 @@ from common.broker import get_broker
 from common.db import bind_for, own_transaction
 from common.events import event_type
 from common.models.mixins import OUTBOX_MODELS
-from common.prepared import prepared
+from common.prepared import array_parameter, prepared
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -77,10 +76,7 @@ def _mark_statement(model: type, published: bool) -> Update:
     values = {"attempts": table.c.attempts + 1}
     if published:
         values["published_at"] = bindparam("published_at")
-    # One array parameter, not an IN list: the same SQL whatever the number of ids. As
-    # text[]: psycopg2 sends the ids as strings, and a prepared statement's text[]
-    # parameter takes them, where a uuid[] one would refuse them (common/prepared).
-    ids = cast(cast(bindparam("ids"), ARRAY(Text)), ARRAY(table.c.id.type))
+    ids = array_parameter("ids", table.c.id.type)
     return prepared(
         update(table)
         .where(table.c.id == any_(ids), table.c.published_at.is_(None))

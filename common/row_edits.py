@@ -22,12 +22,11 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Insert, Select, Update, any_, bindparam, cast, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Insert, Select, Update, any_, bindparam, insert, select, update
 
 from common import appends
 from common.db import db
-from common.prepared import prepared
+from common.prepared import array_parameter, prepared
 
 _KEY = "_row_edits_key"  # the primary key's bind name in the UPDATE (no column has it)
 _IDS = "_row_edits_ids"
@@ -80,11 +79,10 @@ def _statements(model: type) -> _Statements:
     refreshed = [column for column in table.columns if column.onupdate is not None]
     return _Statements(
         key=key.name,
-        # Prepared on the server (common/prepared): one text for any number of ids, an
-        # array, where an IN list would be a text per count.
+        # Prepared on the server (common/prepared), for any number of ids.
         lock=prepared(
             select(*columns)
-            .where(key == any_(cast(bindparam(_IDS), ARRAY(key.type))))
+            .where(key == any_(array_parameter(_IDS, key.type)))
             .order_by(key)
             .with_for_update()
         ),
