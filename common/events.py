@@ -140,6 +140,18 @@ class TicketUnrouted(Schema):
     number = fields.Int(allow_none=True)
     subject = fields.Str(required=True)
     recipient_ids = fields.List(fields.Int(), required=True)
+    # The requester hears here that their ticket was accepted and waits (see TicketQueued).
+    requester_id = fields.Int(allow_none=True, load_default=None)
+
+
+class TicketQueued(Schema):
+    """An approved ticket's task waits for someone to take it: nobody could be given its
+    start step. The requester's only news of the approval (see TaskAssigned)."""
+
+    ticket_id = fields.Int(required=True)
+    number = fields.Int(allow_none=True)
+    subject = fields.Str(required=True)
+    requester_id = fields.Int(allow_none=True)
 
 
 class TaskAssigned(Schema):
@@ -155,6 +167,10 @@ class TaskAssigned(Schema):
     # this same event (one message to notifier, not a second one from tickets' move).
     requester_id = fields.Int(allow_none=True, load_default=None)
     first_assignment = fields.Bool(load_default=False)
+    # Assigned as the ticket's approval reached the workflow: the requester's notice tells
+    # of both. The approval itself sends notifier nothing: its outcome, a moment later, is
+    # the news (assigned here; or workflow.ticket_queued, or workflow.ticket_unrouted).
+    on_approval = fields.Bool(load_default=False)
 
 
 CATALOGUE: dict[str, EventType] = {
@@ -209,15 +225,15 @@ CATALOGUE: dict[str, EventType] = {
                     ),
                 ),
                 # The requester is told of each move someone else made (notifier/service).
-                # ("assign" reaches it as tasks.assigned, which carries that news too.)
+                # "assign" reaches it as tasks.assigned, which carries that news too; so
+                # does "approve", with what the workflow made of the ticket (TaskAssigned).
                 Subscriber(
                     "notify.on_ticket_status_changed",
                     "notify",
                     only=(
                         (
                             "action",
-                            ("approve", "reject", "hold", "resume", "resolve")
-                            + ("complete", "auto_close"),
+                            ("reject", "hold", "resume", "resolve") + ("complete", "auto_close"),
                         ),
                     ),
                 ),
@@ -240,6 +256,12 @@ CATALOGUE: dict[str, EventType] = {
             producer="workflow",
             schema=TicketUnrouted,
             subscribers=(Subscriber("notify.on_ticket_unrouted", "notify"),),
+        ),
+        EventType(
+            "workflow.ticket_queued",
+            producer="workflow",
+            schema=TicketQueued,
+            subscribers=(Subscriber("notify.on_ticket_queued", "notify"),),
         ),
         EventType(
             "tasks.completed",

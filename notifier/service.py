@@ -71,7 +71,7 @@ def task_assigned_drafts(payload: dict, event_id) -> list[Draft]:
         drafts.append(
             _requester_draft(
                 requester_id,
-                "assign",
+                "approve_assign" if payload.get("on_approval") else "assign",
                 "in_progress",
                 {"ticket_id": payload["ticket_id"], "ticket_number": payload.get("ticket_number")},
                 payload["ticket_subject"],
@@ -123,10 +123,11 @@ def sla_event(payload: dict, event_id, breached: bool) -> None:
 
 
 def ticket_unrouted(payload: dict, event_id) -> None:
-    """Every coordinator hears of a ticket no workflow matched (one row per person)."""
+    """Every coordinator hears of a ticket no workflow matched (one row per person), and
+    its requester that it was accepted and waits."""
     label = _ticket_label(payload)
-    for user_id in payload["recipient_ids"]:
-        notify(
+    drafts = [
+        Draft(
             user_id,
             "ticket_unrouted",
             f"Needs routing: {label} {payload['subject']}",
@@ -134,12 +135,40 @@ def ticket_unrouted(payload: dict, event_id) -> None:
             {"ticket_id": payload["ticket_id"]},
             f"{event_id}:{user_id}",
         )
+        for user_id in payload["recipient_ids"]
+    ]
+    inbox.add(drafts + ticket_queued_drafts(payload, f"{event_id}:requester"))
 
 
-# What the requester is told when their ticket moves (their own moves excepted). "assign"
-# comes with tasks.assigned (see task_assigned), the others with tickets.status_changed.
+def ticket_queued_drafts(payload: dict, event_id) -> list[Draft]:
+    """The requester hears that their ticket was accepted and waits for someone to take
+    it (workflow.ticket_queued; workflow.ticket_unrouted)."""
+    if payload.get("requester_id") is None:
+        return []
+    return [
+        _requester_draft(
+            payload["requester_id"],
+            "approve",
+            "open",
+            payload,
+            payload["subject"],
+            None,
+            str(event_id),
+        )
+    ]
+
+
+# What the requester is told when their ticket moves (their own moves excepted). The
+# approval's news comes with what the workflow made of the ticket a moment later, in one
+# notice: "approve_assign" with tasks.assigned (see task_assigned), "approve" with
+# workflow.ticket_queued or workflow.ticket_unrouted; "assign" (a later first assignee)
+# with tasks.assigned too; the others with tickets.status_changed.
 REQUESTER_NEWS = {
     "approve": ("Ticket accepted: {label}", "Your ticket {label} was approved and is queued."),
+    "approve_assign": (
+        "Ticket accepted: {label}",
+        "Your ticket {label} was approved, and someone is now working on it.",
+    ),
     "reject": ("Ticket rejected: {label}", "Your ticket {label} was rejected: {reason}"),
     "assign": ("Being worked on: {label}", "Someone is now working on your ticket {label}."),
     "hold": ("On hold: {label}", "Your ticket {label} is on hold: {reason}"),

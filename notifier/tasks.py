@@ -9,18 +9,19 @@ from notifier import email, inbox, service
 _DRAFTS = {
     "notify.on_task_assigned": service.task_assigned_drafts,
     "notify.on_ticket_status_changed": service.ticket_status_drafts,
+    "notify.on_ticket_queued": service.ticket_queued_drafts,
 }
 
 
 def _notices(deliveries: list[Delivery]) -> None:
-    """The batch handler of both: every delivery's notifications, in the order the
+    """The batch handler of all three: every delivery's notifications, in the order the
     deliveries came, added in one go (notifier/inbox)."""
     inbox.add([draft for d in deliveries for draft in _DRAFTS[d.actor](d.payload, d.event_id)])
 
 
-# The two notices of every ticket's trip. A notification is unique by its causing event
+# The notices of every ticket's trip. A notification is unique by its causing event
 # (notifier/inbox.py), so these skip the event-id claim; a notice some milliseconds later
-# goes unnoticed, so they linger for company, and the two kinds share their batches.
+# goes unnoticed, so they linger for company, and the kinds share their batches.
 @event_actor(
     "notify",
     "notify",
@@ -82,3 +83,16 @@ def on_ticket_unrouted(payload: dict, event_id) -> None:
 )
 def on_ticket_status_changed(payload: dict, event_id) -> None:
     service.ticket_status_changed(payload, event_id)
+
+
+@event_actor(
+    "notify",
+    "notify",
+    "notify.on_ticket_queued",
+    batch=_notices,
+    keyed_by_event=True,
+    linger=TRICKLE_LINGER,
+    batch_with="notices",
+)
+def on_ticket_queued(payload: dict, event_id) -> None:
+    inbox.add(service.ticket_queued_drafts(payload, event_id))

@@ -261,6 +261,7 @@ def _assigned(ticket_id: int, number: int) -> dict:
         "origin": "system",
         "requester_id": 1,
         "first_assignment": True,
+        "on_approval": True,
     }
 
 

@@ -50,11 +50,13 @@ def enter(
     fresh=False,
     outcome="reassigned",
     chosen=PICK,
+    on_approval=False,
 ) -> None:
     """Put the task at ``step``: complete it at an end step, else start the clock and assign.
 
     ``fresh``: a task just created has no timers or assignments to end. ``chosen``: who
     gets it, if already picked (None: nobody); by default the step's policy picks now.
+    ``on_approval``: the ticket's approval opened the task (its assignment says so).
     """
     task.step_key = step.key
     if step.end:
@@ -68,7 +70,7 @@ def enter(
     if chosen is None:
         _unassign(task)
         return
-    _assign(task, chosen, origin, now, definition)
+    _assign(task, chosen, origin, now, definition, on_approval)
 
 
 def _unassign(task: Task) -> None:
@@ -83,6 +85,7 @@ def _assign(
     origin: str,
     now: datetime,
     definition: Definition,
+    on_approval: bool = False,
 ) -> None:
     task.status = "assigned" if task.paused_at is None else "on_hold"
     task.assignee_id = chosen.user_id
@@ -111,6 +114,7 @@ def _assign(
             "origin": origin,
             "requester_id": task.requester_id,
             "first_assignment": first,
+            "on_approval": on_approval,
         },
     )
 

@@ -88,7 +88,13 @@ def _open(
 ) -> dict[int, Task]:
     """Open the tasks of those tickets that have none and did not end; returns them by
     ticket id. ``route``: for every ticket, instead of the matching workflow's.
-    ``as_rows``: the tasks are inserted with Core and left out of the session."""
+    ``as_rows``: the tasks are inserted with Core and left out of the session.
+
+    Without ``route``, the tickets come of their approval, and what becomes of each is
+    the requester's news of it: assigned (tasks.assigned ``on_approval``), waiting for
+    someone to take it (workflow.ticket_queued), or for a coordinator to route it
+    (workflow.ticket_unrouted)."""
+    on_approval = route is None
     ids = [ticket["ticket_id"] for ticket, _ in tickets]
     rows = db.session.execute(LOOKUP, {"ids": ids}, bind_arguments={"mapper": Task})
     known = {row.ticket_id: row for row in rows}
@@ -123,7 +129,11 @@ def _open(
                 db.session.add(task)
             # Nothing below runs a statement (the assignee is chosen already).
             with caused_by(opening.request_id):
-                start_task(task, opening.route, now, chosen=chosen[ticket_id])
+                start_task(
+                    task, opening.route, now, chosen=chosen[ticket_id], on_approval=on_approval
+                )
+                if on_approval and task.status == "unassigned":
+                    _tell_queued(opening.ticket)
             opened[ticket_id] = task
     # Each with its final state: from here on they are rows like any other (their
     # workflow version loads on first use).
@@ -175,15 +185,38 @@ def new_task_row(ticket: dict, route: assignment.Route) -> dict:
     }
 
 
-def start_task(task: Task, route: assignment.Route, now, chosen=engine.PICK) -> None:
+def start_task(
+    task: Task, route: assignment.Route, now, chosen=engine.PICK, on_approval=False
+) -> None:
     """A task just created: its clock, its first event, and its start step (``chosen``:
-    its holder, picked already)."""
+    its holder, picked already; ``on_approval``: see ``engine.enter``)."""
     start = route.definition.start_step()
     sla.start_ticket_clock(task, route.definition, now)
     engine.record_event(
         task, None, "create", to_step=start.key, data={"workflow_version": route.version_number}
     )
-    engine.enter(task, route.definition, start, now, origin="system", fresh=True, chosen=chosen)
+    engine.enter(
+        task,
+        route.definition,
+        start,
+        now,
+        origin="system",
+        fresh=True,
+        chosen=chosen,
+        on_approval=on_approval,
+    )
+
+
+def _tell_queued(ticket: dict) -> None:
+    emit(
+        "workflow.ticket_queued",
+        {
+            "ticket_id": ticket["ticket_id"],
+            "number": ticket.get("number"),
+            "subject": ticket["subject"],
+            "requester_id": ticket.get("requester_id"),
+        },
+    )
 
 
 def _pick_in_order(openings: list[_Opening]) -> dict[int, object]:
@@ -231,6 +264,7 @@ def park_unrouted(ticket: dict) -> None:
             "number": ticket.get("number"),
             "subject": ticket["subject"],
             "recipient_ids": coordinators,
+            "requester_id": ticket.get("requester_id"),
         },
     )
 

@@ -12,14 +12,59 @@ def test_the_requester_hears_of_each_move_made_by_others(client, seeded):
     coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
     deliver()
     notes = employee.get("/api/notifications").get_json()
-    subjects = [n["subject"] for n in notes["items"]]
-    assert any(s.startswith("Ticket accepted") for s in subjects)
-    assert any(s.startswith("Being worked on") for s in subjects)
-    assert notes["unread_count"] == 2
+    # The approval and the assignment it led to, a moment apart, are one notice.
+    [accepted] = notes["items"]
+    assert accepted["subject"].startswith("Ticket accepted")
+    assert "someone is now working on it" in accepted["body"]
+    assert accepted["type"] == "ticket_in_progress"
+    assert notes["unread_count"] == 1
     # Moves the requester makes themselves are not news to them.
     employee.post(f"/api/tickets/{ticket['id']}/hold", json={"reason": "on leave"})
     deliver()
-    assert employee.get("/api/notifications").get_json()["unread_count"] == 2
+    assert employee.get("/api/notifications").get_json()["unread_count"] == 1
+    # Someone else's are.
+    employee.post(f"/api/tickets/{ticket['id']}/resume")
+    coordinator.post(f"/api/tickets/{ticket['id']}/hold", json={"reason": "parts ordered"})
+    deliver()
+    notes = employee.get("/api/notifications").get_json()
+    assert notes["items"][0]["subject"].startswith("On hold")
+    assert notes["unread_count"] == 2
+
+
+def test_an_approved_ticket_nobody_can_take_is_news_that_it_waits(client, seeded):
+    from common.db import db
+    from common.models.workflow import RoleHolder
+
+    # Nobody holds the start step's role: the task waits for someone to take it.
+    db.session.execute(db.update(RoleHolder).values(is_active=False))
+    db.session.commit()
+    employee = client.as_user("employee@example.com")
+    coordinator = client.as_user("coordinator@example.com")
+    ticket = employee.post("/api/tickets", json=TICKET).get_json()
+    coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
+    deliver()
+    [accepted] = employee.get("/api/notifications").get_json()["items"]
+    assert accepted["subject"] == f"Ticket accepted: #{ticket['number']} {TICKET['subject']}"
+    assert accepted["body"].endswith("was approved and is queued.")
+    assert accepted["type"] == "ticket_open"
+
+
+def test_an_approved_ticket_no_workflow_matches_is_news_to_both(client, seeded):
+    from common.db import db
+    from common.models.workflow import Workflow
+
+    db.session.execute(db.update(Workflow).values(is_default=False, category="None of these"))
+    db.session.commit()
+    employee = client.as_user("employee@example.com")
+    coordinator = client.as_user("coordinator@example.com")
+    ticket = employee.post("/api/tickets", json=TICKET).get_json()
+    coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
+    deliver()
+    [accepted] = employee.get("/api/notifications").get_json()["items"]
+    assert accepted["subject"].startswith("Ticket accepted")
+    assert accepted["body"].endswith("was approved and is queued.")
+    subjects = [n["subject"] for n in coordinator.get("/api/notifications").get_json()["items"]]
+    assert subjects == [f"Needs routing: #{ticket['number']} {TICKET['subject']}"]
 
 
 def test_marking_read_is_for_ones_own_notifications(client, seeded):
@@ -27,6 +72,9 @@ def test_marking_read_is_for_ones_own_notifications(client, seeded):
     coordinator = client.as_user("coordinator@example.com")
     ticket = employee.post("/api/tickets", json=TICKET).get_json()
     coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "low"})
+    deliver()
+    held = coordinator.post(f"/api/tickets/{ticket['id']}/hold", json={"reason": "parts ordered"})
+    assert held.status_code == 200
     deliver()
     first = employee.get("/api/notifications").get_json()["items"][0]
     assert coordinator.post(f"/api/notifications/{first['id']}/read").status_code == 404
@@ -114,15 +162,17 @@ def test_one_assigned_event_tells_the_assignee_and_at_first_the_requester(tx, se
     assert rows[1].subject == "Being worked on: #1070 Printer"
 
 
-def test_the_tickets_assign_move_is_not_sent_to_notifier():
-    """Its news travels with tasks.assigned: one message to notifier per assignment."""
+def test_the_tickets_approve_and_assign_moves_are_not_sent_to_notifier():
+    """Their news travels with tasks.assigned (or workflow.ticket_queued or _unrouted):
+    one message to notifier per approval."""
     from common.events import event_type
 
     notify = next(
         s for s in event_type("tickets.status_changed").subscribers if s.queue == "notify"
     )
     assert not notify.wants({"action": "assign"})
-    assert notify.wants({"action": "approve"})
+    assert not notify.wants({"action": "approve"})
+    assert notify.wants({"action": "reject"})
 
 
 def test_a_batch_of_events_adds_each_notification_once_in_order(tx, seeded):
@@ -141,6 +191,7 @@ def test_a_batch_of_events_adds_each_notification_once_in_order(tx, seeded):
     first, again = uuid.uuid4(), uuid.uuid4()
     assigned, moved_to = "notify.on_task_assigned", "notify.on_ticket_status_changed"
     assert tasks.on_task_assigned.group is tasks.on_ticket_status_changed.group
+    assert tasks.on_ticket_queued.group is tasks.on_task_assigned.group
     moved = {
         "ticket_id": 73,
         "number": 1073,
@@ -165,8 +216,12 @@ def test_a_batch_of_events_adds_each_notification_once_in_order(tx, seeded):
     ]
     tasks.on_task_assigned.group.run_batch(deliveries)
     tasks.on_task_assigned.group.run_batch(deliveries[2:])  # redelivered: nothing new
+    queued = {"ticket_id": 75, "number": 1075, "subject": "Desk", "requester_id": employee}
     tasks.on_ticket_status_changed.group.run_batch(
-        [Delivery(uuid.uuid4(), {**moved, "ticket_id": 74}, actor=moved_to)]
+        [
+            Delivery(uuid.uuid4(), {**moved, "ticket_id": 74}, actor=moved_to),
+            Delivery(uuid.uuid4(), queued, actor="notify.on_ticket_queued"),
+        ]
     )
     rows = db.session.execute(
         select(Notification.id, Notification.user_id, Notification.type, Notification.data)
@@ -181,6 +236,7 @@ def test_a_batch_of_events_adds_each_notification_once_in_order(tx, seeded):
         (employee, "task_assignment", 72),
         (agent, "ticket_in_progress", 72),
         (employee, "ticket_open", 74),
+        (employee, "ticket_open", 75),
     ]
     # A notification is unique by its causing event: these actors need no claim row.
     from common.models.notify import NotifyProcessedEvent

@@ -51,6 +51,8 @@ def test_unmatched_ticket_is_parked_and_coordinators_told(app, seeded):
         told = _outbox("workflow.ticket_unrouted")
     assert [p.ticket_id for p in parked] == [5]
     assert len(told) == 1 and told[0]["recipient_ids"]  # the demo coordinator
+    # The requester hears of the approval from here: notifier tells them it waits.
+    assert told[0]["requester_id"] == 1
 
 
 def test_route_an_unrouted_ticket(client, app, seeded, make_workflow):
@@ -108,6 +110,44 @@ def test_manual_policy_waits_for_a_coordinator(app, seeded, agents, make_workflo
         assert (task.status, task.assignee_id) == ("assigned", 102)
         assigned = _outbox("tasks.assigned")
     assert assigned[-1]["origin"] == "manual"
+
+
+def test_an_approvals_outcome_is_the_requesters_news_of_it(app, seeded, agents, make_workflow):
+    """The approval sends notifier nothing: what the workflow made of the ticket tells the
+    requester, in the one event notifier gets anyway (a notice for the approval and
+    another for its outcome, milliseconds apart, cost a message and a notice more)."""
+    make_workflow()
+    with app.app_context():
+        intake.open_task_for_ticket(ticket(1))
+        assigned = _outbox("tasks.assigned")
+        assert [(a["ticket_id"], a["first_assignment"], a["on_approval"]) for a in assigned] == [
+            (1, True, True)
+        ]
+        assert _outbox("workflow.ticket_queued") == []
+        # Nobody to take the start step: the task waits, and the requester is told so.
+        manual = make_workflow("Desk", definition=two_step(policy="manual"), category="Desk")
+        waiting = intake.open_task_for_ticket(ticket(2, category="Desk"))
+        assert waiting.status == "unassigned"
+        queued = _outbox("workflow.ticket_queued")
+        assert queued == [
+            {"ticket_id": 2, "number": 1002, "subject": "Ticket 2", "requester_id": 1}
+        ]
+        # Its first assignee, later, is news of its own: not the approval's.
+        engine.transfer(COORDINATOR, waiting.id, 102, "you take it", None)
+        later = _outbox("tasks.assigned")[-1]
+        assert (later["ticket_id"], later["first_assignment"], later["on_approval"]) == (
+            2,
+            True,
+            False,
+        )
+        # A ticket a coordinator routes by hand was approved (and told) long before.
+        db.session.execute(db.update(Workflow).values(is_default=False))
+        intake.open_task_for_ticket(ticket(3, category="Facilities"))
+        routed = intake.open_task_for_ticket(
+            ticket(3, category="Facilities"), db.session.get(Workflow, manual)
+        )
+        assert routed.status == "unassigned"
+        assert [q["ticket_id"] for q in _outbox("workflow.ticket_queued")] == [2]
 
 
 def test_same_ticket_twice_creates_one_task(app, seeded, agents):
