@@ -197,6 +197,10 @@ def _print_cpu(before: dict[str, int], after: dict[str, int], tickets: int) -> N
         f"  CPU per ticket: {total / tickets * 1000:.1f} ms in all"
         f" (the load generator's {load / tickets * 1000:.1f} ms not counted)"
     )
+    if load:
+        # The load generator's work per ticket is the same whatever the stack runs, so this
+        # ratio holds still while a shared machine's speed drifts (by a third, seen here).
+        print(f"  that is {total / load:.2f} times the load generator's own CPU per ticket")
     for group, seconds in sorted(spent.items(), key=lambda item: -item[1]):
         if seconds / total >= 0.01:
             print(f"    {group:28s} {seconds / tickets * 1000:5.1f} ms  {seconds / total:4.0%}")
