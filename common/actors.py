@@ -105,7 +105,7 @@ def event_actor(
     company (``GroupCommit``), for actors whose work nobody waits on.
 
     ``batch_with``: actors of a service that give the same name here gather their
-    deliveries into the same batches, as do a ticket's two notices. They must be keyed by
+    deliveries into the same batches, as do the notices of tickets' moves. They must be keyed by
     event and share one ``batch``, which is then given every actor's deliveries in the
     order they came (each event once per actor; ``Delivery.actor`` says whose), and
     agree on ``overlapping_batches`` and ``linger``.

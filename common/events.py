@@ -98,6 +98,8 @@ class TicketOpened(Schema):
         required=True, validate=validate.OneOf(["low", "medium", "high", "critical"])
     )
     requester_id = fields.Int(required=True)
+    # Who approved it: the workflow's news of the approval is not news to them.
+    approved_by = fields.Int(allow_none=True, load_default=None)
 
 
 class TicketStatusChanged(Schema):
@@ -142,6 +144,7 @@ class TicketUnrouted(Schema):
     recipient_ids = fields.List(fields.Int(), required=True)
     # The requester hears here that their ticket was accepted and waits (see TicketQueued).
     requester_id = fields.Int(allow_none=True, load_default=None)
+    approved_by = fields.Int(allow_none=True, load_default=None)
 
 
 class TicketQueued(Schema):
@@ -151,7 +154,8 @@ class TicketQueued(Schema):
     ticket_id = fields.Int(required=True)
     number = fields.Int(allow_none=True)
     subject = fields.Str(required=True)
-    requester_id = fields.Int(allow_none=True)
+    requester_id = fields.Int(allow_none=True, load_default=None)
+    approved_by = fields.Int(allow_none=True, load_default=None)
 
 
 class TaskAssigned(Schema):
@@ -163,14 +167,15 @@ class TaskAssigned(Schema):
     assignee_id = fields.Int(required=True)
     assignee_name = fields.Str(required=True)
     origin = fields.Str(load_default="system")  # system | transfer | escalation | manual
-    # The task's first assignee, working now: the requester hears "being worked on" from
-    # this same event (one message to notifier, not a second one from tickets' move).
+    # The task's first assignee, working now: the requester hears of it from this same
+    # event (one message to notifier, not a second one from tickets' move).
     requester_id = fields.Int(allow_none=True, load_default=None)
     first_assignment = fields.Bool(load_default=False)
     # Assigned as the ticket's approval reached the workflow: the requester's notice tells
     # of both. The approval itself sends notifier nothing: its outcome, a moment later, is
     # the news (assigned here; or workflow.ticket_queued, or workflow.ticket_unrouted).
     on_approval = fields.Bool(load_default=False)
+    approved_by = fields.Int(allow_none=True, load_default=None)  # with on_approval
 
 
 CATALOGUE: dict[str, EventType] = {
@@ -226,7 +231,8 @@ CATALOGUE: dict[str, EventType] = {
                 ),
                 # The requester is told of each move someone else made (notifier/service).
                 # "assign" reaches it as tasks.assigned, which carries that news too; so
-                # does "approve", with what the workflow made of the ticket (TaskAssigned).
+                # does "approve", with what the workflow made of the ticket: assigned
+                # (TaskAssigned), queued (TicketQueued) or waiting to be routed.
                 Subscriber(
                     "notify.on_ticket_status_changed",
                     "notify",

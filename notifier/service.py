@@ -50,7 +50,9 @@ def task_assigned(payload: dict, event_id) -> None:
 
 def task_assigned_drafts(payload: dict, event_id) -> list[Draft]:
     """The assignee hears of the task; at its first assignment, the requester hears that
-    their ticket is being worked on (unless they are the assignee)."""
+    their ticket is being worked on (unless they are the assignee, who has this notice),
+    and, when the assignment came of the ticket's approval, that it was approved (unless
+    they approved it)."""
     label = _ticket_label(payload)
     drafts = [
         Draft(
@@ -71,7 +73,9 @@ def task_assigned_drafts(payload: dict, event_id) -> list[Draft]:
         drafts.append(
             _requester_draft(
                 requester_id,
-                "approve_assign" if payload.get("on_approval") else "assign",
+                "approve_assign"
+                if payload.get("on_approval") and _approved_by_another(payload)
+                else "assign",
                 "in_progress",
                 {"ticket_id": payload["ticket_id"], "ticket_number": payload.get("ticket_number")},
                 payload["ticket_subject"],
@@ -140,10 +144,15 @@ def ticket_unrouted(payload: dict, event_id) -> None:
     inbox.add(drafts + ticket_queued_drafts(payload, f"{event_id}:requester"))
 
 
-def ticket_queued_drafts(payload: dict, event_id) -> list[Draft]:
+def ticket_queued(payload: dict, event_id) -> None:
+    inbox.add(ticket_queued_drafts(payload, event_id))
+
+
+def ticket_queued_drafts(payload: dict, source) -> list[Draft]:
     """The requester hears that their ticket was accepted and waits for someone to take
-    it (workflow.ticket_queued; workflow.ticket_unrouted)."""
-    if payload.get("requester_id") is None:
+    it (workflow.ticket_queued; workflow.ticket_unrouted), unless they approved it: their
+    own move, and the ticket's page shows it open. ``source``: the notice's unique key."""
+    if payload.get("requester_id") is None or not _approved_by_another(payload):
         return []
     return [
         _requester_draft(
@@ -153,16 +162,24 @@ def ticket_queued_drafts(payload: dict, event_id) -> list[Draft]:
             payload,
             payload["subject"],
             None,
-            str(event_id),
+            str(source),
         )
     ]
+
+
+def _approved_by_another(payload: dict) -> bool:
+    """Whether the approval an event of the workflow carries is news to its requester:
+    someone else's move (as is one whose ``approved_by`` is unknown)."""
+    return payload.get("approved_by") != payload.get("requester_id")
 
 
 # What the requester is told when their ticket moves (their own moves excepted). The
 # approval's news comes with what the workflow made of the ticket a moment later, in one
 # notice: "approve_assign" with tasks.assigned (see task_assigned), "approve" with
-# workflow.ticket_queued or workflow.ticket_unrouted; "assign" (a later first assignee)
-# with tasks.assigned too; the others with tickets.status_changed.
+# workflow.ticket_queued or workflow.ticket_unrouted (and with a tickets.status_changed
+# "approve" still queued from a version that sent one); "assign" (a later first
+# assignee, or after the requester's own approval) with tasks.assigned too; the others
+# with tickets.status_changed.
 REQUESTER_NEWS = {
     "approve": ("Ticket accepted: {label}", "Your ticket {label} was approved and is queued."),
     "approve_assign": (

@@ -95,4 +95,4 @@ def on_ticket_status_changed(payload: dict, event_id) -> None:
     batch_with="notices",
 )
 def on_ticket_queued(payload: dict, event_id) -> None:
-    inbox.add(service.ticket_queued_drafts(payload, event_id))
+    service.ticket_queued(payload, event_id)

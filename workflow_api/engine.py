@@ -10,6 +10,7 @@ picked again at a later step without anything getting stuck.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -41,6 +42,14 @@ PICK = object()  # enter's default: the step's policy picks the assignee then
 # --- entering steps and assigning -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Approval:
+    """A ticket's approval, reaching the workflow as tickets.opened: what becomes of its
+    task is the requester's news of it (workflow_api/intake), unless they approved it."""
+
+    by: int | None  # who approved it (None: a tickets.opened from before it said)
+
+
 def enter(
     task: Task,
     definition: Definition,
@@ -50,13 +59,13 @@ def enter(
     fresh=False,
     outcome="reassigned",
     chosen=PICK,
-    on_approval=False,
+    approval: Approval | None = None,
 ) -> None:
     """Put the task at ``step``: complete it at an end step, else start the clock and assign.
 
     ``fresh``: a task just created has no timers or assignments to end. ``chosen``: who
     gets it, if already picked (None: nobody); by default the step's policy picks now.
-    ``on_approval``: the ticket's approval opened the task (its assignment says so).
+    ``approval``: the ticket's approval opened the task (its assignment says so).
     """
     task.step_key = step.key
     if step.end:
@@ -70,7 +79,7 @@ def enter(
     if chosen is None:
         _unassign(task)
         return
-    _assign(task, chosen, origin, now, definition, on_approval)
+    _assign(task, chosen, origin, now, definition, approval)
 
 
 def _unassign(task: Task) -> None:
@@ -85,7 +94,7 @@ def _assign(
     origin: str,
     now: datetime,
     definition: Definition,
-    on_approval: bool = False,
+    approval: Approval | None = None,
 ) -> None:
     task.status = "assigned" if task.paused_at is None else "on_hold"
     task.assignee_id = chosen.user_id
@@ -114,7 +123,8 @@ def _assign(
             "origin": origin,
             "requester_id": task.requester_id,
             "first_assignment": first,
-            "on_approval": on_approval,
+            "on_approval": approval is not None,
+            "approved_by": approval.by if approval is not None else None,
         },
     )
 

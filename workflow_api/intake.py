@@ -62,20 +62,23 @@ def open_tasks(deliveries: list[Delivery]) -> None:
     """The batch handler of ``workflow.on_ticket_opened``: each delivery's ticket opened,
     in order, in the caller's transaction (its tasks written as rows: nobody reads them
     back as objects)."""
-    _open([(d.payload, d.request_id) for d in deliveries], as_rows=True)
+    _open([(d.payload, d.request_id) for d in deliveries], as_rows=True, on_approval=True)
 
 
 def open_ticket(ticket: dict) -> None:
     """The plain path of ``workflow.on_ticket_opened``: ``open_tasks`` of one ticket."""
-    _open([(ticket, request_id_var.get())], as_rows=True)
+    _open([(ticket, request_id_var.get())], as_rows=True, on_approval=True)
 
 
-def open_task_for_ticket(ticket: dict, workflow: Workflow | None = None) -> Task | None:
+def open_task_for_ticket(
+    ticket: dict, workflow: Workflow | None = None, on_approval: bool = False
+) -> Task | None:
     """Create the ticket's task at its workflow's start step (``workflow``: that one's
     current version, not the matching one) and assign it. Idempotent: a ticket with a
-    task gets that task back; one that ended, or that no workflow matches, gets None."""
+    task gets that task back; one that ended, or that no workflow matches, gets None.
+    ``on_approval``: see ``_open``."""
     route = assignment.current_route(workflow) if workflow is not None else None
-    opened = _open([(ticket, request_id_var.get())], route)
+    opened = _open([(ticket, request_id_var.get())], route, on_approval=on_approval)
     if ticket["ticket_id"] in opened:
         return opened[ticket["ticket_id"]]
     return db.session.scalar(select(Task).where(Task.ticket_id == ticket["ticket_id"]))
@@ -85,16 +88,16 @@ def _open(
     tickets: list[tuple[dict, str | None]],
     route: assignment.Route | None = None,
     as_rows: bool = False,
+    on_approval: bool = False,
 ) -> dict[int, Task]:
     """Open the tasks of those tickets that have none and did not end; returns them by
     ticket id. ``route``: for every ticket, instead of the matching workflow's.
     ``as_rows``: the tasks are inserted with Core and left out of the session.
 
-    Without ``route``, the tickets come of their approval, and what becomes of each is
-    the requester's news of it: assigned (tasks.assigned ``on_approval``), waiting for
-    someone to take it (workflow.ticket_queued), or for a coordinator to route it
-    (workflow.ticket_unrouted)."""
-    on_approval = route is None
+    ``on_approval``: the tickets come of their approval (tickets.opened), and what becomes
+    of each is the requester's news of it: assigned (tasks.assigned ``on_approval``),
+    waiting for someone to take it (workflow.ticket_queued), or for a coordinator to
+    route it (workflow.ticket_unrouted, sent whenever a ticket is parked)."""
     ids = [ticket["ticket_id"] for ticket, _ in tickets]
     rows = db.session.execute(LOOKUP, {"ids": ids}, bind_arguments={"mapper": Task})
     known = {row.ticket_id: row for row in rows}
@@ -129,8 +132,13 @@ def _open(
                 db.session.add(task)
             # Nothing below runs a statement (the assignee is chosen already).
             with caused_by(opening.request_id):
+                approval = engine.Approval(opening.ticket.get("approved_by"))
                 start_task(
-                    task, opening.route, now, chosen=chosen[ticket_id], on_approval=on_approval
+                    task,
+                    opening.route,
+                    now,
+                    chosen=chosen[ticket_id],
+                    approval=approval if on_approval else None,
                 )
                 if on_approval and task.status == "unassigned":
                     _tell_queued(opening.ticket)
@@ -186,10 +194,14 @@ def new_task_row(ticket: dict, route: assignment.Route) -> dict:
 
 
 def start_task(
-    task: Task, route: assignment.Route, now, chosen=engine.PICK, on_approval=False
+    task: Task,
+    route: assignment.Route,
+    now,
+    chosen=engine.PICK,
+    approval: engine.Approval | None = None,
 ) -> None:
     """A task just created: its clock, its first event, and its start step (``chosen``:
-    its holder, picked already; ``on_approval``: see ``engine.enter``)."""
+    its holder, picked already; ``approval``: see ``engine.enter``)."""
     start = route.definition.start_step()
     sla.start_ticket_clock(task, route.definition, now)
     engine.record_event(
@@ -203,7 +215,7 @@ def start_task(
         origin="system",
         fresh=True,
         chosen=chosen,
-        on_approval=on_approval,
+        approval=approval,
     )
 
 
@@ -215,6 +227,7 @@ def _tell_queued(ticket: dict) -> None:
             "number": ticket.get("number"),
             "subject": ticket["subject"],
             "requester_id": ticket.get("requester_id"),
+            "approved_by": ticket.get("approved_by"),
         },
     )
 
@@ -265,6 +278,7 @@ def park_unrouted(ticket: dict) -> None:
             "subject": ticket["subject"],
             "recipient_ids": coordinators,
             "requester_id": ticket.get("requester_id"),
+            "approved_by": ticket.get("approved_by"),
         },
     )
 

@@ -9,26 +9,74 @@ def test_the_requester_hears_of_each_move_made_by_others(client, seeded):
     employee = client.as_user("employee@example.com")
     coordinator = client.as_user("coordinator@example.com")
     ticket = employee.post("/api/tickets", json=TICKET).get_json()
-    coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
+    approved = coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
+    assert approved.status_code == 200
     deliver()
     notes = employee.get("/api/notifications").get_json()
     # The approval and the assignment it led to, a moment apart, are one notice.
     [accepted] = notes["items"]
-    assert accepted["subject"].startswith("Ticket accepted")
-    assert "someone is now working on it" in accepted["body"]
+    assert accepted["subject"] == f"Ticket accepted: #{ticket['number']} {TICKET['subject']}"
+    assert accepted["body"].endswith("was approved, and someone is now working on it.")
     assert accepted["type"] == "ticket_in_progress"
     assert notes["unread_count"] == 1
-    # Moves the requester makes themselves are not news to them.
-    employee.post(f"/api/tickets/{ticket['id']}/hold", json={"reason": "on leave"})
-    deliver()
-    assert employee.get("/api/notifications").get_json()["unread_count"] == 1
-    # Someone else's are.
-    employee.post(f"/api/tickets/{ticket['id']}/resume")
-    coordinator.post(f"/api/tickets/{ticket['id']}/hold", json={"reason": "parts ordered"})
+    held = coordinator.post(f"/api/tickets/{ticket['id']}/hold", json={"reason": "parts ordered"})
+    assert held.status_code == 200
     deliver()
     notes = employee.get("/api/notifications").get_json()
     assert notes["items"][0]["subject"].startswith("On hold")
     assert notes["unread_count"] == 2
+
+
+def test_moves_the_requester_made_are_not_news_to_them(client, seeded):
+    """A coordinator's own ticket, approved by them: that it is being worked on is news,
+    that it was approved is not; their own hold is not either."""
+    coordinator = client.as_user("coordinator@example.com")
+    ticket = coordinator.post("/api/tickets", json=TICKET).get_json()
+    approved = coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
+    assert approved.status_code == 200
+    deliver()
+    [working] = coordinator.get("/api/notifications").get_json()["items"]
+    assert working["subject"] == f"Being worked on: #{ticket['number']} {TICKET['subject']}"
+    held = coordinator.post(f"/api/tickets/{ticket['id']}/hold", json={"reason": "on leave"})
+    assert held.status_code == 200
+    deliver()
+    assert coordinator.get("/api/notifications").get_json()["unread_count"] == 1
+
+
+def test_a_queued_ticket_is_no_news_to_the_requester_who_approved_it():
+    from notifier import service
+
+    queued = {"ticket_id": 9, "number": 1009, "subject": "Desk", "requester_id": 5}
+    assert service.ticket_queued_drafts({**queued, "approved_by": 5}, "e") == []
+    [draft] = service.ticket_queued_drafts({**queued, "approved_by": 6}, "e")
+    assert (draft.user_id, draft.subject) == (5, "Ticket accepted: #1009 Desk")
+
+
+def _notices_of(email: str) -> list:
+    """(source_event_id, subject, body, type) of a person's notifications, oldest first."""
+    from sqlalchemy import select
+
+    from common.db import db
+    from common.models.auth import User
+    from common.models.notify import Notification
+
+    user_id = db.session.scalar(select(User.id).where(User.email == email))
+    return db.session.execute(
+        select(
+            Notification.source_event_id, Notification.subject, Notification.body, Notification.type
+        )
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.id)
+    ).all()
+
+
+def _workflow_event(name: str) -> str:
+    from sqlalchemy import select
+
+    from common.db import db
+    from common.models.workflow import WorkflowOutbox
+
+    return str(db.session.scalar(select(WorkflowOutbox.id).where(WorkflowOutbox.name == name)))
 
 
 def test_an_approved_ticket_nobody_can_take_is_news_that_it_waits(client, seeded):
@@ -43,10 +91,11 @@ def test_an_approved_ticket_nobody_can_take_is_news_that_it_waits(client, seeded
     ticket = employee.post("/api/tickets", json=TICKET).get_json()
     coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
     deliver()
-    [accepted] = employee.get("/api/notifications").get_json()["items"]
-    assert accepted["subject"] == f"Ticket accepted: #{ticket['number']} {TICKET['subject']}"
-    assert accepted["body"].endswith("was approved and is queued.")
-    assert accepted["type"] == "ticket_open"
+    # Told by the workflow's event, once.
+    [(source, subject, body, kind)] = _notices_of("employee@example.com")
+    assert source == _workflow_event("workflow.ticket_queued")
+    assert subject == f"Ticket accepted: #{ticket['number']} {TICKET['subject']}"
+    assert body.endswith("was approved and is queued.") and kind == "ticket_open"
 
 
 def test_an_approved_ticket_no_workflow_matches_is_news_to_both(client, seeded):
@@ -60,9 +109,9 @@ def test_an_approved_ticket_no_workflow_matches_is_news_to_both(client, seeded):
     ticket = employee.post("/api/tickets", json=TICKET).get_json()
     coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
     deliver()
-    [accepted] = employee.get("/api/notifications").get_json()["items"]
-    assert accepted["subject"].startswith("Ticket accepted")
-    assert accepted["body"].endswith("was approved and is queued.")
+    [(source, subject, body, _)] = _notices_of("employee@example.com")
+    assert source == _workflow_event("workflow.ticket_unrouted") + ":requester"
+    assert subject.startswith("Ticket accepted") and body.endswith("was approved and is queued.")
     subjects = [n["subject"] for n in coordinator.get("/api/notifications").get_json()["items"]]
     assert subjects == [f"Needs routing: #{ticket['number']} {TICKET['subject']}"]
 

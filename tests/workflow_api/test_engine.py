@@ -116,22 +116,37 @@ def test_an_approvals_outcome_is_the_requesters_news_of_it(app, seeded, agents, 
     """The approval sends notifier nothing: what the workflow made of the ticket tells the
     requester, in the one event notifier gets anyway (a notice for the approval and
     another for its outcome, milliseconds apart, cost a message and a notice more)."""
+    import uuid
+
+    from common.batching import Delivery
+
     make_workflow()
+    desk = make_workflow("Desk", definition=two_step(policy="manual"), category="Desk")
     with app.app_context():
-        intake.open_task_for_ticket(ticket(1))
+        # As the worker opens them: a batch of tickets, their tasks appended as rows.
+        intake.open_tasks(
+            [
+                Delivery(uuid.uuid4(), ticket(1, approved_by=900)),
+                # Nobody to take its start step: the task waits, and the requester is told.
+                Delivery(uuid.uuid4(), ticket(2, category="Desk", approved_by=900)),
+            ]
+        )
         assigned = _outbox("tasks.assigned")
-        assert [(a["ticket_id"], a["first_assignment"], a["on_approval"]) for a in assigned] == [
-            (1, True, True)
+        assert [
+            (a["ticket_id"], a["first_assignment"], a["on_approval"], a["approved_by"])
+            for a in assigned
+        ] == [(1, True, True, 900)]
+        assert _outbox("workflow.ticket_queued") == [
+            {
+                "ticket_id": 2,
+                "number": 1002,
+                "subject": "Ticket 2",
+                "requester_id": 1,
+                "approved_by": 900,
+            }
         ]
-        assert _outbox("workflow.ticket_queued") == []
-        # Nobody to take the start step: the task waits, and the requester is told so.
-        manual = make_workflow("Desk", definition=two_step(policy="manual"), category="Desk")
-        waiting = intake.open_task_for_ticket(ticket(2, category="Desk"))
+        waiting = db.session.scalar(select(Task).where(Task.ticket_id == 2))
         assert waiting.status == "unassigned"
-        queued = _outbox("workflow.ticket_queued")
-        assert queued == [
-            {"ticket_id": 2, "number": 1002, "subject": "Ticket 2", "requester_id": 1}
-        ]
         # Its first assignee, later, is news of its own: not the approval's.
         engine.transfer(COORDINATOR, waiting.id, 102, "you take it", None)
         later = _outbox("tasks.assigned")[-1]
@@ -142,9 +157,13 @@ def test_an_approvals_outcome_is_the_requesters_news_of_it(app, seeded, agents, 
         )
         # A ticket a coordinator routes by hand was approved (and told) long before.
         db.session.execute(db.update(Workflow).values(is_default=False))
-        intake.open_task_for_ticket(ticket(3, category="Facilities"))
+        intake.open_ticket(ticket(3, category="Facilities", approved_by=900))
+        parked = _outbox("workflow.ticket_unrouted")
+        assert [(p["ticket_id"], p["requester_id"], p["approved_by"]) for p in parked] == [
+            (3, 1, 900)
+        ]
         routed = intake.open_task_for_ticket(
-            ticket(3, category="Facilities"), db.session.get(Workflow, manual)
+            ticket(3, category="Facilities"), db.session.get(Workflow, desk)
         )
         assert routed.status == "unassigned"
         assert [q["ticket_id"] for q in _outbox("workflow.ticket_queued")] == [2]
