@@ -19,18 +19,22 @@ def _notices(deliveries: list[Delivery]) -> None:
     inbox.add([draft for d in deliveries for draft in _DRAFTS[d.actor](d.payload, d.event_id)])
 
 
-# The notices of every ticket's trip. A notification is unique by its causing event
-# (notifier/inbox.py), so these skip the event-id claim; a notice some milliseconds later
-# goes unnoticed, so they linger for company, and the kinds share their batches.
-@event_actor(
-    "notify",
-    "notify",
-    "notify.on_task_assigned",
-    batch=_notices,
-    keyed_by_event=True,
-    linger=TRICKLE_LINGER,
-    batch_with="notices",
-)
+def _notice_actor(name: str):
+    """The notices of every ticket's trip. A notification is unique by its causing event
+    (notifier/inbox.py), so these skip the event-id claim; a notice some milliseconds
+    later goes unnoticed, so they linger for company, and the kinds share their batches."""
+    return event_actor(
+        "notify",
+        "notify",
+        name,
+        batch=_notices,
+        keyed_by_event=True,
+        linger=TRICKLE_LINGER,
+        batch_with="notices",
+    )
+
+
+@_notice_actor("notify.on_task_assigned")
 def on_task_assigned(payload: dict, event_id) -> None:
     service.task_assigned(payload, event_id)
 
@@ -72,27 +76,11 @@ def on_ticket_unrouted(payload: dict, event_id) -> None:
     service.ticket_unrouted(payload, event_id)
 
 
-@event_actor(
-    "notify",
-    "notify",
-    "notify.on_ticket_status_changed",
-    batch=_notices,
-    keyed_by_event=True,
-    linger=TRICKLE_LINGER,
-    batch_with="notices",
-)
+@_notice_actor("notify.on_ticket_status_changed")
 def on_ticket_status_changed(payload: dict, event_id) -> None:
     service.ticket_status_changed(payload, event_id)
 
 
-@event_actor(
-    "notify",
-    "notify",
-    "notify.on_ticket_queued",
-    batch=_notices,
-    keyed_by_event=True,
-    linger=TRICKLE_LINGER,
-    batch_with="notices",
-)
+@_notice_actor("notify.on_ticket_queued")
 def on_ticket_queued(payload: dict, event_id) -> None:
     service.ticket_queued(payload, event_id)

@@ -6,12 +6,8 @@ from tests.support import TICKET, deliver
 
 
 def test_the_requester_hears_of_each_move_made_by_others(client, seeded):
+    ticket, coordinator = _approved_employee_ticket(client)
     employee = client.as_user("employee@example.com")
-    coordinator = client.as_user("coordinator@example.com")
-    ticket = employee.post("/api/tickets", json=TICKET).get_json()
-    approved = coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
-    assert approved.status_code == 200
-    deliver()
     notes = employee.get("/api/notifications").get_json()
     # The approval and the assignment it led to, a moment apart, are one notice.
     [accepted] = notes["items"]
@@ -52,6 +48,18 @@ def test_a_queued_ticket_is_no_news_to_the_requester_who_approved_it():
     assert (draft.user_id, draft.subject) == (5, "Ticket accepted: #1009 Desk")
 
 
+def _approved_employee_ticket(client):
+    """An employee's new ticket, approved by the coordinator, and every event delivered;
+    returns it and the coordinator's client."""
+    employee = client.as_user("employee@example.com")
+    coordinator = client.as_user("coordinator@example.com")
+    ticket = employee.post("/api/tickets", json=TICKET).get_json()
+    approved = coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
+    assert approved.status_code == 200
+    deliver()
+    return ticket, coordinator
+
+
 def _notices_of(email: str) -> list:
     """(source_event_id, subject, body, type) of a person's notifications, oldest first."""
     from sqlalchemy import select
@@ -86,11 +94,7 @@ def test_an_approved_ticket_nobody_can_take_is_news_that_it_waits(client, seeded
     # Nobody holds the start step's role: the task waits for someone to take it.
     db.session.execute(db.update(RoleHolder).values(is_active=False))
     db.session.commit()
-    employee = client.as_user("employee@example.com")
-    coordinator = client.as_user("coordinator@example.com")
-    ticket = employee.post("/api/tickets", json=TICKET).get_json()
-    coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
-    deliver()
+    ticket, _ = _approved_employee_ticket(client)
     # Told by the workflow's event, once.
     [(source, subject, body, kind)] = _notices_of("employee@example.com")
     assert source == _workflow_event("workflow.ticket_queued")
@@ -104,11 +108,7 @@ def test_an_approved_ticket_no_workflow_matches_is_news_to_both(client, seeded):
 
     db.session.execute(db.update(Workflow).values(is_default=False, category="None of these"))
     db.session.commit()
-    employee = client.as_user("employee@example.com")
-    coordinator = client.as_user("coordinator@example.com")
-    ticket = employee.post("/api/tickets", json=TICKET).get_json()
-    coordinator.post(f"/api/tickets/{ticket['id']}/approve", json={"priority": "high"})
-    deliver()
+    ticket, coordinator = _approved_employee_ticket(client)
     [(source, subject, body, _)] = _notices_of("employee@example.com")
     assert source == _workflow_event("workflow.ticket_unrouted") + ":requester"
     assert subject.startswith("Ticket accepted") and body.endswith("was approved and is queued.")
