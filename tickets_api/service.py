@@ -189,7 +189,7 @@ def _after_move(ticket, principal, action, changes, reason=None) -> None:
                 "department": ticket.department,
                 "priority": ticket.priority,
                 "requester_id": ticket.requester_id,
-                "approved_by": principal.id if principal else None,
+                "approved_by": principal.id,  # an approval is always a person's
             },
         )
 

@@ -65,7 +65,8 @@ def enter(
 
     ``fresh``: a task just created has no timers or assignments to end. ``chosen``: who
     gets it, if already picked (None: nobody); by default the step's policy picks now.
-    ``approval``: the ticket's approval opened the task (its assignment says so).
+    ``approval``: the ticket's approval opened the task; what becomes of it here is the
+    requester's news of the approval (its assignment says so, or workflow.ticket_queued).
     """
     task.step_key = step.key
     if step.end:
@@ -78,8 +79,24 @@ def enter(
         chosen = assignment.pick(task.workflow_id, step.key, step.role, step.policy)
     if chosen is None:
         _unassign(task)
+        if approval is not None:
+            _tell_queued(task, approval)
         return
     _assign(task, chosen, origin, now, definition, approval)
+
+
+def _tell_queued(task: Task, approval: Approval) -> None:
+    """An approved ticket whose task nobody could be given waits for someone to take it."""
+    emit(
+        "workflow.ticket_queued",
+        {
+            "ticket_id": task.ticket_id,
+            "number": task.ticket_number,
+            "subject": task.ticket_subject,
+            "requester_id": task.requester_id,
+            "approved_by": approval.by,
+        },
+    )
 
 
 def _unassign(task: Task) -> None:

@@ -132,16 +132,10 @@ def _open(
                 db.session.add(task)
             # Nothing below runs a statement (the assignee is chosen already).
             with caused_by(opening.request_id):
-                approval = engine.Approval(opening.ticket.get("approved_by"))
-                start_task(
-                    task,
-                    opening.route,
-                    now,
-                    chosen=chosen[ticket_id],
-                    approval=approval if on_approval else None,
+                approval = (
+                    engine.Approval(opening.ticket.get("approved_by")) if on_approval else None
                 )
-                if on_approval and task.status == "unassigned":
-                    _tell_queued(opening.ticket)
+                start_task(task, opening.route, now, chosen=chosen[ticket_id], approval=approval)
             opened[ticket_id] = task
     # Each with its final state: from here on they are rows like any other (their
     # workflow version loads on first use).
@@ -216,19 +210,6 @@ def start_task(
         fresh=True,
         chosen=chosen,
         approval=approval,
-    )
-
-
-def _tell_queued(ticket: dict) -> None:
-    emit(
-        "workflow.ticket_queued",
-        {
-            "ticket_id": ticket["ticket_id"],
-            "number": ticket.get("number"),
-            "subject": ticket["subject"],
-            "requester_id": ticket.get("requester_id"),
-            "approved_by": ticket.get("approved_by"),
-        },
     )
 
 
