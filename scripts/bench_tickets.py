@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import requests
-from stacklib.bench import access_token, demo_password
+from stacklib.bench import access_token, demo_password, record
 
 TICKET = {
     "subject": "Benchmark: printer offline",
@@ -99,6 +99,16 @@ def bench_create(args, password: str) -> int:
     print(
         f"creation / trivial = {create['rps'] / trivial['rps']:.1%} "
         f"({args.clients} clients, {args.duration}s each, through {args.base})"
+    )
+    record(
+        args.record,
+        {
+            "bench": "create",
+            "create_per_s": create["rps"],
+            "trivial_per_s": trivial["rps"],
+            "create_to_trivial": create["rps"] / trivial["rps"],
+            "create_p95_ms": create["p95_ms"],
+        },
     )
     return 0 if create["non2xx"] == 0 and create["errors"] == 0 else 1
 
@@ -186,6 +196,7 @@ def main() -> int:
     parser.add_argument("--depth", type=int, default=20_000)
     parser.add_argument("--db-host", default=os.environ.get("TTS_DATABASE_HOST", "127.0.0.1"))
     parser.add_argument("--db", default=os.environ.get("TTS_DATABASE_PREFIX", "tts_") + "tickets")
+    parser.add_argument("--record", metavar="FILE", help="create: append the figures as JSON")
     args = parser.parse_args()
     password = demo_password()
     return bench_create(args, password) if args.mode == "create" else bench_list(args, password)

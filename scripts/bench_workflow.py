@@ -33,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 
 import requests
-from stacklib.bench import access_token, demo_password, percentile
+from stacklib.bench import access_token, demo_password, percentile, record
 
 TICKET = {
     "subject": "Benchmark: VPN drops",
@@ -188,7 +188,8 @@ LOAD_GENERATOR = "load generator"
 SERVICE_APPS = ("auth_api", "tickets_api", "workflow_api", "chat_api", "notifier")
 
 
-def _print_cpu(before: dict[str, int], after: dict[str, int], tickets: int) -> None:
+def _print_cpu(before: dict[str, int], after: dict[str, int], tickets: int) -> dict:
+    """Print the CPU per ticket by process; return the figures for ``--record``."""
     hertz = os.sysconf("SC_CLK_TCK")
     spent = {k: (after.get(k, 0) - before.get(k, 0)) / hertz for k in after}
     load = spent.pop(LOAD_GENERATOR, 0.0)
@@ -204,6 +205,11 @@ def _print_cpu(before: dict[str, int], after: dict[str, int], tickets: int) -> N
     for group, seconds in sorted(spent.items(), key=lambda item: -item[1]):
         if seconds / total >= 0.01:
             print(f"    {group:28s} {seconds / tickets * 1000:5.1f} ms  {seconds / total:4.0%}")
+    return {
+        "cpu_ms_per_ticket": total / tickets * 1000,
+        "cpu_to_load_generator": total / load if load else None,
+        "cpu_ms_by_process": {group: s / tickets * 1000 for group, s in spent.items()},
+    }
 
 
 def bench_latency(stack: Stack, args) -> int:
@@ -240,8 +246,17 @@ def bench_latency(stack: Stack, args) -> int:
         f"  p50 {statistics.median(latencies):.1f} ms   p95 {percentile(latencies, 0.95):.1f} ms"
         f"   p99 {percentile(latencies, 0.99):.1f} ms   max {max(latencies):.1f} ms"
     )
+    figures = {
+        "bench": "latency",
+        "rate": args.rate,
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": percentile(latencies, 0.95),
+        "assigned": len(latencies),
+        "approved": count,
+    }
     if args.cpu:
-        _print_cpu(cpu_before, cpu_after, count)
+        figures |= _print_cpu(cpu_before, cpu_after, count)
+    record(args.record, figures)
     return 0 if len(latencies) == count else 1
 
 
@@ -285,13 +300,16 @@ def bench_burst(stack: Stack, args) -> int:
         f"through nginx, {args.clients} clients)"
     )
     print(f"  sustained assignment rate (middle 80 %): {rate:.0f} tasks/s")
+    figures = {"bench": "burst", "sustained_per_s": rate, "assigned": len(assigned)}
     if paused:
         drained = assigned[-1] - resumed
         print(
             f"  backlog of {len(assigned)} drained in {drained:.1f}s after resuming "
             f"({len(assigned) / drained:.0f} tasks/s)"
         )
-    return 0
+        figures["drained_per_s"] = len(assigned) / drained
+    record(args.record, figures)
+    return 0 if len(assigned) == len(ids) else 1
 
 
 def bench_list(stack: Stack, args) -> int:
@@ -362,6 +380,7 @@ def main() -> int:
     )
     parser.add_argument("--db-host", default=os.environ.get("TTS_DATABASE_HOST", "127.0.0.1"))
     parser.add_argument("--db-prefix", default=os.environ.get("TTS_DATABASE_PREFIX", "tts_"))
+    parser.add_argument("--record", metavar="FILE", help="append the figures as a JSON line")
     args = parser.parse_args()
     password = demo_password()
     stack = Stack(args, password)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -33,3 +34,11 @@ def access_token(
     )
     response.raise_for_status()
     return response.json()["access_token"]
+
+
+def record(path: str | None, figures: dict) -> None:
+    """Append one benchmark's figures as a JSON line to ``path`` (``--record``), for a
+    script that compares runs (bench_compare.py) to read rather than parse the text."""
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(figures) + "\n")
