@@ -31,9 +31,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 from stacklib.bench import access_token, demo_password, percentile, record
+from stacklib.isolation import vhost
 
 TICKET = {
     "subject": "Benchmark: VPN drops",
@@ -128,22 +130,24 @@ def _wait_assigned(stack: Stack, ids: list[int], timeout: float) -> dict[int, tu
     return {tid: (opened[tid], tasks[tid]) for tid in tasks}
 
 
-def _wait_queues_empty(management_url: str, timeout: float = 60) -> None:
+def _wait_queues_empty(management_url: str, vhost: str, timeout: float = 60) -> None:
     """Until every queue is empty: the notices and the tickets' updates that follow an
     assignment count in the CPU per ticket too, however late they run."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _queues_empty(management_url):
+        if _queues_empty(management_url, vhost):
             time.sleep(1.0)  # the management API's figures lag a little
-            if _queues_empty(management_url):
+            if _queues_empty(management_url, vhost):
                 return
         time.sleep(0.5)
     print(f"  queues still busy after {timeout}s", file=sys.stderr)
 
 
-def _queues_empty(management_url: str) -> bool:
-    """No work queued or in flight; dead letters (``*.XQ``) stay until an operator acts."""
-    queues = requests.get(f"{management_url}/api/queues", timeout=5).json()
+def _queues_empty(management_url: str, vhost: str) -> bool:
+    """No work queued or in flight in the stack's virtual host (another's traffic is not
+    this stack's work); dead letters (``*.XQ``) stay until an operator acts."""
+    url = f"{management_url}/api/queues/{quote(vhost, safe='')}"
+    queues = requests.get(url, timeout=5).json()
     return all(q.get("messages", 0) == 0 for q in queues if not q["name"].endswith(".XQ"))
 
 
@@ -235,7 +239,7 @@ def bench_latency(stack: Stack, args) -> int:
     elapsed = time.monotonic() - started
     pairs = _wait_assigned(stack, ids, timeout=60)
     if args.cpu:
-        _wait_queues_empty(args.rabbitmq_management_url)
+        _wait_queues_empty(args.rabbitmq_management_url, vhost(os.environ))
     cpu_after = _cpu_ticks() if args.cpu else {}
     latencies = [(assigned - opened) * 1000 for opened, assigned in pairs.values()]
     print(
@@ -380,7 +384,7 @@ def main() -> int:
     )
     parser.add_argument("--db-host", default=os.environ.get("TTS_DATABASE_HOST", "127.0.0.1"))
     parser.add_argument("--db-prefix", default=os.environ.get("TTS_DATABASE_PREFIX", "tts_"))
-    parser.add_argument("--record", metavar="FILE", help="append the figures as a JSON line")
+    parser.add_argument("--record", metavar="FILE", help="latency, burst: append the figures")
     args = parser.parse_args()
     password = demo_password()
     stack = Stack(args, password)

@@ -1,4 +1,5 @@
-"""What the benchmarks under scripts/ share: percentiles, and logging in through the edge."""
+"""What the benchmarks under scripts/ share: percentiles, logging in through the edge, and
+their figures recorded as JSON lines."""
 
 from __future__ import annotations
 

@@ -9,27 +9,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
 import websocket
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from common.config import Config
-from common.services import discover
 from tests.support import DEMO_PASSWORD, TEST_ENV, TICKET
 
-__all__ = ["DEMO_PASSWORD", "TICKET"]
-
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from stacklib.isolation import drop_databases, fresh_vhost, named_env  # noqa: E402
+
+__all__ = ["DEMO_PASSWORD", "TICKET"]
 # Two checkouts can run their end-to-end tests side by side when one of them moves its
 # stack: TTS_E2E_PORT (nginx), TTS_E2E_BASE_PORT (services) and TTS_E2E_NAME (databases
 # and RabbitMQ virtual host).
@@ -58,15 +56,9 @@ def stack_env(
     virtual host ``tts_<name>``, nginx on ``port``, services from ``base_port`` on."""
     # tests/conftest.py points this process at the stub broker and the unit-test
     # databases; none of that may reach the stack.
-    env = {key: value for key, value in os.environ.items() if key not in TEST_ENV}
-    env.update(
-        TTS_DATABASE_PREFIX=f"tts_{name}_",
-        TTS_DEMO_PASSWORD=DEMO_PASSWORD,
-        TTS_STACK_PORT=str(port),
-        TTS_STACK_BASE_PORT=str(base_port),
-        TTS_BROKER_URL=f"amqp://guest:guest@127.0.0.1:5672/tts_{name}",
-        TTS_STACK_RUN_DIR=str(run_dir),
-    )
+    outside = {key: value for key, value in os.environ.items() if key not in TEST_ENV}
+    env = named_env(outside, name, run_dir, port, base_port)
+    env["TTS_DEMO_PASSWORD"] = DEMO_PASSWORD
     return env
 
 
@@ -81,29 +73,6 @@ def run(argv: list[str], env: dict[str, str], timeout: float = 180) -> None:
             f"{' '.join(argv)} exited {result.returncode}:\n{result.stdout}{result.stderr}",
             pytrace=False,
         )
-
-
-def fresh_vhost(env: dict[str, str]) -> None:
-    """The stack's RabbitMQ virtual host, empty: no message of an earlier run survives."""
-    vhost = unquote(urlsplit(env["TTS_BROKER_URL"]).path.lstrip("/"))
-    rabbitmqctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    if not os.access(rabbitmqctl, os.X_OK):
-        pytest.fail("rabbitmqctl not found: the e2e tests need the local RabbitMQ", pytrace=False)
-    subprocess.run([rabbitmqctl, "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
-    run([rabbitmqctl, "-q", "add_vhost", vhost], env, timeout=60)
-    run([rabbitmqctl, "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], env)
-
-
-def drop_databases(env: dict[str, str]) -> None:
-    """Drop the stack's databases, and only those (never a developer's data)."""
-    config = Config.from_env(env)
-    for name in discover():
-        url = make_url(config.database_url(name))
-        assert url.database.startswith(env["TTS_DATABASE_PREFIX"]), url.database
-        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextmanager

@@ -10,15 +10,13 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.e2e.stack_support import ROOT, run, stack_env
+from tests.e2e.stack_support import ROOT, drop_databases, fresh_vhost, run, stack_env
 from tests.faults.helpers import (
     AMQP_PROXY,
     BASE_PORT,
     PG_PROXY,
     PREFIX,
-    RABBITMQCTL,
     RUN_DIR,
     SMTP_PORT,
     STACK_PORT,
@@ -53,28 +51,13 @@ def stack(proxies):
         TTS_EMAIL_MAX_BACKOFF_MS="1000",
     )
     script = str(ROOT / "scripts" / "stack")
-    rabbitmqctl = RABBITMQCTL
     try:
         run([script, "down"], env)
-        subprocess.run([rabbitmqctl, "-q", "delete_vhost", VHOST], capture_output=True)
-        run([rabbitmqctl, "-q", "add_vhost", VHOST], env)
-        run([rabbitmqctl, "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"], env)
-        _drop_databases()
+        fresh_vhost(env)
+        # Straight to PostgreSQL: the stack's own port is the proxy's, which tests cut.
+        drop_databases({**env, "TTS_DATABASE_PORT": "5432"})
         run([script, "up"], env)
         run([str(ROOT / ".venv" / "bin" / "tts"), "seed", "demo"], env)
         yield env
     finally:
         subprocess.run([script, "down"], cwd=ROOT, env=env, timeout=120)
-
-
-def _drop_databases() -> None:
-    admin = create_engine(
-        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        names = connection.execute(
-            text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": PREFIX + "%"}
-        ).scalars()
-        for name in list(names):
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
