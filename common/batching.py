@@ -59,10 +59,14 @@ LEAD = "lead"  # lead the next batch
 # How long a lone leader waits for company, only right after a batch of several.
 LINGER = 0.002  # seconds
 # A linger for actors nobody waits on (a notification, a ticket's assignee recorded): below
-# what a person notices, several deliveries' worth at a few dozen tickets a second. At 50
-# tickets/s, 50 ms against 20 ms took the notices' worker from 4.05 to 3.3 ms of CPU per
-# ticket, the tickets worker's from 3.65 to 2.5 and PostgreSQL's from 6.05 to 5.1.
-TRICKLE_LINGER = 0.05  # seconds
+# what a person notices, several deliveries' worth at a few dozen tickets a second, and
+# only within a stream (a delivery after a quiet spell runs at once). At 50 tickets/s,
+# 50 ms against 20 ms took the notices' worker from 4.05 to 3.3 ms of CPU per ticket, the
+# tickets worker's from 3.65 to 2.5 and PostgreSQL's from 6.05 to 5.1; 150 ms against
+# 50 ms (scripts/bench_compare.py, A B B A) took the stack's from 21.1 to 19.7 ms (notices
+# 1.9 -> 1.45, tickets worker 2.2 -> 1.65), approve -> assigned unchanged (p95 10.8 and
+# 9.9 ms): the assignment itself never lingers.
+TRICKLE_LINGER = 0.15  # seconds
 
 
 def _new_turn() -> threading.Event:
