@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stacklib.bench import demo_password
-from stacklib.isolation import drop_databases, fresh_vhost, named_env
+from stacklib.isolation import named_env, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKTREES = ROOT / "var" / "compare"
@@ -84,7 +84,8 @@ class Side:
         env["TTS_BASE_URL"] = f"http://127.0.0.1:{port}"  # where the benchmarks find it
         return env
 
-    def run(self, env: Mapping[str, str], *argv: str) -> None:
+    def run(self, argv: list[str], env: Mapping[str, str]) -> None:
+        """A command of its stack (a ``stacklib.isolation.Runner``), in its checkout."""
         subprocess.run(argv, cwd=self.root, env=env, check=True)
 
 
@@ -113,19 +114,12 @@ def one_run(side: Side, args, record_to: Path) -> list[str]:
     env = side.env(os.environ)
     python = str(ROOT / ".venv" / "bin" / "python")
     failed = []
-    try:
-        side.run(env, "scripts/stack", "down")  # what a killed comparison left running
-        fresh_vhost(env)
-        drop_databases(env)
-        side.run(env, "scripts/stack", "up")
-        side.run(env, ".venv/bin/tts", "seed", "demo")
+    with running_stack(side.root, env, side.run):
         for bench in args.benches:
             script, *rest = bench_commands(args)[bench]
             argv = [python, str(ROOT / "scripts" / script), *rest, f"--record={record_to}"]
             if subprocess.run(argv, cwd=ROOT, env=env).returncode != 0:
                 failed.append(bench)
-    finally:
-        side.run(env, "scripts/stack", "down")
     return failed
 
 

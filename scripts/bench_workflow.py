@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 import requests
 from stacklib.bench import access_token, demo_password, percentile, record
-from stacklib.isolation import vhost
+from stacklib.isolation import vhost_of
 
 TICKET = {
     "subject": "Benchmark: VPN drops",
@@ -239,7 +239,7 @@ def bench_latency(stack: Stack, args) -> int:
     elapsed = time.monotonic() - started
     pairs = _wait_assigned(stack, ids, timeout=60)
     if args.cpu:
-        _wait_queues_empty(args.rabbitmq_management_url, vhost(os.environ))
+        _wait_queues_empty(args.rabbitmq_management_url, vhost_of(os.environ))
     cpu_after = _cpu_ticks() if args.cpu else {}
     latencies = [(assigned - opened) * 1000 for opened, assigned in pairs.values()]
     print(

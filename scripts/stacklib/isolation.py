@@ -1,7 +1,8 @@
 """A stack of its own, by name: its databases (``tts_<name>_*``), its RabbitMQ virtual host
-(``tts_<name>``) and its run directory, emptied before use. The end-to-end tests' stack and
-the two sides of a benchmark comparison run this way, so that no two stacks (nor a
-developer's own) read, consume or change each other's data or messages.
+(``tts_<name>``) and its run directory, emptied before use. The end-to-end and fault tests'
+stacks and the two sides of a benchmark comparison run this way (``running_stack``), so
+that no two stacks (nor a developer's own) read, consume or change each other's data or
+messages.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -42,7 +44,7 @@ def named_env(
     return env
 
 
-def vhost(env: Mapping[str, str]) -> str:
+def vhost_of(env: Mapping[str, str]) -> str:
     """The RabbitMQ virtual host that ``env``'s broker URL names (the stack's default
     broker, topology.process_env, is the default virtual host)."""
     return unquote(urlsplit(env.get("TTS_BROKER_URL", "")).path.lstrip("/")) or "/"
@@ -50,7 +52,7 @@ def vhost(env: Mapping[str, str]) -> str:
 
 def fresh_vhost(env: Mapping[str, str]) -> None:
     """The stack's virtual host, empty: no message of an earlier run survives."""
-    name = vhost(env)
+    name = vhost_of(env)
     if name == "/":
         raise ValueError("the default virtual host is everyone's: name a stack's own")
     rabbitmqctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
@@ -75,3 +77,26 @@ def drop_databases(env: Mapping[str, str]) -> None:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
         finally:
             admin.dispose()
+
+
+# Runs one command of a stack (argv, environment); raises, or fails its caller's way, when
+# the command fails.
+Runner = Callable[[list[str], Mapping[str, str]], None]
+
+
+@contextmanager
+def running_stack(root: Path, env: Mapping[str, str], run: Runner, *up_args: str) -> Iterator[None]:
+    """The stack of the checkout at ``root`` up on ``env``'s own databases and virtual host,
+    emptied first, with the demo data seeded; taken down afterwards whatever happened."""
+    stack = str(root / "scripts" / "stack")
+    try:
+        # A run killed before its teardown left pid files in the run directory: this
+        # ``down`` stops what it left running.
+        run([stack, "down"], env)
+        fresh_vhost(env)
+        drop_databases(env)
+        run([stack, "up", *up_args], env)
+        run([str(root / ".venv" / "bin" / "tts"), "seed", "demo"], env)
+        yield
+    finally:
+        run([stack, "down"], env)

@@ -82,9 +82,9 @@ def test_a_run_that_fails_takes_its_stack_down(tmp_path, monkeypatch):
     its own virtual host and databases first, and takes what it started down."""
     calls = []
 
-    def stack_script(self, env, *argv):
-        calls.append(argv[1:])
-        if argv[1:] == ("up",):
+    def stack_script(self, argv, env):
+        calls.append(tuple(argv[1:]))
+        if argv[1:] == ["up"]:
             raise subprocess.CalledProcessError(1, argv)
 
     monkeypatch.setattr(bench_compare.Side, "run", stack_script)

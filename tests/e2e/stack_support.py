@@ -25,7 +25,8 @@ from tests.support import DEMO_PASSWORD, TEST_ENV, TICKET
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from stacklib.isolation import drop_databases, fresh_vhost, named_env  # noqa: E402
+from stacklib.isolation import named_env  # noqa: E402
+from stacklib.isolation import running_stack as isolated_stack  # noqa: E402
 
 __all__ = ["DEMO_PASSWORD", "TICKET"]
 # Two checkouts can run their end-to-end tests side by side when one of them moves its
@@ -78,21 +79,9 @@ def run(argv: list[str], env: dict[str, str], timeout: float = 180) -> None:
 @contextmanager
 def running_stack(env: dict[str, str], *up_args: str) -> Iterator[dict[str, str]]:
     """``scripts/stack up [up_args]`` on fresh databases and virtual host, seeded with the
-    demo data; stopped afterwards whatever happened."""
-    script = str(ROOT / "scripts" / "stack")
-    try:
-        # A run killed before its teardown left pid files in the run directory: this
-        # ``down`` stops what it left running.
-        run([script, "down"], env)
-        fresh_vhost(env)
-        drop_databases(env)
-        began = time.perf_counter()
-        run([script, "up", *up_args], env)
-        print(f"stack cold start: {time.perf_counter() - began:.2f}s")
-        run([str(ROOT / ".venv" / "bin" / "tts"), "seed", "demo"], env)
+    demo data; stopped afterwards whatever happened (stacklib.isolation.running_stack)."""
+    with isolated_stack(ROOT, env, run, *up_args):
         yield env
-    finally:
-        subprocess.run([script, "down"], cwd=ROOT, env=env, timeout=120)
 
 
 # --- clients ------------------------------------------------------------------------------

@@ -7,11 +7,9 @@ servers themselves are never stopped.
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
-from tests.e2e.stack_support import ROOT, drop_databases, fresh_vhost, run, stack_env
+from tests.e2e.stack_support import running_stack, stack_env
 from tests.faults.helpers import (
     AMQP_PROXY,
     BASE_PORT,
@@ -50,14 +48,5 @@ def stack(proxies):
         TTS_EMAIL_MIN_BACKOFF_MS="300",
         TTS_EMAIL_MAX_BACKOFF_MS="1000",
     )
-    script = str(ROOT / "scripts" / "stack")
-    try:
-        run([script, "down"], env)
-        fresh_vhost(env)
-        # Straight to PostgreSQL: the stack's own port is the proxy's, which tests cut.
-        drop_databases({**env, "TTS_DATABASE_PORT": "5432"})
-        run([script, "up"], env)
-        run([str(ROOT / ".venv" / "bin" / "tts"), "seed", "demo"], env)
+    with running_stack(env):
         yield env
-    finally:
-        subprocess.run([script, "down"], cwd=ROOT, env=env, timeout=120)
