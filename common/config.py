@@ -248,6 +248,9 @@ class Config:
             missing.append("TTS_JWT_PUBLIC_KEY_FILE")
         if self.broker_url == "stub":
             missing.append("TTS_BROKER_URL (a RabbitMQ URL)")
+        if self.mail_catcher_dir is not None:
+            # Caught mail shows one-time links to whoever reads it: development only.
+            raise ConfigError("TTS_MAIL_CATCHER_DIR is for development: unset it in production")
         if missing:
             raise ConfigError("production needs real settings: " + ", ".join(missing))
 

@@ -3,7 +3,11 @@
 Invitations, password resets and alerts then work end to end on a fresh machine: the
 notifier sends to this catcher (aiosmtpd) instead of a real server, and the emails land
 in a Maildir (``mailbox.Maildir``) that ``tts mail list|show`` and the Operations pages
-read. Never used in production, where TTS_SMTP_HOST names a real server.
+read. Never used in production: the configuration refuses a catcher there.
+
+Caught mail holds one-time links (invitations, password resets) that anyone can ask for,
+so whoever reads it could take over the account they open. Readers see those tokens
+masked (``masked()``), except the email's own recipient.
 """
 
 from __future__ import annotations
@@ -13,16 +17,30 @@ import email
 import email.policy
 import mailbox
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 MAX_LISTED = 200
+# A one-time token: the value of a link's ``token`` (or ``code``) parameter, in plain text
+# or HTML; anything else long enough to be a secret of ``secrets.token_urlsafe``.
+SECRET_PARAMETER = re.compile(r"([?&](?:amp;)?(?:token|code|key)=)([^&\s\"'<>]+)", re.IGNORECASE)
+LONG_OPAQUE = re.compile(r"(?<![\w-])[A-Za-z0-9_-]{32,}(?![\w-])")
+MASK = "[masked]"
+
+
+def mask_secrets(text: str) -> str:
+    """The text with every one-time token replaced by ``[masked]``."""
+    return LONG_OPAQUE.sub(MASK, SECRET_PARAMETER.sub(lambda m: m.group(1) + MASK, text))
 
 
 def wanted(environ=None) -> bool:
-    """Development set-ups catch mail themselves unless a mail server was named."""
+    """Development set-ups catch mail themselves unless a mail server was named;
+    production never does."""
     env = os.environ if environ is None else environ
+    if env.get("TTS_ENV") == "production":
+        return False
     return not (env.get("TTS_SMTP_HOST") or env.get("TTS_SMTP_PORT"))
 
 
@@ -58,6 +76,13 @@ class CaughtMail:
     caught_at: datetime | None
     body: str
 
+    def addressed_to(self, email_address: str) -> bool:
+        wanted = email_address.strip().lower()
+        return any(part.strip().lower() == wanted for part in self.to.split(","))
+
+    def masked(self) -> CaughtMail:
+        return replace(self, subject=mask_secrets(self.subject), body=mask_secrets(self.body))
+
 
 def _caught(key: str, message) -> CaughtMail:
     parsed = email.message_from_bytes(bytes(message), policy=email.policy.default)
@@ -90,6 +115,13 @@ def one(path: Path, key: str) -> CaughtMail | None:
         return None
 
 
+def default_directory(var_dir: Path) -> Path | None:
+    """Where this checkout's own catcher keeps mail: scripts/dev's, else scripts/stack's
+    (the one written to last, when both have caught some)."""
+    found = [path for path in (var_dir / "mail", var_dir / "stack" / "mail") if path.is_dir()]
+    return max(found, key=lambda path: path.stat().st_mtime, default=None)
+
+
 def cli():
     """``tts mail``: the development mail catcher (serve, list, show)."""
     import click
@@ -97,9 +129,15 @@ def cli():
     from common.config import Config
 
     def directory() -> Path:
-        found = Config.from_env().mail_catcher_dir
+        config = Config.from_env()
+        if config.is_production:
+            raise click.ClickException("no mail is caught in production (TTS_ENV=production)")
+        found = config.mail_catcher_dir or default_directory(config.var_dir)
         if found is None:
-            raise click.ClickException("TTS_MAIL_CATCHER_DIR is not set: no mail is caught")
+            raise click.ClickException(
+                "no mail caught here: start scripts/dev or scripts/stack, "
+                "or set TTS_MAIL_CATCHER_DIR to a catcher's Maildir"
+            )
         return found
 
     @click.group("mail")
@@ -126,16 +164,24 @@ def cli():
     def list_mail(limit: int) -> None:
         """The newest caught emails."""
         for found in caught(directory(), limit):
+            found = found.masked()
             when = f"{found.caught_at:%Y-%m-%d %H:%M:%S}" if found.caught_at else "?"
             click.echo(f"{found.key}  {when}  {found.to}  {found.subject}")
 
     @mail.command("show")
     @click.argument("key")
-    def show(key: str) -> None:
-        """One caught email, as its recipient would read it."""
+    @click.option(
+        "--reveal",
+        is_flag=True,
+        help="Show one-time links whole (to follow an invitation or a reset yourself).",
+    )
+    def show(key: str, reveal: bool) -> None:
+        """One caught email, as its recipient would read it (one-time tokens masked)."""
         found = one(directory(), key)
         if found is None:
             raise click.ClickException(f"no caught email {key}")
+        if not reveal:
+            found = found.masked()
         click.echo(f"To: {found.to}\nSubject: {found.subject}\n\n{found.body}")
 
     return mail

@@ -78,7 +78,12 @@ export const routes: RouteObject[] = [
               { path: "dead", lazy: page(() => import("./pages/ops/DeadLettersPage")) },
               { path: "outbox", lazy: page(() => import("./pages/ops/OutboxPage")) },
               { path: "audit", lazy: page(() => import("./pages/ops/AuditPage")) },
-              { path: "mail", lazy: page(() => import("./pages/ops/MailPage")) },
+              {
+                // Caught mail holds one-time links: only for those who may do everything.
+                path: "mail",
+                element: <RequireRole capability="superuser" />,
+                children: [{ index: true, lazy: page(() => import("./pages/ops/MailPage")) }],
+              },
             ],
           },
         ],

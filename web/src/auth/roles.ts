@@ -36,7 +36,13 @@ export function isOperator(user: SessionUser): boolean {
   return has(user, "tts", "Operator") || isAdmin(user);
 }
 
-export type Capability = "employee" | "coordinator" | "agent" | "staff" | "admin" | "operator";
+/** Administers every system (hdts and tts): may already do everything, so may read caught
+ *  mail, whose one-time links would let anyone else take over an account. */
+export function isSuperuser(user: SessionUser): boolean {
+  return has(user, "hdts", "Admin") && has(user, "tts", "Admin");
+}
+
+export type Capability = "employee" | "coordinator" | "agent" | "staff" | "admin" | "operator" | "superuser";
 
 export const CAPABILITY_CHECK: Record<Capability, (user: SessionUser) => boolean> = {
   employee: isEmployee,
@@ -45,6 +51,7 @@ export const CAPABILITY_CHECK: Record<Capability, (user: SessionUser) => boolean
   staff: isStaff,
   admin: isAdmin,
   operator: isOperator,
+  superuser: isSuperuser,
 };
 
 /** How a refusal names the role that is needed. */
@@ -55,6 +62,7 @@ export const CAPABILITY_ROLE: Record<Capability, string> = {
   staff: "Agent or Ticket Coordinator",
   admin: "Admin",
   operator: "Operator (tts) or Admin",
+  superuser: "Admin of both hdts and tts",
 };
 
 /** Where a person lands after signing in: the page of their main job. */

@@ -45,7 +45,7 @@ export default function MailPage() {
   return (
     <section className="page" aria-labelledby="page-title">
       <h1 id="page-title">Mail (development)</h1>
-      <p className="muted">Emails caught by the development mail catcher, newest first. Nothing here was really sent.</p>
+      <p className="muted">Emails caught by the development mail catcher, newest first. Nothing here was really sent. One-time links are masked except in your own emails (on the server, <code>tts mail show KEY --reveal</code> shows them whole).</p>
       <QueryState query={mail} loadingLabel="Loading caught emails…" isEmpty={(d) => !d.length} empty={<p>No email caught yet. Invite someone or ask for a password reset, and it shows here.</p>}>
         {(items) => (
           <ul className="cards" aria-label="Caught emails">

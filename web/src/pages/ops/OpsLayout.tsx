@@ -1,5 +1,7 @@
 import { NavLink, Outlet } from "react-router";
 
+import { isSuperuser } from "../../auth/roles";
+import { useUser } from "../../auth/SessionProvider";
 import { useMailCatcher } from "./api";
 import "./ops.css";
 
@@ -11,9 +13,10 @@ const TABS = [
   { to: "/ops/audit", label: "Audit" },
 ];
 
-/** The Operations section: its own tabs above each page (Mail only where a catcher runs). */
+/** The Operations section: its own tabs above each page (Mail only where a catcher runs,
+ *  and only for superusers). */
 export default function OpsLayout() {
-  const mail = useMailCatcher();
+  const mail = useMailCatcher(isSuperuser(useUser()));
   return (
     <div className="ops">
       <nav className="ops-tabs" aria-label="Operations">

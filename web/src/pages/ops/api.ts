@@ -95,15 +95,17 @@ export function useAllStatus(refresh = true) {
 }
 
 /** Whether this deployment runs the development mail catcher (404 where it does not). */
-export function useMailCatcher() {
+/** Whether caught mail is there for this reader: only superusers ask (others would get 403). */
+export function useMailCatcher(mayRead: boolean) {
   return useQuery({
     queryKey: ["ops", "mail", "available"],
+    enabled: mayRead,
     queryFn: async () => {
       try {
         await send("/api/notifications/ops/mail?limit=1");
         return true;
       } catch (error) {
-        if (error instanceof ProblemError && error.status === 404) return false;
+        if (error instanceof ProblemError && (error.status === 404 || error.status === 403)) return false;
         throw error;
       }
     },

@@ -17,6 +17,7 @@ import OutboxPage from "./OutboxPage";
 import OverviewPage from "./OverviewPage";
 
 const ADMIN = { id: 1, email: "admin@example.com", name: "Ada Admin", roles: { tts: ["Admin"] } };
+const SUPERUSER = { ...ADMIN, roles: { tts: ["Admin"], hdts: ["Admin"] } };
 const PREFIXES = { auth: "/api/auth", tickets: "/api/tickets", workflow: "/api/workflow", chat: "/api/chat", notify: "/api/notifications" };
 const QUEUES: Record<string, string[]> = { auth: [], tickets: ["tickets"], workflow: ["workflow"], chat: ["chat"], notify: ["notify", "email"] };
 
@@ -129,16 +130,47 @@ describe("Operations access", () => {
   });
 
   it("shows the Mail tab only where the catcher answers", async () => {
-    fakeServer({ "GET /api/auth/me": () => json(ADMIN), "GET /api/notifications/ops/mail": () => json([]) });
+    fakeServer({ "GET /api/auth/me": () => json(SUPERUSER), "GET /api/notifications/ops/mail": () => json([]) });
     const shown = renderApp(<OpsLayout />, "/ops");
     expect(await screen.findByRole("link", { name: "Mail (development)" })).toBeInTheDocument();
     shown.unmount();
     vi.unstubAllGlobals();
-    fakeServer({ "GET /api/auth/me": () => json(ADMIN) }); // 404: no catcher
+    fakeServer({ "GET /api/auth/me": () => json(SUPERUSER) }); // 404: no catcher
     renderApp(<OpsLayout />, "/ops");
     expect(await screen.findByRole("link", { name: "Dead letters" })).toBeInTheDocument();
     await new Promise((r) => setTimeout(r, 50));
     expect(screen.queryByRole("link", { name: "Mail (development)" })).not.toBeInTheDocument();
+  });
+});
+
+describe("Caught mail", () => {
+  it("is neither shown nor asked for unless the reader administers every system", async () => {
+    const { requests } = fakeServer({
+      "GET /api/auth/me": () => json(ADMIN),
+      "GET /api/notifications/ops/mail": () => json([]),
+    });
+    renderApp(
+      <Routes>
+        <Route path="/ops" element={<OpsLayout />} />
+        <Route path="/ops/mail" element={<RequireRole capability="superuser" />} />
+      </Routes>,
+      "/ops",
+    );
+    expect(await screen.findByRole("link", { name: "Dead letters" })).toBeInTheDocument();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.queryByRole("link", { name: "Mail (development)" })).not.toBeInTheDocument();
+    expect(requests.some((r) => new URL(r.url).pathname.includes("/ops/mail"))).toBe(false);
+  });
+
+  it("refuses the page itself to an admin of one system", async () => {
+    fakeServer({ "GET /api/auth/me": () => json(ADMIN) });
+    renderApp(
+      <Routes>
+        <Route path="/ops/mail" element={<RequireRole capability="superuser" />} />
+      </Routes>,
+      "/ops/mail",
+    );
+    expect(await screen.findByRole("alert")).toHaveTextContent("This page needs the Admin of both hdts and tts role");
   });
 });
 
