@@ -2,7 +2,10 @@
 
 chat_api never copies visibility rules: it asks tickets_api for the ticket with the
 caller's own token (200 = may see it). Positive answers are cached for a few seconds per
-token and ticket, so a busy conversation does not ask on every message.
+token and ticket, so a busy conversation does not ask on every message. A cached answer
+holds only while the ticket's audience is unchanged: when someone loses sight of it
+(``tickets.audience_changed``), chat_api raises the ticket's version in its own database,
+which every process reads before trusting its cache, and re-checks the open sockets.
 """
 
 from __future__ import annotations
@@ -12,15 +15,19 @@ import time
 
 import jwt
 import requests
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_jwt_extended import get_jwt
 from requests.adapters import HTTPAdapter
+from sqlalchemy import select
 
+from common.db import db
+from common.models.chat import TicketAudience
 from common.problems import Conflict, NotFound, Unauthorized, Unavailable
 from common.security import Principal
 
 CACHE_SECONDS = 10.0
-_cache: dict[tuple[str, int], tuple[float, dict]] = {}
+# (token, ticket id) -> (when asked, the ticket, the audience version it was asked at)
+_cache: dict[tuple[str, int], tuple[float, dict, int]] = {}
 _cache_lock = threading.Lock()
 # One pool per process, bounded: a live process's thousands of sockets (greenlets) share
 # a few keep-alive connections to tickets_api instead of holding one each.
@@ -53,26 +60,39 @@ def _jti(token: str) -> str | None:
         return None
 
 
-def fetch_ticket(token: str, ticket_id: int) -> dict:
+def audience_version(ticket_id: int) -> int:
+    """How many times the ticket's audience has lost someone, as far as chat_api knows."""
+    found = db.session.scalar(
+        select(TicketAudience.version).where(TicketAudience.ticket_id == ticket_id)
+    )
+    return found or 0
+
+
+def fetch_ticket(token: str, ticket_id: int, fresh: bool = False) -> dict:
+    """The ticket as tickets_api shows it to ``token``; raises if it may not see it.
+    ``fresh`` asks even when a cached answer still holds."""
     key = (token, ticket_id)
+    # Read before asking: an audience change meanwhile leaves this answer stale-marked.
+    version = audience_version(ticket_id)
     now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit and now - hit[0] < CACHE_SECONDS:
-            return hit[1]
+    if not fresh:
+        with _cache_lock:
+            hit = _cache.get(key)
+            if hit and now - hit[0] < CACHE_SECONDS and hit[2] == version:
+                return hit[1]
     base = current_app.config["TTS_CONFIG"].tickets_api_url
+    request_id = request.headers.get("X-Request-ID", "") if has_request_context() else ""
     try:
         response = _session.get(
             f"{base}/api/tickets/{ticket_id}",
-            headers={
-                "Authorization": f"Bearer {token}",
-                "X-Request-ID": request.headers.get("X-Request-ID", ""),
-            },
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": request_id},
             timeout=5,
         )
     except requests.RequestException as error:
         raise Unavailable(f"tickets service unreachable: {type(error).__name__}") from None
     if response.status_code in (403, 404):
+        with _cache_lock:
+            _cache.pop(key, None)
         raise NotFound(f"Ticket {ticket_id} not found")
     if response.status_code == 401:
         raise Unauthorized("Token rejected")
@@ -82,7 +102,7 @@ def fetch_ticket(token: str, ticket_id: int) -> dict:
     with _cache_lock:
         if len(_cache) > 10_000:
             _cache.clear()
-        _cache[key] = (now, ticket)
+        _cache[key] = (now, ticket, version)
     return ticket
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 
 from common.db import db, lock_until_commit
 from common.live.hub import MAX_INLINE_PAYLOAD, notify_in_transaction
-from common.models.chat import Message
+from common.models.chat import Message, TicketAudience
 from common.outbox import emit
 from common.problems import Forbidden
 from common.security import Principal
@@ -77,3 +78,18 @@ def list_messages(ticket_id: int, sees_internal: bool, after: int | None, limit:
 def load_view(message_id: int) -> dict | None:
     message = db.session.get(Message, message_id)
     return message_view(message) if message else None
+
+
+def record_audience_change(payload: dict) -> None:
+    """Someone lost sight of the ticket: every process's cached "may see" answers for it
+    are void from now on (they compare versions), and every live process re-checks the
+    ticket's open sockets when the NOTIFY reaches it, at this transaction's commit."""
+    ticket_id, version = payload["ticket_id"], payload["version"]
+    upsert = insert(TicketAudience).values(ticket_id=ticket_id, version=version)
+    db.session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[TicketAudience.ticket_id],
+            set_={"version": func.greatest(TicketAudience.version, upsert.excluded.version)},
+        )
+    )
+    notify_in_transaction(Message, CHANNEL, {"key": ticket_id, "audience": version})

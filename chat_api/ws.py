@@ -20,7 +20,7 @@ from flask_jwt_extended import get_jwt
 from marshmallow import EXCLUDE, ValidationError
 
 from chat_api import access, service
-from chat_api.hub import hub_for, message_frame
+from chat_api.hub import ChatSubscriber, hub_for, message_frame
 from chat_api.schemas import MessageIn
 from common.live.endpoint import (
     BACKLOG_LIMIT,
@@ -109,11 +109,12 @@ def _post(caller: ChatCaller, subscriber: Subscriber, frame: dict) -> None:
 def register(app: Flask, sock) -> None:
     @guarded_websocket(app, sock, "/ws/chat/tickets/<id:ticket_id>", _guard, "chat_ws", hub_for)
     def conversation(ws, caller: ChatCaller, hub, ticket_id):
-        subscriber = Subscriber(
+        subscriber = ChatSubscriber(
             ws=ws,
             user_id=caller.principal.id,
             sees_internal=caller.sees_internal,
             claims=caller.claims,
+            token=caller.token,
         )
         serve(
             ws,

@@ -178,6 +178,15 @@ class TaskAssigned(Schema):
     approved_by = fields.Int(allow_none=True, load_default=None)  # with on_approval
 
 
+class TicketAudienceChanged(Schema):
+    """Someone who could see the ticket no longer can (its assignee was replaced): caches
+    of who may see it are void from ``version`` (the ticket's) on."""
+
+    ticket_id = fields.Int(required=True)
+    version = fields.Int(required=True)
+    lost_user_id = fields.Int(required=True)
+
+
 CATALOGUE: dict[str, EventType] = {
     event.name: event
     for event in (
@@ -244,6 +253,12 @@ CATALOGUE: dict[str, EventType] = {
                     ),
                 ),
             ),
+        ),
+        EventType(
+            "tickets.audience_changed",
+            producer="tickets",
+            schema=TicketAudienceChanged,
+            subscribers=(Subscriber("chat.on_audience_changed", "chat"),),
         ),
         EventType(
             "tasks.sla_warning",

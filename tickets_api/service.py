@@ -265,6 +265,19 @@ def _assign(ticket: Ticket | row_edits.Editable, payload: dict) -> None:
     elif changes:
         ticket.version += 1
         history.record(ticket.id, None, "assign", changes, actor_name="Workflow")
+    _tell_if_someone_lost_sight(ticket, changes.get("assignee_id"))
+
+
+def _tell_if_someone_lost_sight(ticket, assignee_change: tuple | None) -> None:
+    """An assignee replaced no longer sees the ticket: chat_api drops what it cached of
+    their access and closes their sockets. A first assignment only adds someone, which
+    no cache of a positive answer can get wrong, so it costs no event."""
+    if assignee_change is None or assignee_change[0] is None:
+        return
+    emit(
+        "tickets.audience_changed",
+        {"ticket_id": ticket.id, "version": ticket.version, "lost_user_id": assignee_change[0]},
+    )
 
 
 def record_completion(payload: dict) -> None:

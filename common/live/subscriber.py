@@ -117,6 +117,22 @@ class Subscriber:
         log.warning("closing a socket that stopped reading", extra={"user_id": self.user_id})
         self.close(TOO_SLOW, "Too far behind: reconnect with ?after=<last id seen>")
 
+    def hold(self) -> None:
+        """Keep what the hub offers from now on until ``resume``: while the socket's
+        access is re-checked, nothing reaches someone who may have just lost it."""
+        with self._lock:
+            if self._started and not self._closing and self._held is None:
+                self._held = []
+
+    def resume(self) -> None:
+        """Send what was held (the re-check passed) and let frames flow live again."""
+        with self._lock:
+            if not self._started or self._held is None:
+                return  # not held (a socket still sending its backlog holds until start)
+            held, self._held = self._held, None
+        for frame in held:
+            self.offer(frame)
+
     @property
     def expires_at(self) -> float:
         return self.claims["exp"] if self.claims else float("inf")

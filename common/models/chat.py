@@ -38,6 +38,18 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class TicketAudience(db.Model):
+    """How many times each ticket's audience lost someone (an assignee transferred away),
+    as tickets_api reported it: "may see" answers cached before the last change are void."""
+
+    __bind_key__ = BIND
+    __tablename__ = "ticket_audiences"
+
+    ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # tickets_api's version of the ticket at the change; only ever raised.
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class ChatOutbox(OutboxMixin, db.Model):
     __bind_key__ = BIND
 

@@ -3,11 +3,13 @@ asked of tickets_api over HTTP, internal notes kept from requesters. Real commit
 back after each test (``committed``)."""
 
 import json
+import time
 
 import pytest
 import requests
 import websocket
 
+from common.db import db
 from tests.support import TICKET, deliver, log_in, next_frame
 
 pytestmark = pytest.mark.usefixtures("committed")
@@ -179,6 +181,62 @@ def test_a_logged_out_session_is_cut_off_before_the_next_message(app, live, toke
         assert data[2:] == b"Token no longer valid"
         # The requester's other session still gets it.
         assert next_frame(staying)["message"]["body"] == "Are you still there?"
+    finally:
+        leaving.close()
+        staying.close()
+
+
+def test_an_agent_transferred_away_loses_the_conversation_at_once(app, live, tokens, ticket):
+    """Over REST and on an open socket, well within a second of tickets_api's change: not
+    after the cache's 10 s or the socket's 30 s re-check."""
+    from tickets_api import service as tickets
+
+    ticket_id = ticket["id"]
+    approved = requests.post(
+        f"{live}/api/tickets/{ticket_id}/approve",
+        json={"priority": "high"},
+        headers={"Authorization": f"Bearer {tokens['coordinator']}"},
+    )
+    assert approved.status_code == 200, approved.text
+    with app.app_context():
+        deliver()  # the workflow assigns the demo agent; tickets_api records it
+    url = f"{live}/api/chat/tickets/{ticket_id}/messages"
+    agent = {"Authorization": f"Bearer {tokens['agent']}"}
+    assert requests.get(url, headers=agent).status_code == 200  # and now cached
+    leaving = _socket(live, ticket_id, tokens["agent"])
+    staying = _socket(live, ticket_id, tokens["employee"])
+    try:
+        with app.app_context():
+            # The task was transferred: tickets_api hears who has it now.
+            tickets.record_assignment(
+                {
+                    "task_id": 1,
+                    "ticket_id": ticket_id,
+                    "ticket_number": None,
+                    "ticket_subject": ticket["subject"],
+                    "step": "Resolve",
+                    "assignee_id": 999_999,
+                    "assignee_name": "Someone Else",
+                }
+            )
+            db.session.commit()
+            started = time.monotonic()
+            assert deliver() >= 1  # tickets.audience_changed reaches chat_api
+        opcode, data = leaving.recv_data(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+        assert int.from_bytes(data[:2], "big") == 1008
+        assert data[2:] == b"You no longer have access to this ticket"
+        assert time.monotonic() - started < 1.0
+        refused = requests.get(url, headers=agent)
+        assert refused.status_code == 404, "a cached answer outlived the transfer"
+        # The requester's socket stays and hears the next message.
+        posted = requests.post(
+            url,
+            json={"body": "Still there?"},
+            headers={"Authorization": f"Bearer {tokens['coordinator']}"},
+        )
+        assert posted.status_code == 201
+        assert next_frame(staying)["message"]["body"] == "Still there?"
     finally:
         leaving.close()
         staying.close()

@@ -137,3 +137,25 @@ def test_a_backlog_too_big_for_the_queue_is_closed_as_too_slow():
     subscriber.start([encode({"n": n}, n + 1) for n in range(5)])
     _wait(lambda: ws.closed_with is not None)
     assert ws.closed_with[0] == TOO_SLOW and ws.sent == []
+
+
+def test_frames_held_during_an_access_recheck_follow_in_order_or_never():
+    ws = FakeSocket()
+    subscriber = Subscriber(ws=ws, user_id=1)
+    subscriber.start([encode({"ready": True})])
+    subscriber.offer(encode({"n": 1}, seq=1))
+    _wait(lambda: len(ws.sent) == 2)
+    subscriber.hold()
+    subscriber.offer(encode({"n": 2}, seq=2))
+    time.sleep(0.05)
+    assert len(ws.sent) == 2  # nothing reaches someone who may have just lost access
+    subscriber.resume()
+    subscriber.offer(encode({"n": 3}, seq=3))
+    _wait(lambda: len(ws.sent) == 4)
+    assert ws.sent[2:] == ['{"n":2}', '{"n":3}']
+    subscriber.hold()
+    subscriber.offer(encode({"n": 4}, seq=4))
+    subscriber.close(1008, "You no longer have access to this ticket")
+    _wait(lambda: ws.closed_with is not None)
+    subscriber.finish()
+    assert ws.sent[-1] == '{"n":3}' and ws.closed_with[0] == 1008

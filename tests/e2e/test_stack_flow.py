@@ -9,6 +9,7 @@ server makes these tests fail, never skip: they are the proof that the edge work
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
@@ -18,14 +19,18 @@ from tests.e2e.stack_support import (
     AGENT,
     CHAT_PROCESSES,
     COORDINATOR,
+    DEMO_PASSWORD,
     EDGE,
     EMPLOYEE,
     PREFIXES,
+    ROOT,
     WS_EDGE,
+    User,
     approve,
     create_ticket,
     open_socket,
     receive_message,
+    run,
     wait_for,
     wait_until_assigned,
 )
@@ -110,6 +115,73 @@ def test_message_posted_on_one_chat_process_reaches_sockets_on_both(users):
     finally:
         employee_ws.close()
         agent_ws.close()
+
+
+def test_an_agent_transferred_away_loses_the_conversation_on_every_process(stack, users):
+    """REST and sockets on both chat processes refuse the agent within a second of the
+    transfer reaching tickets_api (not after chat's 10 s cache or a socket's 30 s check)."""
+    employee, coordinator = users[EMPLOYEE], users[COORDINATOR]
+    run(
+        [str(ROOT / ".venv/bin/tts"), "users", "create", "backup.agent@example.com"]
+        + ["--name", "Ben Backup", "--password", DEMO_PASSWORD, "--role", "tts:Agent"],
+        stack,
+    )
+    agents = {"Ava Agent": users[AGENT], "Ben Backup": User("backup.agent@example.com")}
+    ticket_id = create_ticket(employee, "e2e: transferred away")["id"]
+    approve(coordinator, ticket_id)
+    holder_name = wait_for(
+        lambda: (employee.get(f"/api/tickets/{ticket_id}").json().get("assignee") or {}).get(
+            "name"
+        ),
+        15,
+        "the ticket is assigned",
+    )
+    holder = agents[holder_name]
+    other_name = next(name for name in agents if name != holder_name)
+    task = next(
+        t
+        for t in holder.get("/api/workflow/tasks?assignee=me").json()["items"]
+        if t["ticket_id"] == ticket_id
+    )
+    path = f"/api/chat/tickets/{ticket_id}/messages"
+    sockets = [
+        open_socket(f"ws://{process}/ws/chat/tickets/{ticket_id}", holder.token)
+        for process in CHAT_PROCESSES
+    ]
+    try:
+        for process in CHAT_PROCESSES:  # each process caches "may see" for the holder
+            assert holder.get(path, base=f"http://{process}").status_code == 200
+        other_id = wait_for(
+            lambda: next(
+                (
+                    c["user_id"]
+                    for c in coordinator.get(f"/api/workflow/tasks/{task['id']}/candidates")
+                    .json()
+                    .get("items", [])
+                    if c["name"] == other_name
+                ),
+                None,
+            ),
+            15,
+            "the other agent is a transfer candidate",
+        )
+        moved = coordinator.post(
+            f"/api/workflow/tasks/{task['id']}/transfer", {"user_id": other_id, "notes": "cover"}
+        )
+        assert moved.status_code == 200, moved.text
+        wait_until_assigned(agents[other_name], ticket_id)
+        seen = time.monotonic()  # tickets_api shows the new assignee from here on
+        for ws in sockets:
+            ws.settimeout(5)
+            opcode, data = ws.recv_data(control_frame=True)
+            assert opcode == websocket.ABNF.OPCODE_CLOSE
+            assert int.from_bytes(data[:2], "big") == 1008, data
+        for process in CHAT_PROCESSES:
+            assert holder.get(path, base=f"http://{process}").status_code == 404
+        assert time.monotonic() - seen < 1.0
+    finally:
+        for ws in sockets:
+            ws.close()
 
 
 def test_websocket_refuses_before_upgrade(users):

@@ -162,6 +162,36 @@ def test_workflow_events_move_the_ticket_once(app, people, user_ids, make_ticket
     assert statuses == [("open", "in_progress"), ("in_progress", "resolved")]
 
 
+def test_only_an_assignee_replaced_tells_chat_that_someone_lost_sight(app, user_ids, make_ticket):
+    ticket_id = make_ticket("open", priority="high")
+    assigned = {
+        "task_id": 1,
+        "ticket_id": ticket_id,
+        "ticket_number": None,
+        "ticket_subject": "x",
+        "step": "Resolve",
+        "assignee_id": user_ids["agent"],
+        "assignee_name": "Ava Agent",
+    }
+
+    def audience_events():
+        return db.session.scalars(
+            select(TicketsOutbox.payload).where(TicketsOutbox.name == "tickets.audience_changed")
+        ).all()
+
+    with app.app_context():
+        service.record_assignment(assigned)  # the first assignee: nobody lost anything
+        db.session.commit()
+        assert audience_events() == []
+        service.record_assignment({**assigned, "assignee_id": 999, "assignee_name": "Bo"})
+        service.record_assignment({**assigned, "assignee_id": 999, "assignee_name": "Bo"})
+        db.session.commit()
+        version = db.session.get(Ticket, ticket_id).version
+        assert audience_events() == [
+            {"ticket_id": ticket_id, "version": version, "lost_user_id": user_ids["agent"]}
+        ]
+
+
 def test_resolved_tickets_close_after_72_hours(app, people, make_ticket):
     from common.unit_of_work import unit_of_work
     from tickets_api.jobs import close_resolved
