@@ -4,6 +4,7 @@ who forgot theirs get a one-time, expiring link. Functions flush; the caller com
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import current_app
@@ -11,8 +12,10 @@ from sqlalchemy import func, or_, select
 
 from auth_api import emails, passwords, roles, sessions, tokens
 from common.db import db, utcnow
-from common.models.auth import Role, System, User, UserRole
+from common.models.auth import OneTimeToken, Role, System, User, UserRole
 from common.problems import Conflict, Forbidden, NotFound, Unauthorized
+
+log = logging.getLogger(__name__)
 
 
 def _config():
@@ -248,10 +251,29 @@ def forgot_password(email: str) -> None:
     user = find_user(email)
     if user is None or not user.is_active:
         return
+    if _resets_sent_this_hour(user) >= _config().resets_per_hour:
+        # The same answer as ever, so the cap tells nothing; the last link stays valid.
+        log.warning("password reset refused: hourly cap reached", extra={"user_id": user.id})
+        return
     minutes = _config().reset_minutes
     raw = tokens.issue(user, tokens.RESET, timedelta(minutes=minutes))
     emails.request_email(
         user, "password_reset", {"minutes": minutes}, link=emails.link("/reset-password", raw)
+    )
+
+
+def _resets_sent_this_hour(user: User) -> int:
+    """Reset links issued to ``user`` in the last hour. The user's row is locked first, so
+    concurrent requests count one after another and cannot all slip under the cap."""
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    return db.session.scalar(
+        select(func.count())
+        .select_from(OneTimeToken)
+        .where(
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.purpose == tokens.RESET,
+            OneTimeToken.created_at > utcnow() - timedelta(hours=1),
+        )
     )
 
 

@@ -140,6 +140,9 @@ class Config:
     public_url: str = "http://127.0.0.1:8000"
     invitation_hours: int = 72
     reset_minutes: int = 30
+    # Reset emails one account may be sent per hour: more would flood its owner's inbox
+    # and void each earlier link. Requests beyond it are answered alike and send nothing.
+    resets_per_hour: int = 3
     # How long a service trusts its in-process copy of the revocation table.
     revocation_cache_seconds: float = 2.0
 

@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from sqlalchemy import update
+import requests
+from sqlalchemy import func, select, update
 
 from common.config import Config
 from common.db import db, utcnow
@@ -79,6 +80,57 @@ def test_reset_is_single_use_and_expires(app, client, seeded, config):
         "/api/auth/password/reset", json={"token": expired, "password": "third-password-1"}
     )
     assert response.status_code == 400
+
+
+def test_reset_emails_are_capped_per_account_and_the_answer_never_changes(
+    app, client, seeded, config
+):
+    answers = [
+        client.raw.post("/api/auth/password/forgot", json={"email": "agent@example.com"})
+        for _ in range(10)
+    ]
+    assert [a.status_code for a in answers] == [202] * 10
+    assert len({a.get_data() for a in answers}) == 1  # the cap shows in nothing
+    resets = [e for e in queued_emails() if e["template"] == "password_reset"]
+    assert len(resets) == config.resets_per_hour == 3
+    # The requests over the cap voided nothing: the last link sent still works.
+    token = _link_token(resets[-1], config)
+    reset = client.raw.post(
+        "/api/auth/password/reset", json={"token": token, "password": "capped-password-1"}
+    )
+    assert reset.status_code == 204, reset.get_json()
+    # Another account has a cap of its own.
+    client.raw.post("/api/auth/password/forgot", json={"email": "employee@example.com"})
+    assert [e["to"] for e in queued_emails() if e["template"] == "password_reset"][-1] == (
+        "employee@example.com"
+    )
+    # An hour on, the account may ask again.
+    with app.app_context():
+        db.session.execute(
+            update(OneTimeToken).values(created_at=utcnow() - timedelta(hours=1, seconds=1))
+        )
+        db.session.commit()
+    client.raw.post("/api/auth/password/forgot", json={"email": "agent@example.com"})
+    assert len([e for e in queued_emails() if e["template"] == "password_reset"]) == 5
+
+
+def test_ten_reset_requests_at_once_send_three_emails(app, live, committed):
+    """As measured: ten anonymous requests for one address in one second."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(_):
+        return requests.post(
+            f"{live}/api/auth/password/forgot", json={"email": "agent@example.com"}, timeout=10
+        ).status_code
+
+    with ThreadPoolExecutor(10) as pool:
+        assert list(pool.map(ask, range(10))) == [202] * 10
+    with app.app_context():
+        issued = db.session.scalar(
+            select(func.count()).select_from(OneTimeToken).where(OneTimeToken.purpose == "reset")
+        )
+    assert issued == 3
+    assert len([e for e in queued_emails() if e["template"] == "password_reset"]) == 3
 
 
 def test_forgot_password_answers_the_same_for_unknown_emails(client, seeded):
