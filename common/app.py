@@ -146,6 +146,15 @@ def data_app(services: list[ServiceSpec], config: Config | None = None) -> Flask
     return app
 
 
+# What nginx refuses before a service sees the request (nginx/snippets/edge-refusals.conf).
+EDGE_LIMITS = (
+    "Every error is an RFC 7807 problem document (`application/problem+json`), the "
+    "edge's refusals included: a request line over 8 kB is 414, a header (or the "
+    "cookies) over 8 kB is 431, a body over 26 MB is 413, and a client over the rate "
+    "limit gets 429 with `Retry-After`."
+)
+
+
 def _make_api(app: Flask, spec: ServiceSpec) -> ProblemApi:
     key = spec.name.upper() + "_"
     app.config.update(
@@ -160,6 +169,7 @@ def _make_api(app: Flask, spec: ServiceSpec) -> ProblemApi:
         }
     )
     api = ProblemApi(app, config_prefix=key)
+    api.spec.options["info"] = {"description": EDGE_LIMITS}
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )

@@ -4,7 +4,7 @@ from flask import request
 from flask.views import MethodView
 
 from common.blueprint import Blueprint
-from common.problems import DomainError
+from common.problems import DomainError, problem_doc
 from common.security import caller, require_auth
 from tickets_api import history, lifecycle, search, service
 from tickets_api.schemas import (
@@ -51,6 +51,7 @@ class Tickets(MethodView):
 
     @blp.arguments(TicketListArgs, location="query")
     @blp.response(200, TicketPage)
+    @blp.alt_response(414, **problem_doc(), description="A URL over the edge's 8 kB")
     @blp.doc(security=BEARER)
     def get(self, args):
         """The tickets the caller may see: filters, sort, cursor pages and ``q`` search."""

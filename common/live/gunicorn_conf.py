@@ -33,6 +33,8 @@ timeout = 60
 # gevent must patch the standard library before the app is imported: no preload.
 preload_app = False
 control_socket_disable = True
+# As long a request line as nginx passes (nginx/snippets/edge-refusals.conf).
+limit_request_line = 8190
 
 
 def on_starting(server) -> None:

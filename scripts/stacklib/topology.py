@@ -223,6 +223,8 @@ def rest_argv(settings: Settings, service: Service, port: int) -> tuple[str, ...
         # Longer than nginx's upstream keepalive_timeout: nginx closes idle connections first.
         "--keep-alive", "75",
         "--graceful-timeout", "5",
+        # As long a request line as nginx passes (nginx/snippets/edge-refusals.conf).
+        "--limit-request-line", "8190",
         # One app import per service, forked into every worker: half the CPU of a cold
         # start. Safe: create_app opens no connection or thread (pools and the outbox
         # relay, chat hub and broker all start lazily, after the fork).
@@ -359,6 +361,7 @@ def render_nginx_conf(settings: Settings) -> None:
         "port": str(settings.port),
         "ws_per_address": str(settings.ws_per_address),
         "web_root": str(WEB_ROOT),
+        "snippets": str(ROOT / "nginx" / "snippets"),
     }
     for service in SERVERS:
         servers = (f"server 127.0.0.1:{port};" for port in by_service[service.name])

@@ -39,3 +39,13 @@ def test_every_success_has_a_documented_body_or_none(app, prefix):
     for where, code, response in _responses(doc):
         if code.startswith("2") and code != "204":
             assert response.get("content"), f"{where}: the body is not described"
+
+
+def test_every_document_says_what_the_edge_refuses_and_the_search_its_414(app):
+    client = app.test_client()
+    for prefix in PREFIXES:
+        spec = client.get(f"{prefix}/openapi.json").get_json()
+        assert "414" in spec["info"]["description"] and "431" in spec["info"]["description"]
+    tickets = client.get("/api/tickets/openapi.json").get_json()
+    answers = tickets["paths"]["/api/tickets"]["get"]["responses"]
+    assert "application/problem+json" in answers["414"]["content"]

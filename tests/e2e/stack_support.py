@@ -168,3 +168,34 @@ def receive_message(ws, body: str, timeout: float = 10) -> dict:
             return frame
         seen.append(frame)
     pytest.fail(f"no message {body!r} within {timeout}s; frames seen: {seen}", pytrace=False)
+
+
+def assert_edge_refusals_are_problem_documents(base: str, session: requests.Session) -> None:
+    """What the edge refuses is a problem document, on the stack's nginx and the
+    production one: a URL or a header too long, and a locked sign-in's 429."""
+    employee = session.post(
+        f"{base}/api/auth/login", json={"email": EMPLOYEE, "password": DEMO_PASSWORD}, timeout=10
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {employee}"}
+    # A long search URL reaches the service, which answers it (never gunicorn's HTML 414).
+    long_search = session.get(f"{base}/api/tickets?q={'printer ' * 600}", headers=auth, timeout=10)
+    assert long_search.status_code != 414, long_search.text[:200]
+    assert long_search.headers["Content-Type"].startswith("application/"), long_search.text[:200]
+    too_long = session.get(f"{base}/api/tickets?q={'x' * 9000}", headers=auth, timeout=10)
+    assert too_long.status_code == 414
+    assert too_long.headers["Content-Type"] == "application/problem+json"
+    assert too_long.json()["title"] == "URI Too Long"
+    huge_header = session.get(
+        f"{base}/api/tickets", headers={**auth, "X-Padding": "x" * 9000}, timeout=10
+    )
+    assert huge_header.status_code == 431
+    assert huge_header.headers["Content-Type"] == "application/problem+json"
+    assert huge_header.json()["status"] == 431
+    # A locked sign-in: the service's Retry-After, alone (not the edge's 1 beside it).
+    wrong = {"email": "locked.out@example.com", "password": "not-the-password"}
+    answers = [session.post(f"{base}/api/auth/login", json=wrong, timeout=10) for _ in range(6)]
+    locked = answers[-1]
+    assert locked.status_code == 429, [a.status_code for a in answers]
+    assert len(locked.raw.headers.getlist("Retry-After")) == 1
+    assert int(locked.headers["Retry-After"]) > 1
+    assert locked.headers["Content-Type"] == "application/problem+json"

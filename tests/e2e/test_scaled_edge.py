@@ -29,6 +29,7 @@ from tests.e2e.stack_support import (
     PREFIXES,
     TICKET,
     User,
+    assert_edge_refusals_are_problem_documents,
     create_ticket,
     receive_message,
     running_stack,
@@ -223,6 +224,10 @@ def test_websocket_through_tls_reaches_chat(tls_edge):
         receive_message(ws, "over TLS")
     finally:
         ws.close()
+
+
+def test_edge_refusals_are_problem_documents_over_tls(tls_edge):
+    assert_edge_refusals_are_problem_documents(f"https://127.0.0.1:{TLS_HTTPS}", _https(tls_edge))
 
 
 # --- rate limits, on an nginx of their own -------------------------------------------------

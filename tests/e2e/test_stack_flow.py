@@ -27,6 +27,7 @@ from tests.e2e.stack_support import (
     WS_EDGE,
     User,
     approve,
+    assert_edge_refusals_are_problem_documents,
     create_ticket,
     open_socket,
     receive_message,
@@ -241,3 +242,5 @@ def test_the_stack_edge_refuses_as_problem_documents(stack):
     assert refused[0].headers["Retry-After"] == "1"
     assert refused[0].json()["title"] == "Too Many Requests"
     assert "Retry-After" not in statuses[0].headers
+    time.sleep(2.5)  # the bucket refills: sign-in is not refused by the edge below
+    assert_edge_refusals_are_problem_documents(EDGE, requests.Session())
