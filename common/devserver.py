@@ -23,6 +23,7 @@ from flask import Flask
 
 from common import mail_catcher
 from common.config import Config
+from common.live.hub import stop_hubs
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +212,7 @@ def _stop(dev: DevServer) -> None:
     dev.scheduler_stop.set()
     dev.worker.stop()
     dev.server.server_close()
+    stop_hubs(dev.app)
     if dev.mail is not None:
         dev.mail.stop()
     with dev.app.app_context():
