@@ -1,6 +1,7 @@
-"""scripts/bootstrap and scripts/web-build say what they are doing: a first install is a
-minute of pip and npm work that otherwise looks like a hang. Run on a copy of each script,
-with stand-ins for python, pip, npm and Vite (the real installs are scripts/dev's)."""
+"""The set-up scripts. scripts/bootstrap and scripts/web-build say what they are doing (a
+first install is a minute of pip and npm work that otherwise looks like a hang): run on a
+copy of each, with stand-ins for python, pip, npm and Vite. scripts/system-deps, which
+scripts/test runs every time, is quick and quiet when there is nothing to do."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,3 +75,14 @@ def test_web_build_says_it_installs_and_builds(tmp_path):
     assert "building the web UI" in first
     assert "built in" in first
     assert _run(script, env) == ""
+
+
+def test_system_deps_is_quick_and_quiet_once_all_is_there():
+    # scripts/test runs it first every time. Everything is there by now (scripts/test ran
+    # it), so it must find nothing to do without starting RabbitMQ's command-line tools,
+    # which take seconds each.
+    started = time.monotonic()
+    output = _run(ROOT / "scripts" / "system-deps", {})
+    elapsed = time.monotonic() - started
+    assert output == ""
+    assert elapsed < 2, f"system-deps took {elapsed:.1f}s with nothing to do"
