@@ -224,5 +224,8 @@ def _stop(dev: DevServer) -> None:
         for engine in db.engines.values():
             engine.dispose()
     dev_database.withdraw(dev.app.config["TTS_CONFIG"].var_dir)
+    # pgserver narrates pg_ctl's stop at INFO, a dozen lines with its output: a normal
+    # stop says "stopping..." and "stopped", and only a failure more.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     dev.postgres.cleanup()
     click.echo("stopped")

@@ -49,7 +49,9 @@ def test_the_dev_server_stops_its_hubs_before_its_database(app, caplog):
         def cleanup(self) -> None:
             # Stopping PostgreSQL ends every connection, as this does.
             assert _terminate_backend(app, hub.process_name) == 1
+            logging.getLogger("pgserver").info("Running commandline: pg_ctl stop")
 
+    caplog.set_level(logging.INFO)
     dev = DevServer(EmbeddedDatabase(), app, _Stopped(), threading.Event(), None, _Stopped())
     try:
         devserver._stop(dev)
@@ -59,6 +61,7 @@ def test_the_dev_server_stops_its_hubs_before_its_database(app, caplog):
     assert not hub._thread.is_alive()
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors]
+    assert not [r for r in caplog.records if r.name == "pgserver"]
 
 
 def test_a_running_hub_still_reports_a_lost_connection(app, caplog):
