@@ -90,11 +90,13 @@ def create_app(services: list[ServiceSpec], config: Config | None = None) -> Fla
     _install_request_context(app, services)
     init_metrics(app, services)
 
+    from common.api_docs import docs_blueprint
     from common.health import health_blueprint
     from common.ops.api import ops_blueprint
 
     for spec in services:
         api = _make_api(app, spec)
+        app.register_blueprint(docs_blueprint(spec))
         api.register_blueprint(health_blueprint(spec.name, spec.prefix))
         api.register_blueprint(ops_blueprint(spec))
         for dotted in spec.blueprints:
@@ -164,8 +166,7 @@ def _make_api(app: Flask, spec: ServiceSpec) -> ProblemApi:
             f"{key}OPENAPI_VERSION": "3.0.3",
             f"{key}OPENAPI_URL_PREFIX": spec.prefix,
             f"{key}OPENAPI_JSON_PATH": "openapi.json",
-            f"{key}OPENAPI_SWAGGER_UI_PATH": "docs",
-            f"{key}OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+            # <prefix>/docs is common/api_docs.py's: Swagger UI from this service, no CDN.
         }
     )
     api = ProblemApi(app, config_prefix=key)

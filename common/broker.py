@@ -49,7 +49,11 @@ def middleware() -> list[dramatiq.Middleware]:
 
 def build_broker(url: str) -> dramatiq.Broker:
     if url == "stub":
-        broker = StubBroker(middleware=middleware())
+        from common.ops.stub_queues import InProcessConsumers
+
+        # The Operations status counts a queue's consumers; this broker's are the workers
+        # of this process (the dev server's), which only a middleware sees start and stop.
+        broker = StubBroker(middleware=[*middleware(), InProcessConsumers()])
     else:
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 

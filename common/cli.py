@@ -33,9 +33,20 @@ def cli_app(services: list[ServiceSpec] | None = None):
     return create_app(services or list(discover().values()), config)
 
 
+# Commands that start their own database (dev) or use none (mail).
+NO_DATABASE = {"dev", "mail"}
+
+
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """TTS administration."""
+    # In a checkout running scripts/dev, its database (common/dev_database.py). Asking for
+    # help needs none, and is not refused for want of one.
+    if ctx.invoked_subcommand not in NO_DATABASE and "--help" not in sys.argv[1:]:
+        from common.dev_database import use_for_cli_from_env
+
+        use_for_cli_from_env()
 
 
 @main.group()

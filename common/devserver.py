@@ -21,8 +21,9 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from common import mail_catcher
+from common import dev_database, mail_catcher
 from common.config import Config
+from common.live.hub import stop_hubs
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ def run(port: int, seed: bool = True) -> None:
     postgres = start_postgres(base.var_dir / "pg")
     mail_port = _free_port() if mail_catcher.wanted() else None
     config = _configure_environment(postgres, port, password, mail_port, base.var_dir)
+    # `tts` in this checkout reaches this database while the server runs.
+    dev_database.publish(base.var_dir, config.database_host, config.database_user)
     mail = _start_mail_catcher(config, mail_port)
     app = _prepare_app(config, seed)
     worker = _start_worker(app)
@@ -201,6 +204,7 @@ def _announce(port: int, password: str, config: Config, elapsed: float) -> None:
         f"  logins: employee@, coordinator@, agent@, admin@example.com\n"
         f"  password: {password}\n"
         f"  API docs: http://127.0.0.1:{port}/api/tickets/docs (one per service prefix)\n"
+        f"  .venv/bin/tts in this checkout uses this database while it runs\n"
         f"{mail}"
         f"  Ctrl-C stops everything; data stays in {config.var_dir}\n"
     )
@@ -211,6 +215,7 @@ def _stop(dev: DevServer) -> None:
     dev.scheduler_stop.set()
     dev.worker.stop()
     dev.server.server_close()
+    stop_hubs(dev.app)
     if dev.mail is not None:
         dev.mail.stop()
     with dev.app.app_context():
@@ -218,5 +223,9 @@ def _stop(dev: DevServer) -> None:
 
         for engine in db.engines.values():
             engine.dispose()
+    dev_database.withdraw(dev.app.config["TTS_CONFIG"].var_dir)
+    # pgserver narrates pg_ctl's stop at INFO, a dozen lines with its output: a normal
+    # stop says "stopping..." and "stopped", and only a failure more.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     dev.postgres.cleanup()
     click.echo("stopped")

@@ -104,6 +104,11 @@ class LiveHub:
                 self._listen()
                 backoff = 0.5
             except Exception:
+                if self._stop.is_set():
+                    # Shutting down: the database may go before this thread sees the
+                    # flag (the dev server stops its embedded one). Nothing was lost.
+                    log.info("live hub on %s stopped", self.channel)
+                    return
                 log.exception("live hub lost its database connection; reconnecting")
                 self._listening.clear()
                 # Whatever was committed while no one listened never reaches this
@@ -205,6 +210,13 @@ def process_name() -> str:
     """``tts-live:<host>:<pid>:<random>``, unique per process start, within PostgreSQL's
     63-byte application_name."""
     return f"tts-live:{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def stop_hubs(app: Flask) -> None:
+    """Stop every hub of ``app``, before its database goes away (a process shutting down)."""
+    for extension in list(app.extensions.values()):
+        if isinstance(extension, LiveHub):
+            extension.stop()
 
 
 def hub_for(app: Flask, name: str, factory: Callable[[Flask], LiveHub]) -> LiveHub:

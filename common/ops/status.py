@@ -107,7 +107,7 @@ def service_status(spec: ServiceSpec) -> dict:
             status["queues"] = [asdict(f) for f in queues_for(config).facts(list(spec.queues))]
         except BrokerUnavailable as error:
             problems.append(str(error))
-    problems += _queue_problems(status["queues"], counts_consumers=config.broker_url != "stub")
+    problems += _queue_problems(status["queues"])
     problems += _heartbeat_problems(spec, status["heartbeats"])
     oldest = status["outbox"]["oldest_seconds"]
     if oldest is not None and oldest > OUTBOX_STALL_SECONDS:
@@ -120,14 +120,14 @@ def service_status(spec: ServiceSpec) -> dict:
     return status
 
 
-def _queue_problems(queues: list[dict], counts_consumers: bool) -> list[str]:
-    """Dead letters waiting, and (on RabbitMQ: the in-process broker has no consumers to
-    count) a queue nobody consumes."""
+def _queue_problems(queues: list[dict]) -> list[str]:
+    """Dead letters waiting, and a queue nobody consumes (on the in-process broker: no
+    worker of this process consumes it)."""
     problems = []
     for queue in queues:
         if queue["dead"]:
             problems.append(f"{queue['dead']} dead letters in {queue['name']}.XQ")
-        if counts_consumers and not queue["consumers"]:
+        if not queue["consumers"]:
             problems.append(f"no consumer on queue {queue['name']}")
     return problems
 

@@ -1,20 +1,57 @@
 """The in-process broker's queues (the dev server, the unit tests), seen as RabbitQueues.
 
 Same facts and the same dead-letter actions as ``common.ops.rabbitmq``, over Dramatiq's
-StubBroker: its queues are Python queues and its dead letters a list per queue.
+StubBroker: its queues are Python queues and its dead letters a list per queue. Its
+consumers are the consumer threads of the Dramatiq workers running in this process (the
+dev server's), which ``InProcessConsumers`` keeps track of.
 """
 
 from __future__ import annotations
 
+import threading
+
+import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
 
 from common.ops.rabbitmq import DeadLetter, Moved, QueueFacts, describe, fresh_copy
 
 
+class InProcessConsumers(dramatiq.Middleware):
+    """The workers started on this broker and not yet stopped: RabbitMQ counts a queue's
+    consumers, the in-process broker has no one to ask but these."""
+
+    def __init__(self) -> None:
+        self._workers: set[dramatiq.Worker] = set()
+        self._lock = threading.Lock()
+
+    def after_worker_boot(self, broker, worker) -> None:
+        with self._lock:
+            self._workers.add(worker)
+
+    def before_worker_shutdown(self, broker, worker) -> None:
+        with self._lock:
+            self._workers.discard(worker)
+
+    def count(self, queue: str) -> int:
+        with self._lock:
+            workers = list(self._workers)
+        # A worker's consumer threads are keyed by queue name, one per queue it consumes.
+        return sum(
+            1
+            for worker in workers
+            if (consumer := worker.consumers.get(queue)) is not None and consumer.is_alive()
+        )
+
+
+def in_process_consumers(broker: StubBroker) -> InProcessConsumers | None:
+    return next((m for m in broker.middleware if isinstance(m, InProcessConsumers)), None)
+
+
 class StubQueues:
     def __init__(self, broker: StubBroker):
         self.broker = broker
+        self.consumers = in_process_consumers(broker)
 
     def facts(self, queues: list[str]) -> list[QueueFacts]:
         found = []
@@ -27,7 +64,7 @@ class StubQueues:
                     ready=ready.qsize() if ready else 0,
                     delayed=delayed.qsize() if delayed else 0,
                     dead=len(self.broker.dead_letters_by_queue.get(name, ())),
-                    consumers=0,
+                    consumers=self.consumers.count(name) if self.consumers else 0,
                 )
             )
         return found

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import dramatiq
 import pytest
 from dramatiq import Message
 from dramatiq.broker import MessageProxy
@@ -15,6 +17,7 @@ from common.broker import get_broker
 from common.db import db
 from common.models.tickets import TicketsJobFailure, TicketsOpsAudit
 from common.ops.heartbeats import Beat, write
+from common.ops.stub_queues import StubQueues, in_process_consumers
 from tests.auth_api.helpers import bearer, mint
 from tests.support import PREFIXES
 
@@ -227,7 +230,40 @@ def test_the_audit_is_append_only(app, tx):
             db.session.rollback()
 
 
-def test_the_verdict_follows_the_heartbeats(app, client, tokens):
+@pytest.fixture
+def tickets_consumer():
+    """A worker of this process consuming the tickets queue, as the dev server's does (a
+    stand-in: a real one would take the messages other tests leave there for deliver())."""
+    consumers = in_process_consumers(get_broker())
+
+    class Worker:
+        consumers = {"tickets": threading.current_thread()}
+
+    worker = Worker()
+    consumers.after_worker_boot(get_broker(), worker)
+    yield
+    consumers.before_worker_shutdown(get_broker(), worker)
+
+
+def test_the_in_process_workers_are_the_queues_consumers(client, tokens):
+    broker = get_broker()
+    queue = "tickets_test_consumers"  # of its own: a worker takes what is in its queues
+    broker.declare_queue(queue)
+    assert StubQueues(broker).facts([queue])[0].consumers == 0
+    worker = dramatiq.Worker(broker, queues={queue}, worker_timeout=20, worker_threads=1)
+    worker.start()
+    try:
+        assert StubQueues(broker).facts([queue])[0].consumers == 1
+    finally:
+        worker.stop()
+    assert StubQueues(broker).facts([queue])[0].consumers == 0
+    # The status says so of a service's queue that no worker of this process consumes.
+    status = client.raw.get("/api/tickets/ops/status", headers=tokens["operator"]).get_json()
+    assert status["queues"][0]["consumers"] == 0
+    assert "no consumer on queue tickets" in status["problems"]
+
+
+def test_the_verdict_follows_the_heartbeats(app, client, tokens, tickets_consumer):
     status = client.raw.get("/api/tickets/ops/status", headers=tokens["operator"]).get_json()
     assert status["verdict"] == "red"
     assert "no live worker for queue tickets" in status["problems"]
