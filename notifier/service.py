@@ -60,11 +60,7 @@ def task_assigned_drafts(payload: dict, event_id) -> list[Draft]:
             "task_assignment",
             f"New task: {label} {payload['ticket_subject']}",
             f"You were assigned {label} at step {payload['step']}.",
-            {
-                "task_id": payload["task_id"],
-                "ticket_id": payload["ticket_id"],
-                "step": payload["step"],
-            },
+            {"task_id": payload["task_id"], **_ticket_ref(payload), "step": payload["step"]},
             str(event_id),
         )
     ]
@@ -77,7 +73,7 @@ def task_assigned_drafts(payload: dict, event_id) -> list[Draft]:
                 if payload.get("on_approval") and _approved_by_another(payload)
                 else "assign",
                 "in_progress",
-                {"ticket_id": payload["ticket_id"], "ticket_number": payload.get("ticket_number")},
+                _ticket_ref(payload),
                 payload["ticket_subject"],
                 None,
                 f"{event_id}:requester",
@@ -101,6 +97,14 @@ def unread_count(user_id: int) -> int:
     )
 
 
+def _ticket_ref(payload: dict) -> dict:
+    """What a notice keeps of its ticket: the id, and the number its link carries."""
+    return {
+        "ticket_id": payload["ticket_id"],
+        "ticket_number": payload.get("ticket_number") or payload.get("number"),
+    }
+
+
 def _ticket_label(payload: dict) -> str:
     number = payload.get("ticket_number") or payload.get("number")
     return f"#{number}" if number else f"ticket {payload['ticket_id']}"
@@ -121,7 +125,7 @@ def sla_event(payload: dict, event_id, breached: bool) -> None:
         "sla_breach" if breached else "sla_warning",
         subject,
         body,
-        {"task_id": payload["task_id"], "ticket_id": payload["ticket_id"]},
+        {"task_id": payload["task_id"], **_ticket_ref(payload)},
         event_id,
     )
 
@@ -136,7 +140,7 @@ def ticket_unrouted(payload: dict, event_id) -> None:
             "ticket_unrouted",
             f"Needs routing: {label} {payload['subject']}",
             f"No workflow matched {label}; route it from the unrouted list.",
-            {"ticket_id": payload["ticket_id"]},
+            _ticket_ref(payload),
             f"{event_id}:{user_id}",
         )
         for user_id in payload["recipient_ids"]
@@ -229,7 +233,7 @@ def _requester_draft(requester_id, action, to_status, ticket: dict, subject, rea
         f"ticket_{to_status}",
         news[0].format(**values),
         news[1].format(**values),
-        {"ticket_id": ticket["ticket_id"], "status": to_status},
+        {**_ticket_ref(ticket), "status": to_status},
         key,
     )
 

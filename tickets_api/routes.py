@@ -59,6 +59,18 @@ class Tickets(MethodView):
         return {"items": items, "next_cursor": next_cursor}
 
 
+@blp.route("/by-number/<id:number>")
+class TicketByNumber(MethodView):
+    @blp.etag
+    @blp.response(200, TicketDetailOut)
+    @blp.doc(security=BEARER)
+    def get(self, number):
+        """The ticket people know as ``#number``: the number the web UI shows and links."""
+        ticket = service.get_visible_by_number(caller(), number)
+        blp.set_etag(_etag(ticket))
+        return ticket
+
+
 @blp.route("/<id:ticket_id>")
 class TicketById(MethodView):
     @blp.etag

@@ -84,6 +84,14 @@ def get_visible(principal: Principal, ticket_id: int, *, for_update: bool = Fals
     return _visible(principal, ticket_id, db.session.scalar(query))
 
 
+def get_visible_by_number(principal: Principal, number: int) -> Ticket:
+    """The ticket people know as ``#number`` (what the web UI's URLs carry), or 404."""
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not access.can_view(principal, ticket):
+        raise NotFound(f"No ticket #{number} that you can see")
+    return ticket
+
+
 def _visible(principal: Principal, ticket_id: int, ticket):
     """``ticket`` (an object or a row), or 404 when it is missing or not the caller's to
     see: the same answer either way, so ids reveal nothing."""

@@ -52,6 +52,8 @@ def _submit_ticket(page: Page, subject: str) -> str:
     expect(page.get_by_role("heading", level=1, name=subject)).to_be_visible()
     number = page.get_by_test_id("ticket-number").inner_text()
     assert re.fullmatch(r"#\d+", number), number
+    # The number the ticket shows is the one in its address.
+    expect(page).to_have_url(re.compile(f"/tickets/{number[1:]}$"))
     expect(page.get_by_test_id("ticket-status")).to_contain_text("New")
     attachments = page.get_by_role("region", name="Attachments")
     expect(attachments.get_by_role("link", name="error-log.txt")).to_be_visible()
@@ -97,6 +99,8 @@ def test_a_ticket_from_submission_to_rating_live_across_three_people(people):
 
     task_link.click()
     expect(agent.page.get_by_role("heading", name=re.compile("^Step: "))).to_be_visible()
+    # The task is worked on its ticket's page, at the address people say and paste.
+    expect(agent.page).to_have_url(re.compile(f"/tickets/{number[1:]}$"))
     _mark_page(agent.page)
     _mark_page(employee.page)
 
@@ -209,7 +213,7 @@ def test_the_main_pages_pass_axe(people):
     sign_in(employee.page, EMPLOYEE, "My tickets")
     _settled(employee.page)
     found["My tickets"] = accessibility_violations(employee.page)
-    employee.page.goto(f"/tickets/{ticket['id']}")
+    employee.page.goto(f"/tickets/{ticket['number']}")
     expect(employee.page.get_by_role("log", name="Conversation")).to_be_visible()
     _settled(employee.page)
     found["Ticket"] = accessibility_violations(employee.page)
@@ -226,3 +230,20 @@ def test_the_main_pages_pass_axe(people):
     _settled(agent.page)
     found["Notifications"] = accessibility_violations(agent.page)
     assert {page: problems for page, problems in found.items() if problems} == {}
+
+
+def test_a_ticket_one_may_not_see_is_a_plain_not_found_at_both_widths(people):
+    """An agent pasting a number that is not theirs (or does not exist) is told so in
+    plain words: no red error, no request id, no Retry that cannot help."""
+    ticket = create_ticket(User(EMPLOYEE), f"Not the agent's {time.time_ns()}")
+    for width, name in ((1280, "ticket-not-found"), (390, "ticket-not-found-phone")):
+        agent = people(width=width)
+        sign_in(agent.page, AGENT, "My tasks")
+        agent.page.goto(f"/tickets/{ticket['number']}")
+        heading = agent.page.get_by_role("heading", level=1)
+        expect(heading).to_have_text(f"No ticket #{ticket['number']} that you can see")
+        expect(agent.page.get_by_text("Request ID")).to_have_count(0)
+        expect(agent.page.get_by_role("button", name="Retry")).to_have_count(0)
+        expect(agent.page.get_by_role("link", name="go to your home page")).to_be_visible()
+        screenshot(agent.page, name)
+        agent.assert_no_page_errors()

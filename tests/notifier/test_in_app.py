@@ -287,6 +287,8 @@ def test_a_batch_of_events_adds_each_notification_once_in_order(tx, seeded):
         (employee, "ticket_open", 74),
         (employee, "ticket_open", 75),
     ]
+    # Each notice links its ticket by the number people see (the web UI's /tickets/<n>).
+    assert [r.data["ticket_number"] for r in rows] == [1070, 1070, 1073, 1070, 1070, 1073, 1075]
     # A notification is unique by its causing event: these actors need no claim row.
     from common.models.notify import NotifyProcessedEvent
 

@@ -124,3 +124,26 @@ def test_someone_elses_ticket_is_invisible_everywhere(client, people, app):
     attachment_id = upload.get_json()["id"]
     download = people["employee"].get(f"/api/tickets/{theirs}/attachments/{attachment_id}")
     assert download.status_code == 404
+
+
+def test_a_ticket_is_found_by_the_number_people_see_and_only_by_who_may_see_it(
+    app, people, make_ticket
+):
+    ticket_id = make_ticket("new")
+    number = people["employee"].get(f"/api/tickets/{ticket_id}").get_json()["number"]
+    assert number != ticket_id  # numbers start at 1000: the two must never be confused
+    found = people["employee"].get(f"/api/tickets/by-number/{number}")
+    assert found.status_code == 200
+    assert (found.get_json()["id"], found.get_json()["number"]) == (ticket_id, number)
+    assert (
+        found.headers["ETag"] == people["employee"].get(f"/api/tickets/{ticket_id}").headers["ETag"]
+    )
+    for outsider, url in (
+        ("agent", f"/api/tickets/by-number/{number}"),  # exists, not theirs to see
+        ("employee", "/api/tickets/by-number/999999"),  # does not exist: the same answer
+    ):
+        refused = people[outsider].get(url)
+        assert refused.status_code == 404
+        assert refused.mimetype == "application/problem+json"
+        assert "that you can see" in refused.get_json()["detail"]
+    assert people["coordinator"].get(f"/api/tickets/by-number/{number}").status_code == 200

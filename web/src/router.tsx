@@ -33,7 +33,8 @@ export const routes: RouteObject[] = [
           { path: "tickets/new", lazy: page(() => import("./pages/NewTicketPage")) },
         ],
       },
-      { path: "tickets/:ticketId", lazy: page(() => import("./pages/TicketPage")) },
+      { path: "tickets/:number", lazy: page(() => import("./pages/TicketPage")) },
+      { path: "tickets/by-id/:ticketId", lazy: page(() => import("./pages/TicketByIdRedirect")) },
       {
         element: <RequireRole capability="coordinator" />,
         children: [

@@ -47,6 +47,15 @@ export interface paths {
                         "application/json": components["schemas"]["TicketPage"];
                     };
                 };
+                /** @description A URL over the edge's 8 kB */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
@@ -79,6 +88,52 @@ export interface paths {
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/by-number/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        /** The ticket people know as ``#number``: the number the web UI shows and links. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Tag to check against */
+                    "If-None-Match"?: components["parameters"]["IF_NONE_MATCH"];
+                };
+                path: {
+                    number: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        ETag: components["headers"]["ETAG"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TicketDetailOut"];
+                    };
+                };
+                304: components["responses"]["NOT_MODIFIED"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

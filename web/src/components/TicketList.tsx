@@ -123,7 +123,7 @@ export function TicketList({ requester, wideFilters = false, empty }: Props) {
           <ul className="cards" aria-label="Tickets" aria-busy={query.isFetching}>
             {rows.map((ticket) => (
               <li key={ticket.id} className="card ticket-card">
-                <Link to={`/tickets/${ticket.id}`} className="card-link">
+                <Link to={`/tickets/${ticket.number}`} className="card-link">
                   <span className="muted">#{ticket.number}</span> {ticket.subject}
                 </Link>
                 <div className="meta">

@@ -72,11 +72,13 @@ export function useLiveNotifications(): LiveNotifications {
   return useContext(Context);
 }
 
-/** Where a notification leads: its task for the assignee, else its ticket. */
+/** Where a notification leads: its ticket's page, by the number people see (a task's
+ *  notice knows the task: its page finds the number; an older notice only the id). */
 export function notificationLink(note: Notification): string | null {
-  const payload = (note.data ?? {}) as { task_id?: number; ticket_id?: number };
+  const payload = (note.data ?? {}) as { task_id?: number; ticket_id?: number; ticket_number?: number | null };
+  if (payload.ticket_number) return `/tickets/${payload.ticket_number}`;
   if (payload.task_id) return `/tasks/${payload.task_id}`;
-  if (payload.ticket_id) return `/tickets/${payload.ticket_id}`;
+  if (payload.ticket_id) return `/tickets/by-id/${payload.ticket_id}`;
   return null;
 }
 

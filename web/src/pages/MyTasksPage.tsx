@@ -71,7 +71,7 @@ export default function MyTasksPage() {
                         {task.status === "on_hold" && task.step_due_at && <span className="muted small"> (was due {formatDue(task.step_due_at, now)})</span>}
                       </td>
                       <td data-label="Ticket">
-                        <Link to={`/tasks/${task.id}`}>
+                        <Link to={task.ticket_number ? `/tickets/${task.ticket_number}` : `/tasks/${task.id}`}>
                           #{task.ticket_number} {task.ticket_subject}
                         </Link>
                       </td>

@@ -75,7 +75,7 @@ export default function NewTicketPage() {
     onSuccess: ({ created, failed }) => {
       clearDraft();
       void queryClient.invalidateQueries({ queryKey: ["tickets"] });
-      navigate(`/tickets/${created.id}`, { state: { submitted: true, uploadErrors: failed } });
+      navigate(`/tickets/${created.number}`, { state: { submitted: true, uploadErrors: failed } });
     },
   });
 

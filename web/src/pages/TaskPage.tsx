@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Link, useParams } from "react-router";
+import { Link, Navigate, useParams } from "react-router";
 
 import { data, workflow as api } from "../api/clients";
 import { errorDetail } from "../api/problem";
@@ -12,26 +12,50 @@ import { SlaBadge, StatusBadge } from "../components/badges";
 import { formatWhen } from "../lib/sla";
 import { useNow } from "../lib/useNow";
 import { usePageTitle } from "../lib/usePageTitle";
-import { TicketView } from "./ticket/TicketView";
 
 type Pending = { kind: "act"; key: string; name: string } | { kind: "escalate" } | { kind: "transfer" };
 
-/** The task page: the ticket's layout plus the step panel with the actions allowed now. */
+/** `/tasks/<id>` (older links and emails): the task lives on its ticket's page. */
 export default function TaskPage() {
   const taskId = Number(useParams().taskId);
   usePageTitle(`Task ${taskId}`);
-  const detail = useQuery({
+  const detail = useTaskDetail(taskId);
+  if (detail.isPending) return <LoadingState label="Loading the task…" rows={6} />;
+  if (detail.isError) return <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />;
+  const number = detail.data.task?.ticket_number;
+  if (!number) return <ErrorState error={new Error("This task's ticket has no number yet.")} />;
+  return <Navigate to={`/tickets/${number}`} replace state={{ awaitAccess: true }} />;
+}
+
+function useTaskDetail(taskId: number) {
+  return useQuery({
     queryKey: ["tasks", "detail", taskId],
     queryFn: async () => data(await api.GET("/api/workflow/tasks/{task_id}", { params: { path: { task_id: taskId } } })),
   });
-  if (detail.isPending) return <LoadingState label="Loading the task…" rows={6} />;
+}
+
+/** On a ticket's page, for staff: its task's step, with the actions allowed now (the
+ *  assignee's own task, or any task for a coordinator, who may transfer it). */
+export function TicketTaskPanel({ ticketId, anyone }: { ticketId: number; anyone: boolean }) {
+  const found = useQuery({
+    queryKey: ["tasks", "of-ticket", ticketId, anyone],
+    queryFn: async () =>
+      data(
+        await api.GET("/api/workflow/tasks", {
+          params: { query: { assignee: anyone ? "any" : "me", ticket: ticketId, limit: 1 } },
+        }),
+      ).items ?? [],
+  });
+  const taskId = found.data?.[0]?.id;
+  if (!taskId) return null;
+  return <TaskStep taskId={taskId} />;
+}
+
+function TaskStep({ taskId }: { taskId: number }) {
+  const detail = useTaskDetail(taskId);
+  if (detail.isPending) return <LoadingState label="Loading the task…" rows={2} />;
   if (detail.isError) return <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />;
-  const ticketId = detail.data.task?.ticket_id;
-  return (
-    <section className="page" aria-label="Task">
-      {ticketId ? <TicketView ticketId={ticketId} aside={<StepPanel detail={detail.data} taskId={taskId} />} /> : <StepPanel detail={detail.data} taskId={taskId} />}
-    </section>
-  );
+  return <StepPanel detail={detail.data} taskId={taskId} />;
 }
 
 /** The step's other role holders, least loaded first, for a coordinator to pick. */

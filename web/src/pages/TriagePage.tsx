@@ -64,7 +64,7 @@ function TriageRow({ ticket }: { ticket: Ticket }) {
   return (
     <article className="card triage-row" aria-label={label}>
       <h2 className="card-title">
-        <Link to={`/tickets/${ticket.id}`}>{label}</Link>
+        <Link to={`/tickets/${ticket.number}`}>{label}</Link>
       </h2>
       <p className="meta small">
         <span>{personName(ticket.requester)}</span>

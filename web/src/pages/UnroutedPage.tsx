@@ -31,7 +31,7 @@ export default function UnroutedPage() {
               return (
                 <li key={item.ticket_id} className="card">
                   <h2 className="card-title">
-                    <Link to={`/tickets/${item.ticket_id}`}>
+                    <Link to={ticket.number ? `/tickets/${ticket.number}` : `/tickets/by-id/${item.ticket_id}`}>
                       #{ticket.number ?? item.ticket_id} {ticket.subject}
                     </Link>
                   </h2>

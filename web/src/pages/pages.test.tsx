@@ -7,8 +7,10 @@ import AppShell from "../shell/AppShell";
 import { fakeServer, json } from "../test/fakeServer";
 import { FakeSocket, installFakeSocket } from "../test/fakeSocket";
 import { EMPLOYEE, renderApp } from "../test/render";
+import { notificationLink } from "../live/notifications";
 import NewTicketPage from "./NewTicketPage";
 import SignInPage from "./SignInPage";
+import TicketPage from "./TicketPage";
 import { Conversation } from "./ticket/Conversation";
 
 const CATEGORIES = {
@@ -149,5 +151,63 @@ describe("Shell", () => {
     (document.activeElement as HTMLElement).blur();
     await userEvent.keyboard("c");
     expect(await screen.findByText("the new ticket form")).toBeInTheDocument();
+  });
+});
+
+describe("A ticket's address", () => {
+  const TICKET = {
+    id: 5,
+    number: 1004,
+    subject: "Printer jams",
+    description: "Every page",
+    status: "new",
+    requester: { id: 7, name: "Emma Employee" },
+    details: {},
+  };
+
+  it("is the number people see: /tickets/1004 shows ticket #1004", async () => {
+    const { requests } = fakeServer({
+      "GET /api/auth/me": () => json(EMPLOYEE),
+      "GET /api/tickets/by-number/1004": () => json(TICKET),
+      "GET /api/tickets/5": () => json(TICKET),
+      "GET /api/chat/tickets/5/messages": () => json({ items: [] }),
+      "GET /api/tickets/5/actions": () => json({ actions: [] }),
+      "GET /api/tickets/5/attachments": () => json({ items: [] }),
+      "GET /api/tickets/5/history": () => json({ items: [] }),
+    });
+    renderApp(
+      <Routes>
+        <Route path="/tickets/:number" element={<TicketPage />} />
+      </Routes>,
+      "/tickets/1004",
+    );
+    expect(await screen.findByRole("heading", { level: 1, name: "Printer jams" })).toBeInTheDocument();
+    expect(screen.getByTestId("ticket-number")).toHaveTextContent("#1004");
+    expect(requests.some((r) => new URL(r.url).pathname === "/api/tickets/by-number/1004")).toBe(true);
+  });
+
+  it("says plainly when there is no such ticket to see: no request id, no retry", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json(EMPLOYEE),
+      "GET /api/tickets/by-number/1": () =>
+        json({ title: "Not Found", status: 404, detail: "No ticket #1 that you can see", request_id: "abc" }, 404),
+    });
+    renderApp(
+      <Routes>
+        <Route path="/tickets/:number" element={<TicketPage />} />
+      </Routes>,
+      "/tickets/1",
+    );
+    expect(await screen.findByRole("heading", { level: 1, name: "No ticket #1 that you can see" })).toBeInTheDocument();
+    expect(screen.queryByText(/Request ID/)).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("is where a notification leads, by number when the notice knows it", () => {
+    const note = (data: Record<string, unknown>) => ({ id: 1, kind: "x", title: "t", body: "b", data, read_at: null, created_at: "" });
+    expect(notificationLink(note({ ticket_id: 5, ticket_number: 1004, task_id: 9 }))).toBe("/tickets/1004");
+    expect(notificationLink(note({ ticket_id: 5, task_id: 9 }))).toBe("/tasks/9");
+    expect(notificationLink(note({ ticket_id: 5 }))).toBe("/tickets/by-id/5");
   });
 });

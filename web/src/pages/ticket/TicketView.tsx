@@ -1,12 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 
-import { Link } from "react-router";
-
-import { data, tickets as api, workflow } from "../../api/clients";
+import { data, tickets as api } from "../../api/clients";
 import { ProblemError } from "../../api/problem";
 import { personName } from "../../api/types";
-import { isCoordinator, isStaff } from "../../auth/roles";
+import { isStaff } from "../../auth/roles";
 import { useUser } from "../../auth/SessionProvider";
 import { ErrorState, LoadingState } from "../../components/QueryState";
 import { PriorityBadge, StatusBadge } from "../../components/badges";
@@ -16,30 +14,6 @@ import { Conversation } from "./Conversation";
 import { CsatPanel } from "./CsatPanel";
 import { HistoryPanel } from "./HistoryPanel";
 import { TicketActions } from "./TicketActions";
-
-/** Staff on a ticket page: the link to its task (where the step's actions are). */
-function TaskLink({ ticketId, anyone }: { ticketId: number; anyone: boolean }) {
-  const tasks = useQuery({
-    queryKey: ["tasks", "of-ticket", ticketId, anyone],
-    queryFn: async () =>
-      data(
-        await workflow.GET("/api/workflow/tasks", {
-          params: { query: { assignee: anyone ? "any" : "me", ticket: ticketId, limit: 1 } },
-        }),
-      ).items ?? [],
-  });
-  const task = tasks.data?.[0];
-  if (!task) return null;
-  return (
-    <section className="panel" aria-labelledby="task-link-title">
-      <h2 id="task-link-title">Task</h2>
-      <p>
-        Step {task.step}, {task.assignee_name ? `assigned to ${task.assignee_name}` : "not assigned"}.{" "}
-        <Link to={`/tasks/${task.id}`}>Open the task</Link>
-      </p>
-    </section>
-  );
-}
 
 export function useTicket(ticketId: number, awaitAccess = false) {
   return useQuery({
@@ -54,7 +28,7 @@ export function useTicket(ticketId: number, awaitAccess = false) {
   });
 }
 
-/** The ticket layout (the task page adds its step panel through `aside`). */
+/** The ticket layout (its page adds the task's step panel through `aside`). */
 export function TicketView({ ticketId, aside, notice }: { ticketId: number; aside?: ReactNode; notice?: ReactNode }) {
   const user = useUser();
   const ticket = useTicket(ticketId, aside !== undefined);
@@ -101,7 +75,7 @@ export function TicketView({ ticketId, aside, notice }: { ticketId: number; asid
           <Conversation ticketId={ticketId} canWriteNotes={isStaff(user) && !isRequester} />
         </div>
         <aside className="ticket-side stack" aria-label="Ticket details">
-          {aside ?? (isStaff(user) && !isRequester && <TaskLink ticketId={ticketId} anyone={isCoordinator(user)} />)}
+          {aside}
           <TicketActions ticketId={ticketId} />
           {isRequester && resolved && <CsatPanel ticket={t} />}
           <section className="panel" aria-labelledby="people-title">
