@@ -118,6 +118,10 @@ class TicketStatusChanged(Schema):
 class TaskCompleted(Schema):
     task_id = fields.Int(required=True)
     ticket_id = fields.Int(required=True)
+    # Who took the transition that ended it, and their notes (none when the system did).
+    by_id = fields.Int(allow_none=True, load_default=None)
+    by_name = fields.Str(allow_none=True, load_default=None)
+    notes = fields.Str(allow_none=True, load_default=None)
 
 
 class MessagePosted(Schema):

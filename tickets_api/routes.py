@@ -135,9 +135,11 @@ def allowed_actions(ticket_id):
 @blp.response(200, HistoryPage)
 @blp.doc(security=BEARER)
 def ticket_history(ticket_id):
-    """Every change: who, when, field, old → new."""
-    ticket = service.get_visible(caller(), ticket_id)
-    return {"items": history.entries(ticket)}
+    """The ticket's story, one entry per action: who, when, what changed, and the reason
+    or notes given. Its requester reads what concerns them, not how staff route it."""
+    principal = caller()
+    ticket = service.get_visible(principal, ticket_id)
+    return {"items": history.events(ticket, principal)}
 
 
 @blp.route("/<id:ticket_id>/csat", methods=["POST"])

@@ -121,14 +121,26 @@ class ActionsOut(Schema):
     allowed_actions = fields.List(fields.Str())
 
 
-class HistoryOut(Schema):
-    id = fields.Int()
-    at = fields.DateTime()
-    actor = fields.Function(lambda h: {"id": h.actor_id, "name": h.actor_name})
-    action = fields.Str()
-    field = fields.Str(allow_none=True)
+class ActorOut(Schema):
+    id = fields.Int(allow_none=True, metadata={"description": "none for the system"})
+    name = fields.Str()
+
+
+class HistoryChangeOut(Schema):
+    field = fields.Str()
     old_value = fields.Raw(allow_none=True)
     new_value = fields.Raw(allow_none=True)
+
+
+class HistoryOut(Schema):
+    """One action on the ticket: who, when, the fields it changed, the reason given."""
+
+    id = fields.Int()
+    at = fields.DateTime()
+    actor = fields.Nested(ActorOut)
+    action = fields.Str()
+    reason = fields.Str(allow_none=True, metadata={"description": "the reason or notes given"})
+    changes = fields.List(fields.Nested(HistoryChangeOut))
 
 
 class HistoryPage(Schema):

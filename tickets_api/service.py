@@ -163,12 +163,16 @@ def act(principal: Principal, ticket_id: int, action: str, body: dict) -> row_ed
     return ticket
 
 
-def _after_move(ticket, principal, action, changes, reason=None) -> None:
-    """Record a status move (and the fields that moved with it) and tell other services."""
+def _after_move(ticket, principal, action, changes, reason=None, by=None) -> None:
+    """Record a status move (and the fields that moved with it, and the reason or notes
+    given) and tell other services. ``by``: ``(id, name)`` of whoever moved it through
+    another service (the agent whose transition resolved it)."""
     ticket.version += 1
     # No flush here: the ticket's update, its history rows and the outbox rows go in the
     # one flush at the commit (a second flush cost a tenth of an approval's CPU).
-    history.record(ticket.id, principal, action, changes, actor_name=SYSTEM_ACTORS.get(action))
+    recorded = {**changes, "reason": (None, reason)} if reason else changes
+    actor_id, actor_name = by if by else (None, SYSTEM_ACTORS.get(action))
+    history.record(ticket.id, principal, action, recorded, actor_name=actor_name, actor_id=actor_id)
     old, new = changes["status"]
     emit(
         "tickets.status_changed",
@@ -293,7 +297,15 @@ def record_completion(payload: dict) -> None:
     ticket = _locked(payload["ticket_id"])
     if ticket.status not in lifecycle.TRANSITIONS["complete"].sources:
         return  # already resolved, closed or withdrawn: nothing to do
-    _after_move(ticket, None, "complete", {"status": lifecycle.apply(ticket, "complete", None)})
+    by = (payload["by_id"], payload["by_name"]) if payload.get("by_name") else None
+    _after_move(
+        ticket,
+        None,
+        "complete",
+        {"status": lifecycle.apply(ticket, "complete", None)},
+        reason=payload.get("notes"),
+        by=by,
+    )
 
 
 def record_first_response(payload: dict) -> None:

@@ -50,6 +50,14 @@ class Approval:
     by: int | None  # who approved it (None: a tickets.opened from before it said)
 
 
+@dataclass(frozen=True)
+class Acted:
+    """A person's action that moved a task: who, and the notes they gave."""
+
+    principal: Principal
+    notes: str
+
+
 def enter(
     task: Task,
     definition: Definition,
@@ -60,6 +68,7 @@ def enter(
     outcome="reassigned",
     chosen=PICK,
     approval: Approval | None = None,
+    by: Acted | None = None,
 ) -> None:
     """Put the task at ``step``: complete it at an end step, else start the clock and assign.
 
@@ -67,10 +76,11 @@ def enter(
     gets it, if already picked (None: nobody); by default the step's policy picks now.
     ``approval``: the ticket's approval opened the task; what becomes of it here is the
     requester's news of the approval (its assignment says so, or workflow.ticket_queued).
+    ``by``: the person whose action moved it here, and their notes.
     """
     task.step_key = step.key
     if step.end:
-        _complete(task, now, outcome)
+        _complete(task, now, outcome, by)
         return
     sla.enter_step(task, definition, now, fresh=fresh)
     if not fresh:
@@ -154,14 +164,24 @@ def _end_assignment(task: Task, now: datetime, outcome: str | None) -> None:
     )
 
 
-def _complete(task: Task, now: datetime, outcome: str = "completed") -> None:
+def _complete(task: Task, now: datetime, outcome: str = "completed", by: Acted | None = None):
     _end_assignment(task, now, outcome=outcome)
     sla.cancel_timers(task.id, now)
     task.status = "completed"
     task.completed_at = now
     task.step_due_at = None
     db.session.flush()
-    emit("tasks.completed", {"task_id": task.id, "ticket_id": task.ticket_id})
+    emit(
+        "tasks.completed",
+        {
+            "task_id": task.id,
+            "ticket_id": task.ticket_id,
+            # The ticket's history credits the person who resolved it, with their notes.
+            "by_id": by.principal.id if by else None,
+            "by_name": by.principal.name if by else None,
+            "notes": (by.notes or None) if by else None,
+        },
+    )
 
 
 # --- people's actions ---------------------------------------------------------------------
@@ -211,7 +231,9 @@ def act(principal: Principal, task_id: int, key: str, notes: str, revision: int 
     target = definition.step(transition.target)
     record_event(task, principal, "act", task.step_key, target.key, notes, {"transition": key})
     task.revision += 1
-    enter(task, definition, target, now, origin="system", outcome="acted")
+    enter(
+        task, definition, target, now, origin="system", outcome="acted", by=Acted(principal, notes)
+    )
     return task
 
 

@@ -136,6 +136,14 @@ def test_a_ticket_from_submission_to_rating_live_across_three_people(people):
     employee.page.get_by_label("Comment (optional)").fill("Quick and friendly.")
     employee.page.get_by_role("button", name="Rate", exact=True).click()
     expect(employee.page.get_by_text("You rated this 5 out of 5")).to_be_visible()
+    # The requester's history speaks in sentences, credits the agent, shows their notes,
+    # and keeps the staff's bookkeeping (ids, steps) to itself.
+    history = employee.page.get_by_role("region", name="History")
+    expect(history).to_contain_text("You submitted it")
+    expect(history).to_contain_text("Ava Agent resolved it: Replaced the toner cartridge.")
+    expect(history).to_contain_text("You rated it 5 out of 5")
+    expect(history).not_to_contain_text("assignee id")
+    expect(history).not_to_contain_text("step")
     screenshot(employee.page, "ticket-resolved-rated")
     for person in (employee, coordinator, agent):
         person.assert_no_page_errors()

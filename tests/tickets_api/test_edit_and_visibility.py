@@ -81,10 +81,11 @@ def test_edits_are_in_the_history(people, make_ticket):
     assert edit == [
         {
             **edit[0],
-            "field": "subject",
-            "old_value": TICKET["subject"],
-            "new_value": "Renamed",
+            "changes": [
+                {"field": "subject", "old_value": TICKET["subject"], "new_value": "Renamed"}
+            ],
             "actor": {"id": edit[0]["actor"]["id"], "name": "Emma Employee"},
+            "reason": None,
         }
     ]
 

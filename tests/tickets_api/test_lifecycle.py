@@ -116,10 +116,15 @@ def test_every_move_is_recorded_and_published(app, people, make_ticket):
     people["coordinator"].post(f"/api/tickets/{ticket_id}/approve", json={"priority": "low"})
     people["employee"].post(f"/api/tickets/{ticket_id}/withdraw", json={"reason": "fixed itself"})
     history = people["employee"].get(f"/api/tickets/{ticket_id}/history").get_json()["items"]
-    moves = [(h["action"], h["field"], h["old_value"], h["new_value"]) for h in history]
+    moves = [
+        (h["action"], c["field"], c["old_value"], c["new_value"])
+        for h in history
+        for c in h["changes"]
+    ]
     assert ("approve", "status", "new", "open") in moves
     assert ("approve", "priority", None, "low") in moves
     assert ("withdraw", "status", "open", "withdrawn") in moves
+    assert [h["reason"] for h in history if h["action"] == "withdraw"] == ["fixed itself"]
     with app.app_context():
         events = db.session.execute(
             select(TicketsOutbox.name, TicketsOutbox.payload).order_by(TicketsOutbox.created_at)
@@ -158,7 +163,12 @@ def test_workflow_events_move_the_ticket_once(app, people, user_ids, make_ticket
         ticket = db.session.get(Ticket, ticket_id)
         assert ticket.status == "resolved" and ticket.resolved_at is not None
     history = people["agent"].get(f"/api/tickets/{ticket_id}/history").get_json()["items"]
-    statuses = [(h["old_value"], h["new_value"]) for h in history if h["field"] == "status"]
+    statuses = [
+        (c["old_value"], c["new_value"])
+        for h in history
+        for c in h["changes"]
+        if c["field"] == "status"
+    ]
     assert statuses == [("open", "in_progress"), ("in_progress", "resolved")]
 
 
@@ -190,6 +200,56 @@ def test_only_an_assignee_replaced_tells_chat_that_someone_lost_sight(app, user_
         assert audience_events() == [
             {"ticket_id": ticket_id, "version": version, "lost_user_id": user_ids["agent"]}
         ]
+
+
+def test_history_tells_each_reader_what_happened_and_who_did_it(app, people, user_ids, make_ticket):
+    """The agent whose transition resolved the ticket is credited, with their notes; the
+    requester reads their ticket's story, not how staff routed it."""
+    ticket_id = make_ticket("open", priority="high")
+    assigned = {
+        "task_id": 1,
+        "ticket_id": ticket_id,
+        "ticket_number": None,
+        "ticket_subject": "x",
+        "step": "Triage",
+        "assignee_id": user_ids["agent"],
+        "assignee_name": "Ava Agent",
+    }
+    with app.app_context():
+        service.record_assignment(assigned)
+        service.record_assignment({**assigned, "step": "Resolve"})  # a step of its own
+        service.record_completion(
+            {
+                "task_id": 1,
+                "ticket_id": ticket_id,
+                "by_id": user_ids["agent"],
+                "by_name": "Ava Agent",
+                "notes": "Replaced the cable",
+            }
+        )
+        db.session.commit()
+    people["employee"].post(f"/api/tickets/{ticket_id}/csat", json={"rating": 4})
+
+    def story(who):
+        items = people[who].get(f"/api/tickets/{ticket_id}/history").get_json()["items"]
+        return [(h["action"], h["actor"]["name"], h["reason"], h["changes"]) for h in items]
+
+    requester = story("employee")
+    assert [(action, actor) for action, actor, _, _ in requester] == [
+        ("create", "Emma Employee"),
+        ("assign", "Workflow"),
+        ("complete", "Ava Agent"),
+        ("rate", "Emma Employee"),
+    ]
+    resolved = requester[2]
+    assert resolved[2] == "Replaced the cable"
+    assert resolved[3] == [{"field": "status", "old_value": "in_progress", "new_value": "resolved"}]
+    seen_fields = {c["field"] for _, _, _, changes in requester for c in changes}
+    assert seen_fields == {"status", "assignee_name", "csat"}  # no ids, no steps
+    staff = story("agent")
+    assert [action for action, *_ in staff] == ["create", "assign", "assign", "complete", "rate"]
+    staff_fields = {c["field"] for _, _, _, changes in staff for c in changes}
+    assert "current_step" in staff_fields and "assignee_id" not in staff_fields
 
 
 def test_resolved_tickets_close_after_72_hours(app, people, make_ticket):
@@ -336,7 +396,12 @@ def test_assignments_that_meet_in_the_worker_commit_together_each_once(
             assert (ticket.status, ticket.assignee_id) == ("in_progress", user_ids["agent"])
     for ticket_id in (first, second):
         history = people["agent"].get(f"/api/tickets/{ticket_id}/history").get_json()["items"]
-        moves = [(h["old_value"], h["new_value"]) for h in history if h["field"] == "status"]
+        moves = [
+            (c["old_value"], c["new_value"])
+            for h in history
+            for c in h["changes"]
+            if c["field"] == "status"
+        ]
         assert moves == [("open", "in_progress")]
 
 
@@ -375,5 +440,10 @@ def test_a_batch_applies_its_assignments_in_order_and_a_missing_ticket_fails_it_
         ticket = db.session.get(Ticket, ticket_id)
         assert (ticket.status, ticket.assignee_id) == ("in_progress", user_ids["coordinator"])
     history = people["coordinator"].get(f"/api/tickets/{ticket_id}/history").get_json()
-    assignees = [h["new_value"] for h in history["items"] if h["field"] == "assignee_name"]
+    assignees = [
+        c["new_value"]
+        for h in history["items"]
+        for c in h["changes"]
+        if c["field"] == "assignee_name"
+    ]
     assert assignees == ["Ava Agent", "Cole Coordinator"]

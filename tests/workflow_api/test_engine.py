@@ -187,7 +187,16 @@ def test_acting_moves_step_by_step_and_completes(app, seeded, agents, make_workf
         assert task.step_key == "check" and task.status == "assigned"
         engine.act(agent(task.assignee_id), task.id, "approve", "looks good", task.revision)
         assert task.status == "completed" and task.completed_at is not None
-        assert _outbox("tasks.completed") == [{"task_id": task.id, "ticket_id": 1}]
+        # The ticket's history credits whoever took the last transition, with their notes.
+        assert _outbox("tasks.completed") == [
+            {
+                "task_id": task.id,
+                "ticket_id": 1,
+                "by_id": 3,
+                "by_name": "User 3",
+                "notes": "looks good",
+            }
+        ]
 
 
 def test_the_same_person_can_hold_two_steps_without_getting_stuck(app, seeded, make_workflow):

@@ -1192,7 +1192,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Every change: who, when, field, old → new. */
+        /**
+         * The ticket's story, one entry per action: who, when, what changed, and the reason
+         *     or notes given. Its requester reads what concerns them, not how staff route it.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1512,6 +1515,11 @@ export interface components {
             allowed_actions?: string[];
             status?: string;
         };
+        ActorOut: {
+            /** @description none for the system */
+            id?: number | null;
+            name?: string;
+        };
         ApproveIn: {
             /** @enum {string} */
             department?: "IT" | "Asset" | "Budget";
@@ -1590,15 +1598,20 @@ export interface components {
             /** @description ok */
             status?: string;
         };
-        HistoryOut: {
-            action?: string;
-            readonly actor?: unknown;
-            /** Format: date-time */
-            at?: string;
-            field?: string | null;
-            id?: number;
+        HistoryChangeOut: {
+            field?: string;
             new_value?: unknown;
             old_value?: unknown;
+        };
+        HistoryOut: {
+            action?: string;
+            actor?: components["schemas"]["ActorOut"];
+            /** Format: date-time */
+            at?: string;
+            changes?: components["schemas"]["HistoryChangeOut"][];
+            id?: number;
+            /** @description the reason or notes given */
+            reason?: string | null;
         };
         HistoryPage: {
             items?: components["schemas"]["HistoryOut"][];

@@ -21,7 +21,10 @@ export function AttachmentsPanel({ ticketId }: { ticketId: number }) {
       for (const file of files) await uploadAttachment(ticketId, file);
     },
     onSuccess: () => setFiles([]),
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: key }),
+    onSettled: () => {
+      void queryClient.invalidateQueries({ queryKey: key });
+      void queryClient.invalidateQueries({ queryKey: ["tickets", "history", ticketId] });
+    },
   });
   return (
     <section className="panel" aria-labelledby="attachments-title">

@@ -19,7 +19,10 @@ export function CsatPanel({ ticket }: { ticket: Ticket }) {
         body: { rating: rating!, comment },
       });
     },
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["tickets", "detail", ticket.id] }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ["tickets", "detail", ticket.id] });
+      void queryClient.invalidateQueries({ queryKey: ["tickets", "history", ticket.id] });
+    },
   });
   const given = ticket.csat && "rating" in ticket.csat ? ticket.csat : null;
   if (given?.rating) {
