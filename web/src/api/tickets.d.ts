@@ -1530,6 +1530,12 @@ export interface components {
             created_at?: string;
             rating?: number;
         };
+        DetailFieldOut: {
+            label?: string;
+            name?: string;
+            /** @description text or a number; for a list of items (cost items), one list of {name, label, value} per item */
+            value?: unknown;
+        };
         HealthOut: {
             service?: string;
             /** @description ok */
@@ -1776,6 +1782,7 @@ export interface components {
             details?: {
                 [key: string]: unknown;
             };
+            readonly details_fields?: components["schemas"]["DetailFieldOut"][];
             /** Format: date-time */
             first_response_at?: string | null;
             id?: number;
@@ -1828,6 +1835,7 @@ export interface components {
             details?: {
                 [key: string]: unknown;
             };
+            readonly details_fields?: components["schemas"]["DetailFieldOut"][];
             /** Format: date-time */
             first_response_at?: string | null;
             id?: number;

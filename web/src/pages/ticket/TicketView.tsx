@@ -9,6 +9,7 @@ import { personName } from "../../api/types";
 import { isCoordinator, isStaff } from "../../auth/roles";
 import { useUser } from "../../auth/SessionProvider";
 import { ErrorState, LoadingState } from "../../components/QueryState";
+import { DetailsList } from "../../components/DetailsList";
 import { PriorityBadge, StatusBadge } from "../../components/badges";
 import { formatWhen } from "../../lib/sla";
 import { AttachmentsPanel } from "./AttachmentsPanel";
@@ -87,16 +88,7 @@ export function TicketView({ ticketId, aside, notice }: { ticketId: number; asid
           <section className="panel" aria-labelledby="description-title">
             <h2 id="description-title">Description</h2>
             <p className="prewrap">{t.description}</p>
-            {t.details && Object.keys(t.details).length > 0 && (
-              <dl className="details">
-                {Object.entries(t.details).map(([key, value]) => (
-                  <div key={key}>
-                    <dt>{key.replace(/_/g, " ")}</dt>
-                    <dd>{typeof value === "object" ? JSON.stringify(value) : String(value)}</dd>
-                  </div>
-                ))}
-              </dl>
-            )}
+            <DetailsList fields={t.details_fields} />
           </section>
           <Conversation ticketId={ticketId} canWriteNotes={isStaff(user) && !isRequester} />
         </div>
