@@ -12,6 +12,7 @@ import { ErrorState, LoadingState } from "../../components/QueryState";
 import { DetailsList } from "../../components/DetailsList";
 import { PriorityBadge, StatusBadge } from "../../components/badges";
 import { formatWhen } from "../../lib/sla";
+import { useReadTicketNotifications } from "../../live/notifications";
 import { AttachmentsPanel } from "./AttachmentsPanel";
 import { Conversation } from "./Conversation";
 import { CsatPanel } from "./CsatPanel";
@@ -59,6 +60,7 @@ export function useTicket(ticketId: number, awaitAccess = false) {
 export function TicketView({ ticketId, aside, notice }: { ticketId: number; aside?: ReactNode; notice?: ReactNode }) {
   const user = useUser();
   const ticket = useTicket(ticketId, aside !== undefined);
+  useReadTicketNotifications(ticketId, ticket.isSuccess);
   if (ticket.isPending) return <LoadingState label="Loading the ticket…" rows={6} />;
   if (ticket.isError) return <ErrorState error={ticket.error} onRetry={() => void ticket.refetch()} />;
   const t = ticket.data;

@@ -1,6 +1,8 @@
 import { screen, within } from "@testing-library/react";
+import { Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
+import AppShell from "../../shell/AppShell";
 import { fakeServer, json } from "../../test/fakeServer";
 import { installFakeSocket } from "../../test/fakeSocket";
 import { EMPLOYEE, renderApp } from "../../test/render";
@@ -70,6 +72,41 @@ describe("Ticket page", () => {
     expect(description).not.toHaveTextContent("null");
     expect(description).not.toHaveTextContent(/expected[ _]return/i);
     expect(description).not.toHaveTextContent("asset_name");
+  });
+
+  it("marks the person's notifications about the ticket read on opening it, and the bell follows", async () => {
+    let unread = 3;
+    const { requests } = fakeServer({
+      "GET /api/auth/me": () => json(EMPLOYEE),
+      "GET /api/tickets/5": () => json(ASSET_TICKET),
+      "GET /api/chat/tickets/5/messages": () => json({ items: [] }),
+      "GET /api/notifications": () =>
+        json({
+          items: [
+            { id: 1, subject: "On hold: #1005", body: "", data: { ticket_id: 5 }, read_at: null },
+            { id: 2, subject: "Approved: #1007", body: "", data: { ticket_id: 7 }, read_at: null },
+          ],
+          unread_count: unread,
+          next_cursor: null,
+        }),
+      "POST /api/notifications/read": () => {
+        unread = 2;
+        return json({ marked: 1, unread_count: 2 });
+      },
+    });
+    renderApp(
+      <Routes>
+        <Route path="/" element={<AppShell />}>
+          <Route path="tickets/:id" element={<TicketView ticketId={5} />} />
+        </Route>
+      </Routes>,
+      "/tickets/5",
+    );
+    const bell = await screen.findByRole("button", { name: "Notifications" });
+    await vi.waitFor(() => expect(within(bell).getByTestId("unread-count")).toHaveTextContent("2"));
+    const marks = requests.filter((r) => r.method === "POST" && new URL(r.url).pathname === "/api/notifications/read");
+    expect(marks).toHaveLength(1);
+    expect(await marks[0]!.json()).toEqual({ ticket_id: 5 });
   });
 });
 
