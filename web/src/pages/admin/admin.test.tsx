@@ -195,6 +195,10 @@ describe("Users and roles", () => {
     expect(screen.getByRole("tab", { name: "Permissions" })).toHaveAttribute("aria-selected", "true");
     const matrix = await screen.findByRole("table", { name: "Permissions by role" });
     expect(within(matrix).getByRole("rowheader", { name: "Grant and revoke tts roles" })).toBeInTheDocument();
+    // As chat_api allows: any staff role on a ticket they see, coordinators included.
+    const notes = within(matrix).getByRole("rowheader", { name: /internal notes/ }).closest("tr")!;
+    const cells = within(notes).getAllByRole("cell").map((cell) => cell.textContent);
+    expect(cells).toEqual(["— No", "✓ Yes", "✓ Yes", "✓ Yes", "✓ Yes"]);
     expect(within(matrix).queryByRole("button")).toBeNull();
   });
 });
