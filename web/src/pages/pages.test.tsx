@@ -97,7 +97,8 @@ describe("Conversation", () => {
     expect(note).toHaveTextContent("Internal");
 
     await userEvent.type(screen.getByLabelText("Message"), "On my way");
-    await userEvent.click(screen.getByRole("radio", { name: "Internal note" }));
+    const mode = screen.getByRole("radiogroup", { name: "Reply or note" });
+    await userEvent.click(within(mode).getByRole("radio", { name: "Internal note" }));
     // The reply's text never carries over into a note.
     expect(screen.getByLabelText("Internal note")).toHaveValue("");
     expect(screen.getByRole("button", { name: "Add note" })).toBeInTheDocument();

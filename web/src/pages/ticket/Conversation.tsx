@@ -171,7 +171,9 @@ function Composer(props: { ticketId: number; canWriteNotes: boolean; onSent: (m:
   return (
     <form className={note ? "composer internal" : "composer"} onSubmit={submit}>
       {canWriteNotes && (
-        <div className="chips" role="radiogroup" aria-label="Write a">
+        // Named apart from the fields' labels ("Message", "Internal note"): a search for a
+        // field by its label (a screen reader's, voice control's) finds the field alone.
+        <div className="chips" role="radiogroup" aria-label="Reply or note">
           <button type="button" role="radio" aria-checked={!note} className={!note ? "chip active" : "chip"} onClick={() => setMode("reply")}>
             Reply
           </button>
