@@ -13,7 +13,7 @@ import time
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.browser_support import screenshot, sign_in
+from tests.e2e.browser_support import accessibility_violations, screenshot, sign_in
 from tests.e2e.stack_support import (
     AGENT,
     COORDINATOR,
@@ -24,6 +24,7 @@ from tests.e2e.stack_support import (
     wait_until_assigned,
 )
 
+ADMIN = "admin@example.com"
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -126,3 +127,67 @@ def test_the_newest_message_and_send_are_in_view_when_a_ticket_opens(
     page.get_by_label("Message").fill("A reply being typed")
     assert _problems_on_open(page) == []
     person.assert_no_page_errors()
+
+
+def test_the_admins_phone_navigation_fits_with_the_rest_under_more(people):
+    admin = people(width=PHONE["width"], height=PHONE["height"])
+    page = admin.page
+    sign_in(page, ADMIN, "Triage")
+    view = _viewport(page)
+    nav = page.get_by_role("navigation", name="Main")
+    assert nav.evaluate("(n) => n.scrollWidth <= n.clientWidth"), "the bottom bar scrolls sideways"
+    shown = [link for link in nav.get_by_role("link").all() if link.is_visible()]
+    assert 2 <= len(shown) <= 4, [link.inner_text() for link in shown]
+    for link in shown:
+        assert _inside(_box(link), view), link.inner_text()
+    more = nav.get_by_role("button", name=re.compile("^More"))
+    assert _inside(_box(more), view)
+    expect(more).to_have_attribute("aria-expanded", "false")
+    screenshot(page, "layout-admin-nav-phone", full_page=False)
+
+    more.click()
+    expect(more).to_have_attribute("aria-expanded", "true")
+    menu = page.locator(f"#{more.get_attribute('aria-controls')}")
+    expect(menu.get_by_role("link", name="Users")).to_be_visible()
+    # Focus moves into the menu; Escape closes it and gives focus back to More.
+    expect(menu.get_by_role("link").first).to_be_focused()
+    for link in menu.get_by_role("link").all():
+        assert _inside(_box(link), view), link.inner_text()
+    screenshot(page, "layout-admin-nav-phone-more", full_page=False)
+    page.keyboard.press("Escape")
+    expect(more).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_hidden()
+    expect(more).to_be_focused()
+
+    # A page from the menu: the menu closes and More says it holds the current page.
+    more.click()
+    menu.get_by_role("link", name="Users").click()
+    expect(page.get_by_role("heading", level=1, name="Users and roles")).to_be_visible()
+    expect(more).to_have_attribute("aria-expanded", "false")
+    expect(more).to_have_class(re.compile(r"\bactive\b"))
+    expect(more).to_have_accessible_name(re.compile("Users"))
+    screenshot(page, "layout-admin-nav-phone-current", full_page=False)
+    admin.assert_no_page_errors()
+
+
+def test_the_phone_navigation_and_its_more_list_pass_axe(people):
+    # axe is injected into the page, so this context sets the CSP aside.
+    admin = people(width=PHONE["width"], height=PHONE["height"], bypass_csp=True)
+    page = admin.page
+    sign_in(page, ADMIN, "Triage")
+    expect(page.locator(".state-loading")).to_have_count(0)
+    found = {"closed": accessibility_violations(page)}
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="More").click()
+    found["open"] = accessibility_violations(page)
+    assert {state: problems for state, problems in found.items() if problems} == {}
+
+
+def test_the_admins_laptop_navigation_lists_everything(people):
+    admin = people(width=LAPTOP["width"], height=LAPTOP["height"])
+    page = admin.page
+    sign_in(page, ADMIN, "Triage")
+    nav = page.get_by_role("navigation", name="Main")
+    for name in ("My tickets", "Triage", "Users", "Reports", "Operations"):
+        expect(nav.get_by_role("link", name=name)).to_be_visible()
+    expect(nav.get_by_role("button", name=re.compile("^More"))).to_be_hidden()
+    admin.assert_no_page_errors()
