@@ -191,3 +191,26 @@ def test_the_admins_laptop_navigation_lists_everything(people):
         expect(nav.get_by_role("link", name=name)).to_be_visible()
     expect(nav.get_by_role("button", name=re.compile("^More"))).to_be_hidden()
     admin.assert_no_page_errors()
+
+
+@pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_a_long_subject_is_counted_not_cut_and_the_shortcuts_are_offered(people, size):
+    employee = people(width=size["width"], height=size["height"])
+    page = employee.page
+    sign_in(page, EMPLOYEE, "My tickets")
+    page.get_by_label("Account: Emma Employee").click()
+    page.get_by_role("button", name="Keyboard shortcuts").click()
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_be_visible()
+    screenshot(page, f"layout-shortcuts-{size['width']}", full_page=False)
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+
+    page.goto("/tickets/new")
+    subject = page.get_by_label("Subject")
+    subject.fill("Printer" + " jams" * 131)
+    expect(subject).to_have_value("Printer" + " jams" * 131)  # 662 characters, all kept
+    expect(page.locator("#ticket-subject-count")).to_have_text("662 / 200 — 462 too many")
+    expect(page.get_by_role("alert")).to_contain_text("shorten it to 200 or fewer")
+    screenshot(page, f"layout-long-subject-{size['width']}", full_page=False)
+    employee.assert_no_page_errors()

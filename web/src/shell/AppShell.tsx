@@ -175,7 +175,7 @@ function LiveAnnouncer() {
   );
 }
 
-function UserMenu({ user }: { user: SessionUser }) {
+function UserMenu({ user, onShortcuts }: { user: SessionUser; onShortcuts: () => void }) {
   const { signOut } = useSession();
   const navigate = useNavigate();
   const menu = useRef<HTMLDetailsElement>(null);
@@ -199,6 +199,20 @@ function UserMenu({ user }: { user: SessionUser }) {
           <NavLink to="/notifications">All notifications</NavLink>
           <br />
           <NavLink to="/account/security">Two-factor sign-in</NavLink>
+          <br />
+          <button
+            type="button"
+            className="linkish"
+            aria-keyshortcuts="?"
+            onClick={() => {
+              // The dialog gives focus back to what had it: the menu's button, still shown.
+              menu.current?.removeAttribute("open");
+              menu.current?.querySelector("summary")?.focus();
+              onShortcuts();
+            }}
+          >
+            Keyboard shortcuts <kbd aria-hidden="true">?</kbd>
+          </button>
         </p>
         <button
           type="button"
@@ -218,6 +232,7 @@ function UserMenu({ user }: { user: SessionUser }) {
 export default function AppShell() {
   const user = useUser();
   const [drawer, setDrawer] = useState(false);
+  const [shortcuts, setShortcuts] = useState(false);
   const items = [...NAV, OPERATIONS].filter((item) => item.show(user));
   return (
     <NotificationsLive>
@@ -230,7 +245,7 @@ export default function AppShell() {
         </NavLink>
         <div className="topbar-actions">
           <Bell onOpen={() => setDrawer(true)} />
-          <UserMenu user={user} />
+          <UserMenu user={user} onShortcuts={() => setShortcuts(true)} />
         </div>
       </header>
       <div className="layout">
@@ -242,7 +257,7 @@ export default function AppShell() {
       <LiveAnnouncer />
       <NotificationsDrawer open={drawer} onClose={() => setDrawer(false)} />
       <ReloginDialog />
-      <Shortcuts user={user} />
+      <Shortcuts user={user} help={shortcuts} setHelp={setShortcuts} />
     </NotificationsLive>
   );
 }

@@ -27,6 +27,14 @@ function shellAt(path: string, user: unknown) {
 
 beforeEach(() => {
   installFakeSocket();
+  // jsdom has no modal dialogs: open and close them as a browser would, by attribute.
+  HTMLDialogElement.prototype.showModal = function (this: HTMLDialogElement) {
+    this.setAttribute("open", "");
+  };
+  HTMLDialogElement.prototype.close = function (this: HTMLDialogElement) {
+    this.removeAttribute("open");
+    this.dispatchEvent(new Event("close"));
+  };
 });
 afterEach(() => vi.unstubAllGlobals());
 
@@ -66,5 +74,21 @@ describe("Main navigation with more pages than a phone's bar holds", () => {
     shellAt("/tickets", EMPLOYEE);
     const nav = await screen.findByRole("navigation", { name: "Main" });
     expect(within(nav).queryByRole("button", { name: /More/ })).not.toBeInTheDocument();
+  });
+});
+
+describe("User menu", () => {
+  it("offers the keyboard shortcuts that ? shows", async () => {
+    shellAt("/tickets", EMPLOYEE);
+    await userEvent.click(await screen.findByLabelText(`Account: ${EMPLOYEE.name}`));
+    const hint = screen.getByRole("button", { name: "Keyboard shortcuts" });
+    expect(hint).toHaveAttribute("aria-keyshortcuts", "?");
+    expect(hint).toHaveTextContent("?");
+    await userEvent.click(hint);
+    const dialog = screen.getByRole("dialog", { name: "Keyboard shortcuts" });
+    expect(dialog).toBeVisible();
+    expect(dialog).toHaveTextContent("New ticket");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Close" }));
+    expect(screen.queryByRole("dialog", { name: "Keyboard shortcuts" })).not.toBeInTheDocument();
   });
 });
