@@ -1,7 +1,14 @@
 from common.blueprint import Blueprint
 from common.security import caller, require_auth
 from notifier import service
-from notifier.schemas import MarkedOut, NotificationListArgs, NotificationOut, NotificationPage
+from notifier.schemas import (
+    MarkedForTicketOut,
+    MarkedOut,
+    NotificationListArgs,
+    NotificationOut,
+    NotificationPage,
+    ReadByTicketIn,
+)
 
 blp = Blueprint(
     "notifications", __name__, url_prefix="/api/notifications", description="In-app notifications"
@@ -42,3 +49,15 @@ def mark_all_read():
     """Mark every unread notification of the caller read."""
     marked = service.mark_all_read(caller().id)
     return {"marked": marked}
+
+
+@blp.route("/read", methods=["POST"])
+@blp.arguments(ReadByTicketIn)
+@blp.response(200, MarkedForTicketOut)
+@blp.doc(security=[{"bearerAuth": []}])
+def mark_ticket_read(body):
+    """Mark the caller's unread notifications about one ticket read (the web UI does this
+    when they open that ticket: they have seen what the notices were about)."""
+    principal = caller()
+    marked = service.mark_ticket_read(principal.id, body["ticket_id"])
+    return {"marked": marked, "unread_count": service.unread_count(principal.id)}

@@ -28,3 +28,11 @@ class NotificationPage(Schema):
 
 class MarkedOut(Schema):
     marked = fields.Int()
+
+
+class ReadByTicketIn(Schema):
+    ticket_id = IdField(required=True)
+
+
+class MarkedForTicketOut(MarkedOut):
+    unread_count = fields.Int(metadata={"description": "the caller's unread count after"})

@@ -255,3 +255,17 @@ def mark_all_read(user_id: int) -> int:
         .values(read_at=utcnow())
     )
     return result.rowcount
+
+
+def mark_ticket_read(user_id: int, ticket_id: int) -> int:
+    """The user's unread notifications about ``ticket_id`` marked read; how many."""
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.read_at.is_(None),
+            Notification.data.contains({"ticket_id": ticket_id}),
+        )
+        .values(read_at=utcnow())
+    )
+    return result.rowcount

@@ -1,9 +1,10 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, missing, validate
 from webargs.fields import DelimitedList
 
 from common.ids import IdField, UserRef
 from common.models.tickets import DEPARTMENTS, PRIORITIES, STATUSES
 from common.times import UtcDateTime
+from tickets_api.details import labelled
 from tickets_api.search import SORTS
 
 
@@ -61,6 +62,27 @@ class PersonOut(Schema):
     email = fields.Str()
 
 
+class DetailFieldOut(Schema):
+    name = fields.Str()
+    label = fields.Str()
+    value = fields.Raw(
+        metadata={
+            "description": "text or a number; for a list of items (cost items), one list of "
+            "{name, label, value} per item"
+        }
+    )
+
+
+class LabelledDetails(fields.List):
+    """The ticket's filled details with their labels, in the form's order (read-only)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Nested(DetailFieldOut), dump_only=True, **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        return labelled(getattr(obj, "details", None))
+
+
 class TicketOut(Schema):
     id = fields.Int()
     number = fields.Int()
@@ -74,6 +96,7 @@ class TicketOut(Schema):
     status = fields.Str(validate=validate.OneOf(STATUSES))
     status_reason = fields.Str(allow_none=True)
     details = fields.Dict()
+    details_fields = LabelledDetails()
     scheduled_date = fields.Date(allow_none=True)
     requester = fields.Function(
         lambda t: {"id": t.requester_id, "name": t.requester_name, "email": t.requester_email}

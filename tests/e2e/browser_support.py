@@ -39,9 +39,11 @@ class Person:
         assert self.problems == [], self.problems
 
 
-def open_person(browser: Browser, base: str, width: int = 1280, bypass_csp: bool = False) -> Person:
+def open_person(
+    browser: Browser, base: str, width: int = 1280, bypass_csp: bool = False, height: int = 900
+) -> Person:
     context = browser.new_context(
-        base_url=base, viewport={"width": width, "height": 900}, bypass_csp=bypass_csp
+        base_url=base, viewport={"width": width, "height": height}, bypass_csp=bypass_csp
     )
     context.set_default_timeout(LIVE_TIMEOUT_MS)
     page = context.new_page()
@@ -70,9 +72,10 @@ def sign_in(page: Page, email: str, landing: str) -> None:
     expect(page.get_by_role("heading", level=1, name=landing)).to_be_visible()
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, full_page: bool = True) -> None:
+    """The page (or, with ``full_page=False``, what the viewport shows: for layouts)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"

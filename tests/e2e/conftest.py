@@ -51,12 +51,12 @@ def browser(stack):
 
 @pytest.fixture
 def people(browser):
-    """``people(width, bypass_csp)`` opens a person's own browser context on the stack's
-    edge; every context is closed after the test."""
+    """``people(width, bypass_csp, height)`` opens a person's own browser context on the
+    stack's edge; every context is closed after the test."""
     opened: list[Person] = []
 
-    def open_one(width: int = 1280, bypass_csp: bool = False) -> Person:
-        person = open_person(browser, EDGE, width, bypass_csp)
+    def open_one(width: int = 1280, bypass_csp: bool = False, height: int = 900) -> Person:
+        person = open_person(browser, EDGE, width, bypass_csp, height)
         opened.append(person)
         return person
 

@@ -134,6 +134,34 @@ def test_marking_read_is_for_ones_own_notifications(client, seeded):
     assert employee.get("/api/notifications?unread=true").get_json()["items"] == []
 
 
+def test_opening_a_ticket_reads_its_notifications_only(client, seeded):
+    from sqlalchemy import select
+
+    from common.db import db
+    from common.models.auth import User
+    from notifier import service
+
+    ids = dict(db.session.execute(select(User.email, User.id)).all())
+    agent_id, employee_id = ids["agent@example.com"], ids["employee@example.com"]
+    for user_id, ticket_id in ((agent_id, 41), (agent_id, 41), (agent_id, 42), (employee_id, 41)):
+        service.notify(user_id, "system", "about it", "", {"ticket_id": ticket_id}, uuid.uuid4())
+    service.notify(agent_id, "system", "about nothing", "", {}, uuid.uuid4())
+    db.session.flush()
+    agent = client.as_user("agent@example.com")
+    read = agent.post("/api/notifications/read", json={"ticket_id": 41})
+    assert read.status_code == 200
+    assert read.get_json() == {"marked": 2, "unread_count": 2}
+    unread = agent.get("/api/notifications?unread=true").get_json()["items"]
+    assert sorted(n["subject"] for n in unread) == ["about it", "about nothing"]
+    assert [n["data"] for n in unread if n["data"]] == [{"ticket_id": 42}]
+    # Someone else's notices about the same ticket stay as they were.
+    employee = client.as_user("employee@example.com")
+    assert employee.get("/api/notifications").get_json()["unread_count"] == 1
+    again = agent.post("/api/notifications/read", json={"ticket_id": 41})
+    assert again.get_json() == {"marked": 0, "unread_count": 2}
+    assert agent.post("/api/notifications/read", json={}).status_code == 422
+
+
 def test_pages_newest_first_by_before_without_gaps(client, seeded):
     from sqlalchemy import select
 

@@ -94,3 +94,41 @@ def test_categories_without_a_schema_take_no_details(people):
     response = people["employee"].post("/api/tickets", json={**TICKET, "details": {"x": 1}})
     assert response.status_code == 422
     assert "details" in response.get_json()["errors"]
+
+
+def test_details_come_with_their_labels_and_without_empty_fields(people):
+    details = {"asset_name": "ThinkPad T14", "location": "Floor 2"}
+    created = people["employee"].post("/api/tickets", json={**ASSET, "details": details})
+    created = created.get_json()
+    ticket = people["employee"].get(f"/api/tickets/{created['id']}").get_json()
+    # Stored as the schema dumps it (blank optional fields are null there) ...
+    assert ticket["details"]["expected_return"] is None
+    # ... but shown with labels, in the form's order, blank fields left out.
+    assert ticket["details_fields"] == [
+        {"name": "asset_name", "label": "Asset name", "value": "ThinkPad T14"},
+        {"name": "location", "label": "Location", "value": "Floor 2"},
+    ]
+    listed = people["coordinator"].get("/api/tickets", query_string={"status": "new"})
+    row = next(t for t in listed.get_json()["items"] if t["id"] == created["id"])
+    assert row["details_fields"] == ticket["details_fields"]
+
+
+def test_cost_items_are_labelled_item_by_item(people):
+    items = [{"description": "Licences", "amount": "1200.00"}]
+    details = {"cost_items": items, "requested_amount": "1200.00", "fiscal_year": 2027}
+    created = people["employee"].post("/api/tickets", json={**BUDGET, "details": details})
+    assert created.status_code == 201, created.get_json()
+    shown = created.get_json()["details_fields"]
+    assert [(row["label"], row["value"]) for row in shown] == [
+        (
+            "Cost items",
+            [
+                [
+                    {"name": "description", "label": "Description", "value": "Licences"},
+                    {"name": "amount", "label": "Amount", "value": "1200.00"},
+                ]
+            ],
+        ),
+        ("Requested amount", "1200.00"),
+        ("Fiscal year", 2027),
+    ]

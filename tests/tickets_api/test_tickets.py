@@ -18,6 +18,13 @@ def test_create_validates_with_a_field_map(people):
     assert set(errors) == {"subject", "description"}
 
 
+def test_a_long_subject_is_refused_not_cut(people):
+    response = people["employee"].post("/api/tickets", json={**TICKET, "subject": "word " * 132})
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"subject"}
+    assert people["employee"].get("/api/tickets").get_json()["items"] == []
+
+
 def test_subcategory_must_belong_to_the_category(people):
     bad = {**TICKET, "category": "Asset Check In", "subcategory": "Network Connectivity"}
     response = people["employee"].post("/api/tickets", json=bad)

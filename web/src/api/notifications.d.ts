@@ -592,6 +592,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark the caller's unread notifications about one ticket read (the web UI does this
+         *     when they open that ticket: they have seen what the notices were about).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReadByTicketIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MarkedForTicketOut"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications/read-all": {
         parameters: {
             query?: never;
@@ -731,6 +776,11 @@ export interface components {
             service?: string;
             /** @description ok */
             status?: string;
+        };
+        MarkedForTicketOut: {
+            marked?: number;
+            /** @description the caller's unread count after */
+            unread_count?: number;
         };
         MarkedOut: {
             marked?: number;
@@ -952,6 +1002,9 @@ export interface components {
             type?: string;
         } & {
             [key: string]: unknown;
+        };
+        ReadByTicketIn: {
+            ticket_id: number;
         };
         ReadyOut: {
             /** @description each dependency: "ok" or "error: <kind>" */

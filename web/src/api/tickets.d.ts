@@ -1593,6 +1593,12 @@ export interface components {
             created_at?: string;
             rating?: number;
         };
+        DetailFieldOut: {
+            label?: string;
+            name?: string;
+            /** @description text or a number; for a list of items (cost items), one list of {name, label, value} per item */
+            value?: unknown;
+        };
         HealthOut: {
             service?: string;
             /** @description ok */
@@ -1844,6 +1850,7 @@ export interface components {
             details?: {
                 [key: string]: unknown;
             };
+            readonly details_fields?: components["schemas"]["DetailFieldOut"][];
             /** Format: date-time */
             first_response_at?: string | null;
             id?: number;
@@ -1896,6 +1903,7 @@ export interface components {
             details?: {
                 [key: string]: unknown;
             };
+            readonly details_fields?: components["schemas"]["DetailFieldOut"][];
             /** Format: date-time */
             first_response_at?: string | null;
             id?: number;

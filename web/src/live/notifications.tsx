@@ -82,3 +82,36 @@ export function notificationLink(note: Notification): string | null {
   return null;
 }
 
+
+/** Opening a ticket's page reads its notifications: the person now sees what they were
+ *  about. Shown read at once in the bell's list; the server's count then replaces ours. */
+export function useReadTicketNotifications(ticketId: number, ready: boolean) {
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (!ready || !Number.isFinite(ticketId)) return;
+    const about = (note: Notification) => (note.data as { ticket_id?: number } | undefined)?.ticket_id === ticketId;
+    queryClient.setQueryData<Page>(NOTIFICATIONS_KEY, (page) => {
+      if (!page) return page;
+      const unread = page.items?.filter((note) => about(note) && !note.read_at).length ?? 0;
+      if (!unread) return page;
+      const now = new Date().toISOString();
+      return {
+        ...page,
+        unread_count: Math.max(0, (page.unread_count ?? 0) - unread),
+        items: page.items?.map((note) => (about(note) && !note.read_at ? { ...note, read_at: now, is_read: true } : note)),
+      };
+    });
+    let current = true;
+    void api
+      .POST("/api/notifications/read", { body: { ticket_id: ticketId } })
+      .then(({ data: marked }) => {
+        if (!current || marked?.unread_count === undefined) return;
+        queryClient.setQueryData<Page>(NOTIFICATIONS_KEY, (page) => (page ? { ...page, unread_count: marked.unread_count } : page));
+      })
+      // Not worth an error on the ticket page: the notices simply stay unread.
+      .catch(() => void queryClient.invalidateQueries({ queryKey: NOTIFICATIONS_KEY }));
+    return () => {
+      current = false;
+    };
+  }, [ticketId, ready, queryClient]);
+}

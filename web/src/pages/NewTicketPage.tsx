@@ -23,6 +23,10 @@ const EMPTY_DRAFT = {
   budget: EMPTY_BUDGET,
 };
 
+// The service refuses a longer subject (422); the form says so as it is typed, and never
+// cuts a pasted subject short without a word (no maxLength).
+const SUBJECT_MAX = 200;
+
 /** Where the server named a field, or a form-level failure: keys as in `fieldErrors`. */
 const FIELD_LABELS: Record<string, string> = {
   subject: "Subject",
@@ -79,11 +83,24 @@ export default function NewTicketPage() {
     },
   });
 
-  const errors = submit.error instanceof ProblemError ? submit.error.fieldErrors : {};
+  const subjectLength = draft.subject.trim().length;
+  const subjectTooLong = subjectLength > SUBJECT_MAX;
+  const [blocked, setBlocked] = useState(false);
+  const tooLong = `The subject is ${subjectLength} characters long; shorten it to ${SUBJECT_MAX} or fewer.`;
+  const serverErrors = submit.error instanceof ProblemError ? submit.error.fieldErrors : {};
+  const errors: Record<string, string[]> = blocked && subjectTooLong ? { subject: [tooLong] } : serverErrors;
   const invalid = Object.keys(errors);
+  const showSummary = (blocked && subjectTooLong) || submit.isError;
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
+    if (subjectTooLong) {
+      setBlocked(true);
+      submit.reset();
+      document.getElementById("ticket-subject")?.focus();
+      return;
+    }
+    setBlocked(false);
     submit.mutate();
   }
 
@@ -92,10 +109,10 @@ export default function NewTicketPage() {
       <h1 id="page-title">New ticket</h1>
       <QueryState query={categories} loadingLabel="Loading categories…">
         {(catalogue) => (
-          <form className="stack" onSubmit={onSubmit} aria-describedby={submit.isError ? "submit-error" : undefined}>
-            {submit.isError && (
+          <form className="stack" onSubmit={onSubmit} aria-describedby={showSummary ? "submit-error" : undefined}>
+            {showSummary && (
               <div className="form-error-summary" id="submit-error" role="alert" tabIndex={-1}>
-                <p>{errorDetail(submit.error)}</p>
+                <p>{submit.isError ? errorDetail(submit.error) : "The ticket was not sent: check the field below."}</p>
                 {invalid.length > 0 && (
                   <ul>
                     {invalid.map((name) => (
@@ -109,7 +126,24 @@ export default function NewTicketPage() {
             )}
             <div className="field">
               <label htmlFor="ticket-subject">Subject</label>
-              <input id="ticket-subject" required maxLength={200} value={draft.subject} onChange={(e) => set("subject", e.target.value)} aria-invalid={!!errors.subject} />
+              <input
+                id="ticket-subject"
+                required
+                value={draft.subject}
+                onChange={(e) => set("subject", e.target.value)}
+                aria-invalid={!!errors.subject || subjectTooLong}
+                aria-describedby="ticket-subject-count"
+              />
+              <p id="ticket-subject-count" className={subjectTooLong ? "field-count form-error small" : "field-count muted small"}>
+                {subjectLength} / {SUBJECT_MAX}
+                {subjectTooLong && ` — ${subjectLength - SUBJECT_MAX} too many`}
+              </p>
+              {subjectTooLong && (
+                // Said once, when the limit is crossed, not at every key.
+                <p className="form-error" role="alert">
+                  {tooLong}
+                </p>
+              )}
             </div>
             <div className="field">
               <label htmlFor="ticket-description">Description</label>

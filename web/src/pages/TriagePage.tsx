@@ -5,6 +5,7 @@ import { Link } from "react-router";
 import { data, tickets as api } from "../api/clients";
 import { errorDetail } from "../api/problem";
 import { PRIORITIES, personName, type Priority, type Ticket } from "../api/types";
+import { DetailsList } from "../components/DetailsList";
 import { QueryState } from "../components/QueryState";
 import { formatWhen } from "../lib/sla";
 import { usePageTitle } from "../lib/usePageTitle";
@@ -73,6 +74,7 @@ function TriageRow({ ticket }: { ticket: Ticket }) {
         <span className="muted">Submitted {formatWhen(ticket.created_at)}</span>
       </p>
       <p className="clamp">{ticket.description}</p>
+      <DetailsList fields={ticket.details_fields} />
       <form className="row" onSubmit={approve}>
         <div className="field inline">
           <label htmlFor={`priority-${ticket.id}`}>Priority</label>

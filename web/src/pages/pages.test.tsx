@@ -81,6 +81,34 @@ describe("New ticket", () => {
   });
 });
 
+describe("New ticket subject", () => {
+  it("keeps a pasted long subject whole, counts it and refuses to send it", async () => {
+    const { requests } = fakeServer({
+      "GET /api/auth/me": () => json(EMPLOYEE),
+      "GET /api/tickets/categories": () => json(CATEGORIES),
+    });
+    renderApp(<NewTicketPage />, "/tickets/new");
+    const subject = await screen.findByLabelText("Subject");
+    expect(subject).toHaveAccessibleDescription("0 / 200");
+    await userEvent.type(subject, "Printer");
+    expect(subject).toHaveAccessibleDescription("7 / 200");
+    await userEvent.click(subject);
+    await userEvent.paste(" jams".repeat(131)); // 7 + 655 = 662 characters
+    expect(subject).toHaveValue(`Printer${" jams".repeat(131)}`);
+    expect(subject).toHaveAccessibleDescription("662 / 200 — 462 too many");
+    expect(subject).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByRole("alert")).toHaveTextContent("The subject is 662 characters long; shorten it to 200 or fewer.");
+    await userEvent.type(screen.getByLabelText("Description"), "Printer jam");
+    await userEvent.selectOptions(screen.getByLabelText("Category"), "Others");
+    await userEvent.selectOptions(screen.getByLabelText("Department"), "IT");
+    await userEvent.click(screen.getByRole("button", { name: "Submit" }));
+    expect(subject).toHaveFocus();
+    const summary = screen.getAllByRole("alert").find((alert) => alert.id === "submit-error")!;
+    expect(within(summary).getByRole("link", { name: "Subject" })).toHaveAttribute("href", "#ticket-subject");
+    expect(requests.some((r) => r.method === "POST")).toBe(false);
+  });
+});
+
 describe("Conversation", () => {
   it("appends messages from the socket live, and keeps note and reply drafts apart", async () => {
     const agent = { id: 9, email: "agent@example.com", name: "Ava Agent", roles: { tts: ["Agent"] } };
@@ -99,7 +127,8 @@ describe("Conversation", () => {
     expect(note).toHaveTextContent("Internal");
 
     await userEvent.type(screen.getByLabelText("Message"), "On my way");
-    await userEvent.click(screen.getByRole("radio", { name: "Internal note" }));
+    const mode = screen.getByRole("radiogroup", { name: "Reply or note" });
+    await userEvent.click(within(mode).getByRole("radio", { name: "Internal note" }));
     // The reply's text never carries over into a note.
     expect(screen.getByLabelText("Internal note")).toHaveValue("");
     expect(screen.getByRole("button", { name: "Add note" })).toBeInTheDocument();

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { useNavigate } from "react-router";
 
 import type { SessionUser } from "../auth/roles";
@@ -27,10 +27,10 @@ function typing(target: EventTarget | null): boolean {
   return element.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName);
 }
 
-/** Global single-key shortcuts and the "?" cheat sheet. */
-export function Shortcuts({ user }: { user: SessionUser }) {
+/** Global single-key shortcuts and the "?" cheat sheet (also opened from the user menu,
+ *  through `help` and `setHelp`). */
+export function Shortcuts({ user, help, setHelp }: { user: SessionUser; help: boolean; setHelp: (open: boolean) => void }) {
   const navigate = useNavigate();
-  const [help, setHelp] = useState(false);
   const dialog = useRef<HTMLDialogElement>(null);
   const allowed = useMemo(() => SHORTCUTS.filter((s) => s.allowed(user)), [user]);
 
@@ -60,7 +60,7 @@ export function Shortcuts({ user }: { user: SessionUser }) {
       window.removeEventListener("keydown", onKey);
       clearTimeout(timer);
     };
-  }, [allowed, navigate]);
+  }, [allowed, navigate, setHelp]);
 
   useEffect(() => {
     const element = dialog.current;

@@ -1,6 +1,6 @@
 /**
  * Read-only: what each role may do, as the services decide it (auth_api/permissions.py,
- * tickets_api/access.py, the web UI's nav). A "superuser" is Admin of both hdts and tts.
+ * tickets_api/access.py, chat_api/access.py, the web UI's nav). A "superuser" is Admin of both hdts and tts.
  */
 const ROLES = ["Employee (hdts)", "Ticket Coordinator (hdts)", "Agent (tts)", "Admin (hdts)", "Admin (tts)"] as const;
 
@@ -8,7 +8,9 @@ const MATRIX: [string, boolean[]][] = [
   ["Submit tickets and see their own", [true, false, false, true, true]],
   ["Triage: approve or reject new tickets", [false, true, false, true, true]],
   ["See every ticket; route and transfer", [false, true, false, true, true]],
-  ["Work tasks (My tasks), internal notes", [false, false, true, true, true]],
+  ["Work tasks (My tasks)", [false, false, true, true, true]],
+  // chat_api: any staff role (beyond Employee) on a ticket the person may see, never their own.
+  ["Read and write internal notes on tickets they see (not their own)", [false, true, true, true, true]],
   ["Search, invite and edit user accounts", [false, false, false, true, true]],
   ["Grant and revoke hdts roles", [false, false, false, true, false]],
   ["Grant and revoke tts roles", [false, false, false, false, true]],

@@ -159,7 +159,7 @@ describe("Users and roles", () => {
       "GET /api/auth/users": page([USERS[1]!]),
       "POST /api/auth/users": async (request) => {
         const body = (await request.json()) as { email: string };
-        if (body.email === "bad") return json({ title: "Unprocessable", status: 422, detail: "Check the fields.", errors: { json: { email: ["Not a valid email address."] } } }, 422);
+        if (body.email === "bad@example") return json({ title: "Unprocessable", status: 422, detail: "Check the fields.", errors: { json: { email: ["Not a valid email address."] } } }, 422);
         return json({ id: 9, email: body.email, name: "Pat" }, 201);
       },
       "POST /api/auth/users/3/invitation": () => json({ status: "accepted" }, 202),
@@ -168,11 +168,15 @@ describe("Users and roles", () => {
     });
     renderApp(<AdminUsersPage />, "/admin/users?tab=invitations");
     expect(await screen.findByRole("tab", { name: "Invitations" })).toHaveAttribute("aria-selected", "true");
-    await userEvent.type(screen.getByLabelText("Email"), "bad");
+    await userEvent.type(screen.getByLabelText("Email"), "bad@example");
     await userEvent.type(screen.getByLabelText("Name"), "Pat");
     await userEvent.click(screen.getByRole("button", { name: "Send invitation" }));
     expect(await screen.findByText("Not a valid email address.")).toBeInTheDocument();
     expect(screen.getByLabelText("Email")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByLabelText("Email")).toHaveAccessibleDescription("Not a valid email address.");
+    // The 422 is said beside its field; no generic "invalid body" and request id.
+    expect(screen.getByRole("alert")).toHaveTextContent("Check the field marked above.");
+    expect(screen.queryByText("Check the fields.")).not.toBeInTheDocument();
     await userEvent.clear(screen.getByLabelText("Email"));
     await userEvent.type(screen.getByLabelText("Email"), "pat@example.com");
     await userEvent.click(await screen.findByRole("checkbox", { name: "Agent (tts)" }));
@@ -186,6 +190,48 @@ describe("Users and roles", () => {
     expect(await screen.findByText("Revoked.")).toBeInTheDocument();
   });
 
+  it("checks an empty invitation itself and names the fields, without asking the server", async () => {
+    const { requests } = fakeServer({ "GET /api/auth/me": () => json(ADMIN), "GET /api/auth/users": page([]), ...SYSTEMS });
+    renderApp(<AdminUsersPage />, "/admin/users?tab=invitations");
+    await userEvent.click(await screen.findByRole("button", { name: "Send invitation" }));
+    expect(screen.getByLabelText("Email")).toHaveAccessibleDescription("Enter the person's email address.");
+    expect(screen.getByLabelText("Name")).toHaveAccessibleDescription("Enter the person's name.");
+    expect(screen.getByLabelText("Email")).toHaveFocus();
+    expect(screen.getByRole("alert")).toHaveTextContent("Check the fields marked above.");
+    expect(screen.queryByText(/request body is invalid|Request ID/)).not.toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText("Email"), "not-an-address");
+    await userEvent.click(screen.getByRole("button", { name: "Send invitation" }));
+    expect(screen.getByLabelText("Email")).toHaveAccessibleDescription("Enter an email address like name@example.com.");
+    expect(requests.some((r) => r.method === "POST")).toBe(false);
+  });
+
+  it("shows a server 422's field map beside the fields, roles included", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json(ADMIN),
+      "GET /api/auth/users": page([]),
+      "POST /api/auth/users": () =>
+        json(
+          {
+            title: "Unprocessable Entity",
+            status: 422,
+            detail: "The request body is invalid.",
+            request_id: "r-1",
+            errors: { name: ["Length must be between 1 and 100."], roles: { "0": { role: ["Unknown role."] } } },
+          },
+          422,
+        ),
+      ...SYSTEMS,
+    });
+    renderApp(<AdminUsersPage />, "/admin/users?tab=invitations");
+    await userEvent.type(await screen.findByLabelText("Email"), "pat@example.com");
+    await userEvent.type(screen.getByLabelText("Name"), "Pat");
+    await userEvent.click(screen.getByRole("button", { name: "Send invitation" }));
+    expect(await screen.findByText("Length must be between 1 and 100.")).toBeInTheDocument();
+    expect(screen.getByLabelText("Name")).toHaveAccessibleDescription("Length must be between 1 and 100.");
+    expect(screen.getByText("Unknown role.")).toBeInTheDocument();
+    expect(screen.queryByText(/request body is invalid|Request ID/)).not.toBeInTheDocument();
+  });
+
   it("tabs move with the arrow keys and the permission matrix is read-only", async () => {
     fakeServer({ "GET /api/auth/me": () => json(ADMIN), "GET /api/auth/users": page(), ...SYSTEMS });
     renderApp(<AdminUsersPage />, "/admin/users");
@@ -195,6 +241,10 @@ describe("Users and roles", () => {
     expect(screen.getByRole("tab", { name: "Permissions" })).toHaveAttribute("aria-selected", "true");
     const matrix = await screen.findByRole("table", { name: "Permissions by role" });
     expect(within(matrix).getByRole("rowheader", { name: "Grant and revoke tts roles" })).toBeInTheDocument();
+    // As chat_api allows: any staff role on a ticket they see, coordinators included.
+    const notes = within(matrix).getByRole("rowheader", { name: /internal notes/ }).closest("tr")!;
+    const cells = within(notes).getAllByRole("cell").map((cell) => cell.textContent);
+    expect(cells).toEqual(["— No", "✓ Yes", "✓ Yes", "✓ Yes", "✓ Yes"]);
     expect(within(matrix).queryByRole("button")).toBeNull();
   });
 });

@@ -31,7 +31,8 @@ export default function AuditPage() {
         query={pages}
         loadingLabel="Loading the audit…"
         isEmpty={(d) => !d.pages.some((p) => p.items?.length)}
-        empty={<p>Nobody has acted on {service.label}'s jobs yet. Actions on dead letters and the outbox are recorded here.</p>}
+        // "the Notifications service's", never "Notifications's": labels may end in s.
+        empty={<p>Nobody has acted on the {service.label} service's jobs yet. Actions on dead letters and the outbox are recorded here.</p>}
       >
         {(d) => (
           <>

@@ -363,6 +363,16 @@ describe("Outbox, audit and mail", () => {
     expect(table).toHaveTextContent("requeued 8");
   });
 
+  it("says whose jobs an empty audit is about in good English", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json(ADMIN),
+      "GET /api/notifications/ops/audit": () => json({ items: [], before: null }),
+    });
+    renderApp(<AuditPage />, "/ops/audit");
+    expect(await screen.findByText(/Nobody has acted on the Notifications service's jobs yet/)).toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent("Notifications's");
+  });
+
   it("shows caught emails with their links clickable", async () => {
     fakeServer({
       "GET /api/auth/me": () => json(ADMIN),

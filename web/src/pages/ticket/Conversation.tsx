@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from "react";
 
 import { chat, data } from "../../api/clients";
 import { errorDetail } from "../../api/problem";
@@ -57,6 +57,7 @@ export function Conversation({ ticketId, canWriteNotes }: { ticketId: number; ca
   }, [loaded, ticketId, queryClient]);
 
   const log = useRef<HTMLDivElement>(null);
+  const composer = useRef<HTMLFormElement>(null);
   const [pinned, setPinned] = useState(true);
   const [unseen, setUnseen] = useState(0);
   const count = messages.data?.length ?? 0;
@@ -70,6 +71,17 @@ export function Conversation({ ticketId, canWriteNotes }: { ticketId: number; ca
     if (pinned) element.scrollTop = element.scrollHeight;
     else if (added > 0) setUnseen((n) => n + added);
   }, [count, pinned]);
+
+  // On opening, the page scrolls (only as far as needed) to bring the composer into view:
+  // the log, scrolled to its end, sits right above it, so the newest message shows too.
+  // The composer is in the flow, never over the log; on a phone its scroll margin keeps
+  // it above the bottom navigation.
+  const scrolledOnOpen = useRef(false);
+  useEffect(() => {
+    if (!loaded || scrolledOnOpen.current) return;
+    scrolledOnOpen.current = true;
+    composer.current?.scrollIntoView?.({ block: "nearest" });
+  }, [loaded]);
 
   return (
     <section className="conversation" aria-labelledby="conversation-title">
@@ -128,6 +140,7 @@ export function Conversation({ ticketId, canWriteNotes }: { ticketId: number; ca
         </button>
       )}
       <Composer
+        formRef={composer}
         ticketId={ticketId}
         canWriteNotes={canWriteNotes}
         onSent={(m) => queryClient.setQueryData<Message[]>(["chat", ticketId], (list) => mergeMessages(list, m))}
@@ -136,8 +149,13 @@ export function Conversation({ ticketId, canWriteNotes }: { ticketId: number; ca
   );
 }
 
-function Composer(props: { ticketId: number; canWriteNotes: boolean; onSent: (m: Message) => void }) {
-  const { ticketId, canWriteNotes, onSent } = props;
+function Composer(props: {
+  formRef: RefObject<HTMLFormElement | null>;
+  ticketId: number;
+  canWriteNotes: boolean;
+  onSent: (m: Message) => void;
+}) {
+  const { formRef, ticketId, canWriteNotes, onSent } = props;
   const user = useUser();
   const [mode, setMode] = useState<Mode>("reply");
   // One draft per mode: a note's text can never slip into a reply by switching modes.
@@ -169,9 +187,11 @@ function Composer(props: { ticketId: number; canWriteNotes: boolean; onSent: (m:
 
   const note = mode === "note";
   return (
-    <form className={note ? "composer internal" : "composer"} onSubmit={submit}>
+    <form ref={formRef} className={note ? "composer internal" : "composer"} onSubmit={submit}>
       {canWriteNotes && (
-        <div className="chips" role="radiogroup" aria-label="Write a">
+        // Named apart from the fields' labels ("Message", "Internal note"): a search for a
+        // field by its label (a screen reader's, voice control's) finds the field alone.
+        <div className="chips" role="radiogroup" aria-label="Reply or note">
           <button type="button" role="radio" aria-checked={!note} className={!note ? "chip active" : "chip"} onClick={() => setMode("reply")}>
             Reply
           </button>

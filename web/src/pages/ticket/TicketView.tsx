@@ -7,8 +7,10 @@ import { personName } from "../../api/types";
 import { isStaff } from "../../auth/roles";
 import { useUser } from "../../auth/SessionProvider";
 import { ErrorState, LoadingState } from "../../components/QueryState";
+import { DetailsList } from "../../components/DetailsList";
 import { PriorityBadge, StatusBadge } from "../../components/badges";
 import { formatWhen } from "../../lib/sla";
+import { useReadTicketNotifications } from "../../live/notifications";
 import { AttachmentsPanel } from "./AttachmentsPanel";
 import { Conversation } from "./Conversation";
 import { CsatPanel } from "./CsatPanel";
@@ -32,6 +34,7 @@ export function useTicket(ticketId: number, awaitAccess = false) {
 export function TicketView({ ticketId, aside, notice }: { ticketId: number; aside?: ReactNode; notice?: ReactNode }) {
   const user = useUser();
   const ticket = useTicket(ticketId, aside !== undefined);
+  useReadTicketNotifications(ticketId, ticket.isSuccess);
   if (ticket.isPending) return <LoadingState label="Loading the ticket…" rows={6} />;
   if (ticket.isError) return <ErrorState error={ticket.error} onRetry={() => void ticket.refetch()} />;
   const t = ticket.data;
@@ -61,16 +64,7 @@ export function TicketView({ ticketId, aside, notice }: { ticketId: number; asid
           <section className="panel" aria-labelledby="description-title">
             <h2 id="description-title">Description</h2>
             <p className="prewrap">{t.description}</p>
-            {t.details && Object.keys(t.details).length > 0 && (
-              <dl className="details">
-                {Object.entries(t.details).map(([key, value]) => (
-                  <div key={key}>
-                    <dt>{key.replace(/_/g, " ")}</dt>
-                    <dd>{typeof value === "object" ? JSON.stringify(value) : String(value)}</dd>
-                  </div>
-                ))}
-              </dl>
-            )}
+            <DetailsList fields={t.details_fields} />
           </section>
           <Conversation ticketId={ticketId} canWriteNotes={isStaff(user) && !isRequester} />
         </div>
