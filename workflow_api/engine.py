@@ -60,6 +60,7 @@ def enter(
     outcome="reassigned",
     chosen=PICK,
     approval: Approval | None = None,
+    after_action: bool = False,
 ) -> None:
     """Put the task at ``step``: complete it at an end step, else start the clock and assign.
 
@@ -67,6 +68,7 @@ def enter(
     gets it, if already picked (None: nobody); by default the step's policy picks now.
     ``approval``: the ticket's approval opened the task; what becomes of it here is the
     requester's news of the approval (its assignment says so, or workflow.ticket_queued).
+    ``after_action``: someone acted on the task to bring it here (its assignment says so).
     """
     task.step_key = step.key
     if step.end:
@@ -82,7 +84,7 @@ def enter(
         if approval is not None:
             _tell_queued(task, approval)
         return
-    _assign(task, chosen, origin, now, definition, approval)
+    _assign(task, chosen, origin, now, definition, approval, after_action)
 
 
 def _tell_queued(task: Task, approval: Approval) -> None:
@@ -112,6 +114,7 @@ def _assign(
     now: datetime,
     definition: Definition,
     approval: Approval | None = None,
+    after_action: bool = False,
 ) -> None:
     task.status = "assigned" if task.paused_at is None else "on_hold"
     task.assignee_id = chosen.user_id
@@ -142,6 +145,7 @@ def _assign(
             "first_assignment": first,
             "on_approval": approval is not None,
             "approved_by": approval.by if approval is not None else None,
+            "after_action": after_action,
         },
     )
 
@@ -211,7 +215,7 @@ def act(principal: Principal, task_id: int, key: str, notes: str, revision: int 
     target = definition.step(transition.target)
     record_event(task, principal, "act", task.step_key, target.key, notes, {"transition": key})
     task.revision += 1
-    enter(task, definition, target, now, origin="system", outcome="acted")
+    enter(task, definition, target, now, origin="system", outcome="acted", after_action=True)
     return task
 
 

@@ -431,7 +431,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The newest caught emails, newest first. */
+        /** The newest caught emails, newest first (one-time tokens masked but in your own). */
         get: {
             parameters: {
                 query?: {

@@ -47,6 +47,15 @@ export interface paths {
                         "application/json": components["schemas"]["TicketPage"];
                     };
                 };
+                /** @description A URL over the edge's 8 kB */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
@@ -1796,6 +1805,11 @@ export interface components {
             /** Format: date-time */
             updated_at?: string;
             version?: number;
+            /**
+             * Format: date-time
+             * @description when someone first worked on it (a staff message, the task acted on, a hold); null while an in_progress ticket is only assigned
+             */
+            work_started_at?: string | null;
         };
         TicketIn: {
             category: string;
@@ -1848,6 +1862,11 @@ export interface components {
             /** Format: date-time */
             updated_at?: string;
             version?: number;
+            /**
+             * Format: date-time
+             * @description when someone first worked on it (a staff message, the task acted on, a hold); null while an in_progress ticket is only assigned
+             */
+            work_started_at?: string | null;
         };
         TicketPage: {
             items?: components["schemas"]["TicketOut"][];

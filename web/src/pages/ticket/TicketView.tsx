@@ -9,7 +9,7 @@ import { personName } from "../../api/types";
 import { isCoordinator, isStaff } from "../../auth/roles";
 import { useUser } from "../../auth/SessionProvider";
 import { ErrorState, LoadingState } from "../../components/QueryState";
-import { PriorityBadge, StatusBadge } from "../../components/badges";
+import { PriorityBadge, TicketStatusBadge } from "../../components/badges";
 import { formatWhen } from "../../lib/sla";
 import { AttachmentsPanel } from "./AttachmentsPanel";
 import { Conversation } from "./Conversation";
@@ -73,7 +73,7 @@ export function TicketView({ ticketId, aside, notice }: { ticketId: number; asid
         <h1 id="ticket-title">{t.subject}</h1>
         <div className="meta">
           <span data-testid="ticket-status">
-            Status: <StatusBadge status={t.status} />
+            Status: <TicketStatusBadge ticket={t} />
           </span>
           <PriorityBadge priority={t.priority} />
           <span>{[t.category, t.subcategory].filter(Boolean).join(" › ")}</span>
