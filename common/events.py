@@ -180,6 +180,9 @@ class TaskAssigned(Schema):
     # the news (assigned here; or workflow.ticket_queued, or workflow.ticket_unrouted).
     on_approval = fields.Bool(load_default=False)
     approved_by = fields.Int(allow_none=True, load_default=None)  # with on_approval
+    # The assignment follows someone's action on the task (it moved on a step): on the
+    # ticket, work has started.
+    after_action = fields.Bool(load_default=False)
 
 
 class TicketAudienceChanged(Schema):

@@ -109,6 +109,13 @@ class TicketOut(Schema):
     updated_at = fields.DateTime()
     opened_at = fields.DateTime(allow_none=True)
     first_response_at = fields.DateTime(allow_none=True)
+    work_started_at = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "when someone first worked on it (a staff message, the task acted "
+            "on, a hold); null while an in_progress ticket is only assigned"
+        },
+    )
     resolved_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
 

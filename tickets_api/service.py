@@ -158,6 +158,8 @@ def act(principal: Principal, ticket_id: int, action: str, body: dict) -> row_ed
         if body.get("department") and body["department"] != ticket.department:
             changes["department"] = (ticket.department, body["department"])
             ticket.department = body["department"]
+    if action == "hold":  # someone took the ticket up far enough to pause it
+        work_started(ticket)
     _after_move(ticket, principal, action, changes, body.get("reason"))
     row_edits.write_one(Ticket, ticket)
     return ticket
@@ -271,6 +273,8 @@ def _assign(ticket: Ticket | row_edits.Editable, payload: dict) -> None:
         if getattr(ticket, field) != value:
             changes[field] = (getattr(ticket, field), value)
             setattr(ticket, field, value)
+    if payload.get("after_action"):
+        work_started(ticket)
     if ticket.status == "open":
         changes["status"] = lifecycle.apply(ticket, "assign", None)
         _after_move(ticket, None, "assign", changes)
@@ -308,14 +312,24 @@ def record_completion(payload: dict) -> None:
     )
 
 
+def work_started(ticket: Ticket | row_edits.Editable) -> None:
+    """Someone worked on the ticket: from now on an in_progress ticket reads "In progress"
+    rather than "Assigned". Help desks (Zammad, Freshdesk) tell a ticket merely given to
+    an agent from one the agent has taken up; the status stays in_progress either way, so
+    nothing that filters or moves by status changes."""
+    if ticket.work_started_at is None:
+        ticket.work_started_at = utcnow()
+
+
 def record_first_response(payload: dict) -> None:
-    """The first staff reply in the conversation: when the requester first heard back."""
+    """A message by anyone but the requester: work has started on the ticket. The first
+    public one is also its first response, when the requester first heard back."""
     ticket = db.session.get(Ticket, payload["ticket_id"])
-    if ticket is None or ticket.first_response_at is not None:
+    if ticket is None or payload["author_id"] == ticket.requester_id:
         return
-    if payload["author_id"] == ticket.requester_id or payload.get("internal"):
-        return
-    ticket.first_response_at = utcnow()
+    work_started(ticket)
+    if ticket.first_response_at is None and not payload.get("internal"):
+        ticket.first_response_at = utcnow()
 
 
 def auto_close(after: timedelta, batch: int = 500) -> int:

@@ -1,6 +1,6 @@
 """The checks across a definition's steps and transitions: keys unique, one start step and
-some end step, transitions between known steps, and every step on a way from the start to
-an end.
+some end step, transitions between known steps, at most one primary way out of a step,
+and every step on a way from the start to an end.
 
 They run on whatever loaded, even when some steps or transitions failed their own checks,
 so that a draft's problems are reported all at once. A step or transition that failed its
@@ -72,7 +72,7 @@ def _transition_problems(transitions: list, by_key: dict, ends: set) -> dict:
         if problems:
             errors[index] = problems
             errors.setdefault(SCHEMA, []).append("fix the transitions above")
-    seen = set()
+    seen, primary_of = set(), {}
     for index, transition in enumerate(transitions):
         if not transition or index in errors:
             continue
@@ -81,6 +81,13 @@ def _transition_problems(transitions: list, by_key: dict, ends: set) -> dict:
             message = f"two transitions named {key!r} leave step {source!r}"
             errors.setdefault(SCHEMA, []).append(message)
         seen.add((source, key))
+        if field_of(transition, "primary"):
+            if source in primary_of:
+                usual = primary_of[source]
+                message = f"only one way out of step {source!r} is primary; {usual!r} is already"
+                errors[index] = {"primary": [message]}
+            else:
+                primary_of[source] = key
     return errors
 
 

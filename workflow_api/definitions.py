@@ -6,7 +6,7 @@ The JSON, as drafts are edited and versions stored::
     {"steps": [{"key", "name", "role": {"system", "name"}, "instructions", "weight",
                 "escalation_role": {...} | null, "policy", "start", "end",
                 "escalate_on_breach"}],
-     "transitions": [{"key", "name", "from", "to"}],
+     "transitions": [{"key", "name", "from", "to", "primary"}],
      "sla_hours": {"critical", "high", "medium", "low"},   # business hours per priority
      "calendar": {"timezone", "workdays", "start", "end", "holidays"}}
 
@@ -14,6 +14,11 @@ The JSON, as drafts are edited and versions stored::
 keyed by the field's path (``steps.0.role``); ``dump`` gives the JSON back, normalised.
 The engine, the SLA clocks and the task views read a version through ``of_version``.
 Reaching an end step completes the task, so end steps have no role work and no way out.
+
+Of the ways out of a step, one is the usual next step, which the UI offers as the primary
+button: the transition marked ``primary``, else the first one listed. Definitions from
+before the flag (and drafts that never set it) thus keep working, their first way out
+being the usual one; at most one transition leaving a step may be marked.
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ class Transition:
     name: str
     source: str  # "from" in the JSON
     target: str  # "to"
+    primary: bool = False  # marked as the usual next step (see usual_next)
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,11 @@ class Definition:
 
     def transitions_from(self, key: str) -> list[Transition]:
         return [transition for transition in self.transitions if transition.source == key]
+
+    def usual_next(self, key: str) -> Transition | None:
+        """The usual way out of step ``key``: the one marked primary, else the first listed."""
+        options = self.transitions_from(key)
+        return next((t for t in options if t.primary), options[0] if options else None)
 
 
 class RoleRef(fields.Field):
@@ -180,6 +191,7 @@ class TransitionSchema(KeyedSchema):
     # Any value: whether it names a step is checked across the definition.
     source = fields.Raw(data_key="from", load_default=None, allow_none=True)
     target = fields.Raw(data_key="to", load_default=None, allow_none=True)
+    primary = Flag()
 
     @post_load
     def _to_transition(self, transition, **kwargs) -> Transition:

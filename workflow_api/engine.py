@@ -76,7 +76,8 @@ def enter(
     gets it, if already picked (None: nobody); by default the step's policy picks now.
     ``approval``: the ticket's approval opened the task; what becomes of it here is the
     requester's news of the approval (its assignment says so, or workflow.ticket_queued).
-    ``by``: the person whose action moved it here, and their notes.
+    ``by``: the person whose action moved it here, and their notes (its assignment, or its
+    completion, says someone acted on it).
     """
     task.step_key = step.key
     if step.end:
@@ -92,7 +93,7 @@ def enter(
         if approval is not None:
             _tell_queued(task, approval)
         return
-    _assign(task, chosen, origin, now, definition, approval)
+    _assign(task, chosen, origin, now, definition, approval, after_action=by is not None)
 
 
 def _tell_queued(task: Task, approval: Approval) -> None:
@@ -122,6 +123,7 @@ def _assign(
     now: datetime,
     definition: Definition,
     approval: Approval | None = None,
+    after_action: bool = False,
 ) -> None:
     task.status = "assigned" if task.paused_at is None else "on_hold"
     task.assignee_id = chosen.user_id
@@ -152,6 +154,7 @@ def _assign(
             "first_assignment": first,
             "on_approval": approval is not None,
             "approved_by": approval.by if approval is not None else None,
+            "after_action": after_action,
         },
     )
 

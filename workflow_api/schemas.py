@@ -16,6 +16,13 @@ class TaskListArgs(Schema):
     ticket = IdField()
 
 
+class SlaOutcomeOut(Schema):
+    met = fields.Bool(metadata={"description": "finished by the ticket's due time"})
+    margin_minutes = fields.Int(
+        metadata={"description": "minutes to spare (met) or late (missed), of the clock"}
+    )
+
+
 class TaskOut(Schema):
     id = fields.Int()
     ticket_id = fields.Int()
@@ -38,6 +45,8 @@ class TaskOut(Schema):
     # decided by the server's business-hours calendar, not guessed by clients.
     at_risk = fields.Bool(attribute="step_warned")
     step_breached = fields.Bool()
+    # A completed task's SLA, met or missed and by how much (null until it completes).
+    sla_outcome = fields.Nested(SlaOutcomeOut, allow_none=True)
 
 
 class CandidateOut(Schema):
@@ -59,6 +68,9 @@ class ActionOut(Schema):
     key = fields.Str()
     name = fields.Str()
     to = fields.Str()
+    primary = fields.Bool(
+        metadata={"description": "the usual next step: the one action offered as primary"}
+    )
 
 
 class TaskDetailOut(Schema):

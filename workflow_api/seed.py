@@ -35,8 +35,10 @@ def _step(key, name, role=None, *, start=False, end=False, weight=1, policy="rou
     }
 
 
-def _go(key, name, source, target):
-    return {"key": key, "name": name, "from": source, "to": target}
+def _go(key, name, source, target, *, primary=False):
+    """A transition, named for where it goes; ``primary``: the usual next step from
+    ``source`` (the one button offered as primary)."""
+    return {"key": key, "name": name, "from": source, "to": target, "primary": primary}
 
 
 DEFAULTS = [
@@ -56,7 +58,7 @@ DEFAULTS = [
                 ),
                 _step("done", "Resolved", end=True),
             ],
-            "transitions": [_go("resolve", "Resolve", "resolve", "done")],
+            "transitions": [_go("resolve", "Resolve", "resolve", "done", primary=True)],
             "sla_hours": SLA,
         },
     },
@@ -87,9 +89,9 @@ DEFAULTS = [
                 _step("done", "Resolved", end=True),
             ],
             "transitions": [
-                _go("start_work", "Start work", "triage", "resolve"),
-                _go("resolve", "Resolve", "resolve", "done"),
-                _go("back_to_triage", "Back to triage", "resolve", "triage"),
+                _go("send_to_resolution", "Send to resolution", "triage", "resolve", primary=True),
+                _go("resolve", "Resolve", "resolve", "done", primary=True),
+                _go("return_to_triage", "Return to triage", "resolve", "triage"),
             ],
             "sla_hours": SLA,
         },
@@ -108,7 +110,7 @@ DEFAULTS = [
                 ),
                 _step("done", "Checked in", end=True),
             ],
-            "transitions": [_go("check_in", "Check in", "inspect", "done")],
+            "transitions": [_go("check_in", "Check in", "inspect", "done", primary=True)],
             "sla_hours": SLA,
         },
     },
@@ -122,8 +124,8 @@ DEFAULTS = [
                 _step("done", "Checked out", end=True),
             ],
             "transitions": [
-                _go("ready", "Ready for handover", "prepare", "handover"),
-                _go("handed_over", "Handed over", "handover", "done"),
+                _go("ready", "Ready for handover", "prepare", "handover", primary=True),
+                _go("handed_over", "Handed over", "handover", "done", primary=True),
             ],
             "sla_hours": SLA,
         },
@@ -138,7 +140,7 @@ DEFAULTS = [
                 _step("rejected", "Rejected", end=True),
             ],
             "transitions": [
-                _go("approve", "Approve", "review", "approved"),
+                _go("approve", "Approve", "review", "approved", primary=True),
                 _go("reject", "Reject", "review", "rejected"),
             ],
             "sla_hours": {"critical": 8, "high": 16, "medium": 40, "low": 80},

@@ -31,9 +31,10 @@ def list_tasks(
 def detail(task: Task) -> dict:
     definition = definitions.of_version(task.version)
     step = definition.step(task.step_key)
+    usual = definition.usual_next(task.step_key)
     actions = (
         [
-            {"key": t.key, "name": t.name, "to": t.target}
+            {"key": t.key, "name": t.name, "to": t.target, "primary": t == usual}
             for t in definition.transitions_from(task.step_key)
         ]
         if task.status == "assigned"

@@ -127,6 +127,9 @@ class Ticket(db.Model):
     )
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When someone first worked on it (a staff message, the task acted on, a hold): until
+    # then an in_progress ticket reads "Assigned" (see tickets_api.service.work_started).
+    work_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -194,6 +194,16 @@ class Task(db.Model):
     # Loaded when a task is worked on, never for lists (definitions are large).
     version: Mapped[WorkflowVersion] = relationship(lazy="select")
 
+    @property
+    def sla_outcome(self) -> dict | None:
+        """A completed task's SLA: met when it finished by the ticket's due time (as the
+        reports count it), and by how many minutes, of the clock, it had to spare or was
+        late. None while it runs, or when it ended without being completed."""
+        if self.status != "completed" or self.completed_at is None or self.due_at is None:
+            return None
+        margin = (self.due_at - self.completed_at).total_seconds()
+        return {"met": margin >= 0, "margin_minutes": round(abs(margin) / 60)}
+
 
 class TaskAssignment(db.Model):
     """Each time a task is given to someone, a new row: the same person may get it again."""

@@ -21,9 +21,12 @@ from tests.e2e.stack_support import (
     AGENT,
     COORDINATOR,
     DEMO_PASSWORD,
+    EDGE,
     EMPLOYEE,
     User,
+    approve,
     create_ticket,
+    wait_until_assigned,
 )
 
 
@@ -146,6 +149,67 @@ def test_a_ticket_from_submission_to_rating_live_across_three_people(people):
     expect(history).not_to_contain_text("step")
     screenshot(employee.page, "ticket-resolved-rated")
     for person in (employee, coordinator, agent):
+        person.assert_no_page_errors()
+
+
+def test_a_task_says_where_each_step_goes_and_how_its_sla_ended(people):
+    """The seeded IT workflow: the requester sees "Assigned" until the agent acts; each
+    action says where it goes, only the usual next step is the primary button; the
+    finished task shows its SLA met, and by how much, on its page and in My tasks."""
+    subject = f"VPN drops every hour {time.time_ns()}"
+    ticket = create_ticket(User(EMPLOYEE), subject)  # IT Support: Triage, then Resolve
+    approve(User(COORDINATOR), ticket["id"])
+    wait_until_assigned(User(AGENT), ticket["id"])
+    employee = people(width=390)
+    sign_in(employee.page, EMPLOYEE, "My tickets")
+    employee.page.goto(f"/tickets/{ticket['id']}")
+    expect(employee.page.get_by_test_id("ticket-status")).to_have_text("Status: Assigned")
+    screenshot(employee.page, "ticket-assigned-phone")
+
+    agent = people(bypass_csp=True)  # for axe on the finished task page
+    page = agent.page
+    sign_in(page, AGENT, "My tasks")
+    page.get_by_role("link", name=f"#{ticket['number']} {subject}").click()
+    expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
+    task_path = page.url.split(EDGE, 1)[1]
+    triage = page.get_by_role("region", name="Step: Triage")
+    forward = triage.get_by_role("button", name="Send to resolution")
+    expect(forward).to_have_class(re.compile(r"\bprimary\b"))
+    screenshot(page, "task-triage")
+    forward.click()
+    page.get_by_role("button", name="Confirm send to resolution").click()
+    resolve = page.get_by_role("region", name="Step: Resolve")
+    expect(resolve.get_by_role("status")).to_contain_text("Done: Send to resolution.")
+    expect(resolve.get_by_role("button", name="Resolve")).to_have_class(re.compile(r"\bprimary\b"))
+    back = resolve.get_by_role("button", name="Return to triage")
+    expect(back).to_be_visible()
+    expect(back).not_to_have_class(re.compile(r"\bprimary\b"))
+    screenshot(page, "task-resolve")
+
+    # The agent acted: the ticket is in progress now, for the requester too.
+    employee.page.reload()
+    expect(employee.page.get_by_test_id("ticket-status")).to_have_text("Status: In progress")
+
+    resolve.get_by_role("button", name="Resolve").click()
+    page.get_by_role("button", name="Confirm resolve").click()
+    finished = page.get_by_role("region", name="Step: Resolved")
+    expect(finished).to_contain_text(re.compile(r"SLA met · \d+ (d|h|m).* to spare"))
+    expect(finished).not_to_contain_text("No SLA")
+    screenshot(page, "task-finished")
+    assert accessibility_violations(page) == []
+
+    page.goto("/tasks")
+    page.get_by_role("radio", name="Completed").click()
+    row = page.get_by_role("row").filter(has_text=subject)
+    expect(row).to_contain_text("SLA met")
+    screenshot(page, "my-tasks-completed")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(row).to_contain_text("SLA met")
+    screenshot(page, "my-tasks-completed-phone")
+    page.goto(task_path)
+    expect(page.get_by_role("region", name="Step: Resolved")).to_contain_text("SLA met")
+    screenshot(page, "task-finished-phone")
+    for person in (employee, agent):
         person.assert_no_page_errors()
 
 

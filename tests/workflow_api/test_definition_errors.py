@@ -689,9 +689,9 @@ PUBLISHED = {
         },
     ],
     "transitions": [
-        {"from": "work", "key": "submit", "name": "Submit", "to": "check"},
-        {"from": "check", "key": "approve", "name": "7", "to": "done"},
-        {"from": "check", "key": "send_back", "name": "Send back", "to": "work"},
+        {"from": "work", "key": "submit", "name": "Submit", "to": "check", "primary": False},
+        {"from": "check", "key": "approve", "name": "7", "to": "done", "primary": False},
+        {"from": "check", "key": "send_back", "name": "Send back", "to": "work", "primary": False},
     ],
 }
 

@@ -1871,6 +1871,11 @@ export interface components {
             /** Format: date-time */
             updated_at?: string;
             version?: number;
+            /**
+             * Format: date-time
+             * @description when someone first worked on it (a staff message, the task acted on, a hold); null while an in_progress ticket is only assigned
+             */
+            work_started_at?: string | null;
         };
         TicketIn: {
             category: string;
@@ -1924,6 +1929,11 @@ export interface components {
             /** Format: date-time */
             updated_at?: string;
             version?: number;
+            /**
+             * Format: date-time
+             * @description when someone first worked on it (a staff message, the task acted on, a hold); null while an in_progress ticket is only assigned
+             */
+            work_started_at?: string | null;
         };
         TicketPage: {
             items?: components["schemas"]["TicketOut"][];

@@ -1267,6 +1267,8 @@ export interface components {
         ActionOut: {
             key?: string;
             name?: string;
+            /** @description the usual next step: the one action offered as primary */
+            primary?: boolean;
             to?: string;
         };
         AssignmentOut: {
@@ -1524,6 +1526,12 @@ export interface components {
         RouteIn: {
             workflow_id: number;
         };
+        SlaOutcomeOut: {
+            /** @description minutes to spare (met) or late (missed), of the clock */
+            margin_minutes?: number;
+            /** @description finished by the ticket's due time */
+            met?: boolean;
+        };
         TaskDetailOut: {
             actions?: components["schemas"]["ActionOut"][];
             sla?: {
@@ -1570,6 +1578,7 @@ export interface components {
             id?: number;
             priority?: string | null;
             revision?: number;
+            sla_outcome?: (Record<string, never> | null) | components["schemas"]["SlaOutcomeOut"];
             status?: string;
             step?: string;
             step_breached?: boolean;

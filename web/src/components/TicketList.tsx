@@ -6,7 +6,7 @@ import { data, tickets as api } from "../api/clients";
 import { DEPARTMENTS, PRIORITIES, type Department, type Priority, type TicketStatus } from "../api/types";
 import { formatWhen } from "../lib/sla";
 import { EmptyState, ErrorState, LoadingState } from "./QueryState";
-import { PriorityBadge, StatusBadge } from "./badges";
+import { PriorityBadge, TicketStatusBadge } from "./badges";
 
 // Filter chips count active work apart from finished work.
 const STATUS_GROUPS: Record<string, TicketStatus[] | undefined> = {
@@ -127,7 +127,7 @@ export function TicketList({ requester, wideFilters = false, empty }: Props) {
                   <span className="muted">#{ticket.number}</span> {ticket.subject}
                 </Link>
                 <div className="meta">
-                  <StatusBadge status={ticket.status} />
+                  <TicketStatusBadge ticket={ticket} />
                   {wideFilters && <PriorityBadge priority={ticket.priority} />}
                   <span>{ticket.category}</span>
                   <span className="muted small">Updated {formatWhen(ticket.updated_at)}</span>

@@ -5,7 +5,8 @@ import { describe, expect, it, vi } from "vitest";
 
 import { ProblemError } from "../api/problem";
 import { ErrorState, QueryState } from "./QueryState";
-import { SlaBadge } from "./badges";
+import { formatSpan } from "../lib/sla";
+import { SlaBadge, TicketStatusBadge } from "./badges";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
 
@@ -19,6 +20,26 @@ describe("SlaBadge", () => {
     expect(screen.getByText(/Breached · due/)).toBeInTheDocument();
     rerender(<SlaBadge dueAt="2026-11-25T11:00:00Z" paused now={NOW} />);
     expect(screen.getByText("On hold")).toBeInTheDocument();
+  });
+});
+
+describe("TicketStatusBadge", () => {
+  it("reads Assigned until someone works on an in-progress ticket", () => {
+    const { rerender } = render(<TicketStatusBadge ticket={{ status: "in_progress", work_started_at: null }} />);
+    expect(screen.getByText("Assigned")).toBeInTheDocument();
+    rerender(<TicketStatusBadge ticket={{ status: "in_progress", work_started_at: "2026-11-25T11:00:00Z" }} />);
+    expect(screen.getByText("In progress")).toBeInTheDocument();
+    rerender(<TicketStatusBadge ticket={{ status: "on_hold", work_started_at: null }} />);
+    expect(screen.getByText("On hold")).toBeInTheDocument();
+  });
+});
+
+describe("formatSpan", () => {
+  it("says minutes, hours and days in words", () => {
+    expect(formatSpan(35)).toBe("35 m");
+    expect(formatSpan(130)).toBe("2 h 10 m");
+    expect(formatSpan(120)).toBe("2 h");
+    expect(formatSpan(1440 * 3 + 245)).toBe("3 d 4 h");
   });
 });
 

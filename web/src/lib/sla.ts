@@ -34,3 +34,14 @@ export function formatDue(iso: string, now: Date): string {
 export function formatWhen(iso: string | null | undefined): string {
   return iso ? dayTime.format(new Date(iso)) : "—";
 }
+
+/** A span of minutes in words: "35 m", "2 h 10 m", "3 d 4 h" (days of the clock). */
+export function formatSpan(minutes: number): string {
+  const total = Math.max(0, Math.round(minutes));
+  const days = Math.floor(total / 1440);
+  const hours = Math.floor((total % 1440) / 60);
+  const rest = total % 60;
+  if (days) return hours ? `${days} d ${hours} h` : `${days} d`;
+  if (hours) return rest ? `${hours} h ${rest} m` : `${hours} h`;
+  return `${rest} m`;
+}

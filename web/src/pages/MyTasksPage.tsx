@@ -5,7 +5,7 @@ import { Link } from "react-router";
 import { data, workflow as api } from "../api/clients";
 import type { Task } from "../api/types";
 import { QueryState } from "../components/QueryState";
-import { PriorityBadge, SlaBadge, StatusBadge } from "../components/badges";
+import { PriorityBadge, StatusBadge, TaskSlaBadge } from "../components/badges";
 import { formatDue } from "../lib/sla";
 import { useNow } from "../lib/useNow";
 import { usePageTitle } from "../lib/usePageTitle";
@@ -67,7 +67,7 @@ export default function MyTasksPage() {
                   {sorted.map((task) => (
                     <tr key={task.id}>
                       <td data-label="SLA">
-                        <SlaBadge dueAt={task.step_due_at} atRisk={task.at_risk} breached={task.step_breached || task.breached} paused={task.status === "on_hold"} now={now} />
+                        <TaskSlaBadge task={task} now={now} />
                         {task.status === "on_hold" && task.step_due_at && <span className="muted small"> (was due {formatDue(task.step_due_at, now)})</span>}
                       </td>
                       <td data-label="Ticket">

@@ -8,7 +8,7 @@ import type { TaskDetail } from "../api/types";
 import { isCoordinator } from "../auth/roles";
 import { useUser } from "../auth/SessionProvider";
 import { ErrorState, LoadingState } from "../components/QueryState";
-import { SlaBadge, StatusBadge } from "../components/badges";
+import { StatusBadge, TaskSlaBadge } from "../components/badges";
 import { formatWhen } from "../lib/sla";
 import { useNow } from "../lib/useNow";
 import { usePageTitle } from "../lib/usePageTitle";
@@ -125,10 +125,10 @@ function StepPanel({ detail, taskId }: { detail: TaskDetail; taskId: number }) {
       <h2 id="step-title">Step: {step.name ?? task.step}</h2>
       <p className="meta">
         <StatusBadge status={task.status} />
-        <SlaBadge dueAt={task.step_due_at} atRisk={task.at_risk} breached={task.step_breached || task.breached} paused={!!sla.paused_at} now={now} />
+        <TaskSlaBadge task={task} paused={!!sla.paused_at} now={now} />
       </p>
       <p className="muted small">
-        Step due {formatWhen(task.step_due_at)} · ticket due {formatWhen(task.due_at)}
+        {task.sla_outcome ? `Finished ${formatWhen(task.completed_at)} · ticket was due ${formatWhen(task.due_at)}` : `Step due ${formatWhen(task.step_due_at)} · ticket due ${formatWhen(task.due_at)}`}
         {sla.target_hours ? ` (${sla.target_hours} h target for ${task.priority} priority, business hours)` : ""}
       </p>
       {step.instructions && <p className="prewrap">{step.instructions}</p>}
@@ -139,7 +139,7 @@ function StepPanel({ detail, taskId }: { detail: TaskDetail; taskId: number }) {
       )}
       <div className="actions wrap">
         {actions.map((action) => (
-          <button key={action.key} type="button" className="button primary" aria-expanded={pending?.kind === "act" && pending.key === action.key} onClick={() => setPending({ kind: "act", key: action.key!, name: action.name! })}>
+          <button key={action.key} type="button" className={action.primary ? "button primary" : "button"} aria-expanded={pending?.kind === "act" && pending.key === action.key} onClick={() => setPending({ kind: "act", key: action.key!, name: action.name! })}>
             {action.name}
           </button>
         ))}

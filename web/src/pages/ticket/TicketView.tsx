@@ -8,7 +8,7 @@ import { isStaff } from "../../auth/roles";
 import { useUser } from "../../auth/SessionProvider";
 import { ErrorState, LoadingState } from "../../components/QueryState";
 import { DetailsList } from "../../components/DetailsList";
-import { PriorityBadge, StatusBadge } from "../../components/badges";
+import { PriorityBadge, TicketStatusBadge } from "../../components/badges";
 import { formatWhen } from "../../lib/sla";
 import { useReadTicketNotifications } from "../../live/notifications";
 import { AttachmentsPanel } from "./AttachmentsPanel";
@@ -50,7 +50,7 @@ export function TicketView({ ticketId, aside, notice }: { ticketId: number; asid
         <h1 id="ticket-title">{t.subject}</h1>
         <div className="meta">
           <span data-testid="ticket-status">
-            Status: <StatusBadge status={t.status} />
+            Status: <TicketStatusBadge ticket={t} />
           </span>
           <PriorityBadge priority={t.priority} />
           <span>{[t.category, t.subcategory].filter(Boolean).join(" › ")}</span>
