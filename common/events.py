@@ -176,6 +176,9 @@ class TaskAssigned(Schema):
     # the news (assigned here; or workflow.ticket_queued, or workflow.ticket_unrouted).
     on_approval = fields.Bool(load_default=False)
     approved_by = fields.Int(allow_none=True, load_default=None)  # with on_approval
+    # Whose move this assignment is (acted, transferred, escalated, routed, reopened);
+    # None: the workflow's own. Nobody is told of their own move (notifier/service).
+    actor_id = fields.Int(allow_none=True, load_default=None)
 
 
 CATALOGUE: dict[str, EventType] = {
