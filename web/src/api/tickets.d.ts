@@ -20,8 +20,8 @@ export interface paths {
                     priority?: ("low" | "medium" | "high" | "critical")[];
                     department?: ("IT" | "Asset" | "Budget")[];
                     category?: string[];
-                    requester?: unknown;
-                    assignee?: unknown;
+                    requester?: number | "me";
+                    assignee?: number | "me";
                     created_from?: string;
                     created_to?: string;
                     updated_from?: string;

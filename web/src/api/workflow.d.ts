@@ -574,7 +574,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    assignee?: unknown;
+                    assignee?: number | ("me" | "any");
                     status?: ("unassigned" | "assigned" | "on_hold" | "completed" | "cancelled")[];
                     limit?: number;
                     before?: number;
