@@ -35,20 +35,20 @@ class Base(DeclarativeBase):
 class Session(FlaskSession):
     """``db.session``'s class, set as Flask-SQLAlchemy documents (``session_options["class_"]``).
 
-    Flask-SQLAlchemy picks the engine of each model's bind key and leaves SQLAlchemy's own
-    ``binds`` unused. Here a connection given in ``binds`` stands in for its engine, so
-    the session can join transactions begun outside it, which is SQLAlchemy's documented
-    recipe for test suites ("Joining a Session into an External Transaction"): the tests
-    open one connection per bind in an outer transaction and configure ``db.session`` with
-    ``binds={table: connection}`` and ``join_transaction_mode="create_savepoint"``.
-    Without such binds (every process outside the tests) nothing changes.
+    ``joined``: connections standing in for the engines they belong to, so the session can
+    join transactions begun outside it, which is SQLAlchemy's documented recipe for test
+    suites ("Joining a Session into an External Transaction"): the tests open one
+    connection per engine in an outer transaction and configure ``db.session`` with
+    ``joined={engine: connection}`` and ``join_transaction_mode="create_savepoint"``.
+    The engine is still chosen exactly as everywhere else (Flask-SQLAlchemy's bind keys),
+    so a statement that finds no database fails in the tests as it would in the field;
+    SQLAlchemy's own ``binds`` by table would find one for it. Without ``joined`` (every
+    process outside the tests) nothing changes.
     """
 
-    def __init__(self, db: SQLAlchemy, binds: dict | None = None, **kwargs) -> None:
-        super().__init__(db, binds=binds, **kwargs)
-        self._joined = {
-            bind.engine: bind for bind in (binds or {}).values() if isinstance(bind, Connection)
-        }
+    def __init__(self, db: SQLAlchemy, joined: dict | None = None, **kwargs) -> None:
+        super().__init__(db, **kwargs)
+        self._joined: dict[Engine, Connection] = joined or {}
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs) -> Engine | Connection:
         chosen = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)

@@ -183,6 +183,9 @@ class TaskAssigned(Schema):
     # The assignment follows someone's action on the task (it moved on a step): on the
     # ticket, work has started.
     after_action = fields.Bool(load_default=False)
+    # Whose move this assignment is (acted, transferred, escalated, routed, reopened);
+    # None: the workflow's own. Nobody is told of their own move (notifier/service).
+    actor_id = fields.Int(allow_none=True, load_default=None)
 
 
 class TicketAudienceChanged(Schema):

@@ -25,7 +25,15 @@ class UserRef(fields.Field):
     """A user id, or one of the given keywords (``me``, and ``any`` where it applies)."""
 
     def __init__(self, keywords: tuple[str, ...] = ("me",), **kwargs):
-        super().__init__(**kwargs)
+        # Documented as what it takes: without it the document promised that any value
+        # goes, and a client (or the fuzz) sending a name got a 422 it was not told of.
+        documented = {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                {"type": "string", "enum": list(keywords)},
+            ]
+        }
+        super().__init__(metadata={**documented, **kwargs.pop("metadata", {})}, **kwargs)
         self.keywords = keywords
 
     def _deserialize(self, value, attr, data, **kwargs):

@@ -52,7 +52,8 @@ def task_assigned_drafts(payload: dict, event_id) -> list[Draft]:
     """The assignee hears of the task; at its first assignment, the requester hears that
     their ticket is being worked on (unless they are the assignee, who has this notice),
     and, when the assignment came of the ticket's approval, that it was approved (unless
-    they approved it)."""
+    they approved it). Whoever made the move (an agent acting on their task, whom the
+    next step picks again; a coordinator transferring to themselves) hears nothing."""
     label = _ticket_label(payload)
     drafts = [
         Draft(
@@ -79,7 +80,15 @@ def task_assigned_drafts(payload: dict, event_id) -> list[Draft]:
                 f"{event_id}:requester",
             )
         )
-    return drafts
+    return _not_to_the_actor(drafts, payload)
+
+
+def _not_to_the_actor(drafts: list[Draft], payload: dict) -> list[Draft]:
+    """Nobody is told of their own move: the page they made it on shows it already."""
+    actor_id = payload.get("actor_id")
+    if actor_id is None:
+        return drafts
+    return [draft for draft in drafts if draft.user_id != actor_id]
 
 
 def list_for(user_id: int, unread_only: bool, limit: int, before: int | None):
@@ -207,19 +216,16 @@ def ticket_status_changed(payload: dict, event_id) -> None:
 def ticket_status_drafts(payload: dict, event_id) -> list[Draft]:
     if payload["action"] not in REQUESTER_NEWS:
         return []
-    if payload.get("actor_id") == payload["requester_id"]:
-        return []
-    return [
-        _requester_draft(
-            payload["requester_id"],
-            payload["action"],
-            payload["to_status"],
-            payload,
-            payload["subject"],
-            payload.get("reason"),
-            str(event_id),
-        )
-    ]
+    draft = _requester_draft(
+        payload["requester_id"],
+        payload["action"],
+        payload["to_status"],
+        payload,
+        payload["subject"],
+        payload.get("reason"),
+        str(event_id),
+    )
+    return _not_to_the_actor([draft], payload)
 
 
 def _requester_draft(requester_id, action, to_status, ticket: dict, subject, reason, key) -> Draft:

@@ -179,25 +179,21 @@ def tx(app):
 
     SQLAlchemy's recipe for joining a session into an external transaction: one connection
     per bind holds the outer transaction; ``db.session`` (a scoped session) is configured
-    with those connections as its ``binds`` and turns every commit into a savepoint.
+    in place of their engines (``joined``, see ``common.db.Session``) and turns every
+    commit into a savepoint.
     """
     with app.app_context():
         connections = {bind: engine.connect() for bind, engine in db.engines.items()}
         outer = [connection.begin() for connection in connections.values()]
-        binds = {
-            table: connections[bind]
-            for bind, metadata in db.metadatas.items()
-            if bind in connections
-            for table in metadata.tables.values()
-        }
+        joined = {db.engines[bind]: connection for bind, connection in connections.items()}
         db.session.remove()
-        db.session.configure(binds=binds, join_transaction_mode="create_savepoint")
+        db.session.configure(joined=joined, join_transaction_mode="create_savepoint")
         try:
             yield
         finally:
             db.session.remove()
             # Back to what db.session is outside tests: the engines, SQLAlchemy's default mode.
-            db.session.configure(binds=None, join_transaction_mode="conditional_savepoint")
+            db.session.configure(joined=None, join_transaction_mode="conditional_savepoint")
             for connection, transaction in zip(connections.values(), outer, strict=True):
                 transaction.rollback()
                 connection.close()

@@ -69,6 +69,7 @@ def enter(
     chosen=PICK,
     approval: Approval | None = None,
     by: Acted | None = None,
+    actor_id: int | None = None,
 ) -> None:
     """Put the task at ``step``: complete it at an end step, else start the clock and assign.
 
@@ -77,7 +78,8 @@ def enter(
     ``approval``: the ticket's approval opened the task; what becomes of it here is the
     requester's news of the approval (its assignment says so, or workflow.ticket_queued).
     ``by``: the person whose action moved it here, and their notes (its assignment, or its
-    completion, says someone acted on it).
+    completion, says someone acted on it). ``actor_id``: whose move put it there (see
+    ``_assign``; ``by``'s person when not given).
     """
     task.step_key = step.key
     if step.end:
@@ -93,7 +95,9 @@ def enter(
         if approval is not None:
             _tell_queued(task, approval)
         return
-    _assign(task, chosen, origin, now, definition, approval, after_action=by is not None)
+    if actor_id is None and by is not None:
+        actor_id = by.principal.id
+    _assign(task, chosen, origin, now, definition, approval, actor_id, after_action=by is not None)
 
 
 def _tell_queued(task: Task, approval: Approval) -> None:
@@ -123,8 +127,12 @@ def _assign(
     now: datetime,
     definition: Definition,
     approval: Approval | None = None,
+    actor_id: int | None = None,
     after_action: bool = False,
 ) -> None:
+    """``actor_id``: the person whose move this assignment is (who acted, transferred,
+    escalated, routed or reopened; None: the workflow's own, as a new task's is): notifier
+    tells nobody of their own move."""
     task.status = "assigned" if task.paused_at is None else "on_hold"
     task.assignee_id = chosen.user_id
     task.assignee_name = chosen.user_name
@@ -155,6 +163,7 @@ def _assign(
             "on_approval": approval is not None,
             "approved_by": approval.by if approval is not None else None,
             "after_action": after_action,
+            "actor_id": actor_id,
         },
     )
 
@@ -265,7 +274,7 @@ def transfer(principal: Principal, task_id: int, user_id: int, notes: str, revis
     task.transfers += 1
     task.revision += 1
     origin = "transfer" if task.assignee_id else "manual"
-    _assign(task, chosen, origin, now, definition)
+    _assign(task, chosen, origin, now, definition, actor_id=principal.id)
     return task
 
 
@@ -312,7 +321,14 @@ def escalate(principal: Principal | None, task_id: int, reason: str, revision=No
     record_event(task, principal, "escalate", notes=reason, data={"to_user": chosen.user_id})
     task.escalations += 1
     task.revision += 1
-    _assign(task, chosen, "escalation", now, definition)
+    _assign(
+        task,
+        chosen,
+        "escalation",
+        now,
+        definition,
+        actor_id=principal.id if principal is not None else None,
+    )
     return task
 
 
@@ -346,15 +362,15 @@ def on_ticket_status_changed(payload: dict) -> None:
         task.completed_at = now
         record_event(task, None, "cancel", data={"ticket_action": action})
     elif action == "reopen" and task.status in ("completed", "cancelled"):
-        _reopen(task, definition, now)
+        _reopen(task, definition, now, payload.get("actor_id"))
     else:
         return
     task.revision += 1
 
 
-def _reopen(task: Task, definition: Definition, now: datetime) -> None:
+def _reopen(task: Task, definition: Definition, now: datetime, actor_id: int | None) -> None:
     """Back to the last step someone worked on, to the same person when they still hold
-    its role (otherwise the step's policy picks again)."""
+    its role (otherwise the step's policy picks again). ``actor_id``: who reopened it."""
     last = db.session.scalar(
         select(TaskAssignment)
         .where(TaskAssignment.task_id == task.id)
@@ -371,13 +387,13 @@ def _reopen(task: Task, definition: Definition, now: datetime) -> None:
     record_event(task, None, "reopen", to_step=key)
     previous = assignment.holder(step.role, last.user_id) if last else None
     if previous is not None:
-        _assign(task, previous, "reopen", now, definition)
+        _assign(task, previous, "reopen", now, definition, actor_id=actor_id)
         return
     chosen = assignment.pick(task.workflow_id, key, step.role, step.policy)
     if chosen is None:
         _unassign(task)
         return
-    _assign(task, chosen, "reopen", now, definition)
+    _assign(task, chosen, "reopen", now, definition, actor_id=actor_id)
 
 
 def _end_without_task(ticket_id: int) -> None:

@@ -71,14 +71,19 @@ def open_ticket(ticket: dict) -> None:
 
 
 def open_task_for_ticket(
-    ticket: dict, workflow: Workflow | None = None, on_approval: bool = False
+    ticket: dict,
+    workflow: Workflow | None = None,
+    on_approval: bool = False,
+    routed_by: int | None = None,
 ) -> Task | None:
     """Create the ticket's task at its workflow's start step (``workflow``: that one's
     current version, not the matching one) and assign it. Idempotent: a ticket with a
     task gets that task back; one that ended, or that no workflow matches, gets None.
-    ``on_approval``: see ``_open``."""
+    ``on_approval``: see ``_open``. ``routed_by``: the coordinator routing it."""
     route = assignment.current_route(workflow) if workflow is not None else None
-    opened = _open([(ticket, request_id_var.get())], route, on_approval=on_approval)
+    opened = _open(
+        [(ticket, request_id_var.get())], route, on_approval=on_approval, routed_by=routed_by
+    )
     if ticket["ticket_id"] in opened:
         return opened[ticket["ticket_id"]]
     return db.session.scalar(select(Task).where(Task.ticket_id == ticket["ticket_id"]))
@@ -89,6 +94,7 @@ def _open(
     route: assignment.Route | None = None,
     as_rows: bool = False,
     on_approval: bool = False,
+    routed_by: int | None = None,
 ) -> dict[int, Task]:
     """Open the tasks of those tickets that have none and did not end; returns them by
     ticket id. ``route``: for every ticket, instead of the matching workflow's.
@@ -97,7 +103,9 @@ def _open(
     ``on_approval``: the tickets come of their approval (tickets.opened), and what becomes
     of each is the requester's news of it: assigned (tasks.assigned ``on_approval``),
     waiting for someone to take it (workflow.ticket_queued), or for a coordinator to
-    route it (workflow.ticket_unrouted, sent whenever a ticket is parked)."""
+    route it (workflow.ticket_unrouted, sent whenever a ticket is parked).
+
+    ``routed_by``: the coordinator whose move opens them (``route_unrouted``)."""
     ids = [ticket["ticket_id"] for ticket, _ in tickets]
     rows = db.session.execute(LOOKUP, {"ids": ids}, bind_arguments={"mapper": Task})
     known = {row.ticket_id: row for row in rows}
@@ -135,7 +143,14 @@ def _open(
                 approval = (
                     engine.Approval(opening.ticket.get("approved_by")) if on_approval else None
                 )
-                start_task(task, opening.route, now, chosen=chosen[ticket_id], approval=approval)
+                start_task(
+                    task,
+                    opening.route,
+                    now,
+                    chosen=chosen[ticket_id],
+                    approval=approval,
+                    actor_id=routed_by,
+                )
             opened[ticket_id] = task
     # Each with its final state: from here on they are rows like any other (their
     # workflow version loads on first use).
@@ -193,9 +208,10 @@ def start_task(
     now,
     chosen=engine.PICK,
     approval: engine.Approval | None = None,
+    actor_id: int | None = None,
 ) -> None:
     """A task just created: its clock, its first event, and its start step (``chosen``:
-    its holder, picked already; ``approval``: see ``engine.enter``)."""
+    its holder, picked already; ``approval``, ``actor_id``: see ``engine.enter``)."""
     start = route.definition.start_step()
     sla.start_ticket_clock(task, route.definition, now)
     engine.record_event(
@@ -210,6 +226,7 @@ def start_task(
         fresh=True,
         chosen=chosen,
         approval=approval,
+        actor_id=actor_id,
     )
 
 
@@ -275,7 +292,7 @@ def route_unrouted(principal: Principal, ticket_id: int, workflow_id: int) -> Ta
     workflow = workflows.get(workflow_id)
     if workflow.current_version is None or workflow.archived:
         raise Conflict("That workflow has no published version")
-    task = open_task_for_ticket(parked.ticket, workflow)
+    task = open_task_for_ticket(parked.ticket, workflow, routed_by=principal.id)
     if task is None:
         raise Conflict("The ticket has ended; there is nothing to route")
     parked.routed_at = utcnow()

@@ -30,12 +30,20 @@ def _hours(expression):
     return extract("epoch", expression) / 3600.0
 
 
+def _rows(statement):
+    """Run a report query on workflow's database. Flask-SQLAlchemy finds a statement's
+    database from the ORM entity it carries, and a select of bare expressions (an age
+    bucket, a count) may carry none: joining two conditions with ``&`` drops it, so the
+    workflow filter left such a query with no database at all. Named here, once."""
+    return db.session.execute(statement, bind_arguments={"mapper": Task})
+
+
 def kpis(start: datetime, end: datetime, workflow_id: int | None = None) -> dict:
     """``workflow_id``: only that workflow's tasks (a workflow is what a category routes to)."""
     of_workflow = Task.workflow_id == workflow_id if workflow_id is not None else true()
     in_range = (Task.created_at >= start) & (Task.created_at < end) & of_workflow
     now = utcnow()
-    totals = db.session.execute(
+    totals = _rows(
         select(
             func.count(),
             func.count().filter(Task.status == "completed"),
@@ -69,14 +77,10 @@ def kpis(start: datetime, end: datetime, workflow_id: int | None = None) -> dict
 
     open_filter = Task.status.in_(OPEN) & of_workflow
     by_status = dict(
-        db.session.execute(
-            select(Task.status, func.count()).where(open_filter).group_by(Task.status)
-        ).all()
+        _rows(select(Task.status, func.count()).where(open_filter).group_by(Task.status)).all()
     )
     by_priority = dict(
-        db.session.execute(
-            select(Task.priority, func.count()).where(open_filter).group_by(Task.priority)
-        ).all()
+        _rows(select(Task.priority, func.count()).where(open_filter).group_by(Task.priority)).all()
     )
     age_days = extract("epoch", now - Task.created_at) / 86400.0
     bucket = case(
@@ -87,10 +91,8 @@ def kpis(start: datetime, end: datetime, workflow_id: int | None = None) -> dict
         ],
         else_=AGE_BUCKETS[-1][2],
     )
-    ages = dict(
-        db.session.execute(select(bucket, func.count()).where(open_filter).group_by(bucket)).all()
-    )
-    load = db.session.execute(
+    ages = dict(_rows(select(bucket, func.count()).where(open_filter).group_by(bucket)).all())
+    load = _rows(
         select(Task.assignee_id, Task.assignee_name, func.count())
         .where(Task.status.in_(("assigned", "on_hold")) & of_workflow)
         .group_by(Task.assignee_id, Task.assignee_name)

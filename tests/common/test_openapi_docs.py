@@ -114,3 +114,33 @@ def test_only_the_pages_assets_are_served(app):
     assert client.get("/api/tickets/docs/assets/swagger-ui.css").status_code == 200
     for name in ("index.html", "LICENSE", "..%2Fapi_docs.py", "nothing.js"):
         assert client.get(f"/api/tickets/docs/assets/{name}").status_code == 404, name
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_every_parameter_says_what_it_takes(app, prefix):
+    """An empty schema admits any value: a client sending a name where an id or ``me``
+    is wanted would get a 422 the document did not warn of."""
+    doc = app.test_client().get(f"{prefix}/openapi.json").get_json()
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict):
+                for parameter in operation.get("parameters", []):
+                    if "$ref" in parameter:
+                        name = parameter["$ref"].rsplit("/", 1)[1]
+                        parameter = doc["components"]["parameters"][name]
+                    where = f"{method.upper()} {path} ?{parameter['name']}"
+                    assert parameter["schema"], f"{where}: no schema"
+
+
+def test_a_person_is_a_user_id_or_a_keyword(app):
+    doc = app.test_client().get("/api/workflow/openapi.json").get_json()
+    [assignee] = [
+        p
+        for p in doc["paths"]["/api/workflow/tasks"]["get"]["parameters"]
+        if p["name"] == "assignee"
+    ]
+    assert assignee["schema"]["anyOf"] == [
+        {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        {"type": "string", "enum": ["me", "any"]},
+    ]
+    assert assignee["schema"]["default"] == "me"

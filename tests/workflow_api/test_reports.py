@@ -5,6 +5,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from common.db import db
+from common.models.workflow import Workflow
 from common.security import Principal
 from tests.workflow_api.helpers import ticket
 from workflow_api import engine, intake
@@ -123,3 +124,43 @@ def test_kpis_of_one_workflow_and_as_of(client, app, seeded, agents, make_workfl
         )
     )
     assert ["created", "", "1"] in rows and ["workflow_id", "", str(workflow_id)] in rows
+
+
+def test_kpis_of_a_workflow_count_only_its_own_tasks(client, app, seeded, agents, make_workflow):
+    """Two workflows, each with tasks of its own: the filtered report is that workflow's
+    figures alone, and the unfiltered one is their sum."""
+    first = make_workflow("First flow", category="Hardware")
+    second = make_workflow("Second flow", category="Software")
+    with app.app_context():
+        flows = {key: db.session.get(Workflow, key) for key in (first, second)}
+        ours = [
+            intake.open_task_for_ticket(ticket(i, priority="high"), flows[first]) for i in (1, 2, 3)
+        ]
+        for i in (4, 5):
+            intake.open_task_for_ticket(ticket(i, priority="low"), flows[second])
+        done = ours[0]
+        for key in ("submit", "approve"):
+            engine.act(Principal(done.assignee_id, "", "", {}), done.id, key, "", None)
+        db.session.commit()
+    coordinator = client.as_user("coordinator@example.com")
+
+    def report(query=""):
+        response = coordinator.get(f"/api/workflow/reports/kpis?{_window()}{query}")
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    mine = report(f"&workflow={first}")
+    assert (mine["workflow_id"], mine["created"], mine["completed"]) == (first, 3, 1)
+    assert mine["open_by_priority"] == {"high": 2} and mine["open_by_status"] == {"assigned": 2}
+    assert mine["backlog_age"]["0-1d"] == 2
+    assert sum(row["open_tasks"] for row in mine["load_per_agent"]) == 2
+    theirs = report(f"&workflow={second}")
+    assert (theirs["created"], theirs["completed"]) == (2, 0)
+    assert theirs["open_by_priority"] == {"low": 2} and theirs["sla_compliance"] is None
+    everything = report()
+    assert (everything["workflow_id"], everything["created"], everything["completed"]) == (
+        None,
+        5,
+        1,
+    )
+    assert everything["open_by_priority"] == {"high": 2, "low": 2}

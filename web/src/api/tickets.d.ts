@@ -20,8 +20,8 @@ export interface paths {
                     priority?: ("low" | "medium" | "high" | "critical")[];
                     department?: ("IT" | "Asset" | "Budget")[];
                     category?: string[];
-                    requester?: unknown;
-                    assignee?: unknown;
+                    requester?: number | "me";
+                    assignee?: number | "me";
                     created_from?: string;
                     created_to?: string;
                     updated_from?: string;
@@ -228,7 +228,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["CategoryPatch"];
                 };
@@ -643,7 +643,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["OpsDryRun"];
                 };
@@ -814,7 +814,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["TicketPatch"];
                 };
@@ -1112,7 +1112,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["ActionIn"];
                 };
@@ -1248,7 +1248,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["ActionIn"];
                 };
@@ -1294,7 +1294,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["ActionIn"];
                 };
@@ -1340,7 +1340,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["ActionIn"];
                 };
@@ -1386,7 +1386,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["ActionIn"];
                 };
@@ -1432,7 +1432,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["ActionIn"];
                 };
@@ -1478,7 +1478,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["ActionIn"];
                 };

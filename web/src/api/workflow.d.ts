@@ -399,7 +399,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["OpsDryRun"];
                 };
@@ -574,7 +574,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    assignee?: unknown;
+                    assignee?: number | ("me" | "any");
                     status?: ("unassigned" | "assigned" | "on_hold" | "completed" | "cancelled")[];
                     limit?: number;
                     before?: number;
@@ -1061,7 +1061,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": components["schemas"]["WorkflowPatch"];
                 };
