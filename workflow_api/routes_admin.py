@@ -20,6 +20,7 @@ from workflow_api.schemas import (
     RouteIn,
     TaskOut,
     UnroutedList,
+    ValidationIn,
     ValidationOut,
     VersionList,
     VersionOut,
@@ -80,6 +81,18 @@ def _etag(workflow) -> str:
     return f'"{digest[:32]}"'
 
 
+def _check_if_match(workflow_id: int) -> None:
+    """412 when If-Match names another state than the stored one (the row stays locked
+    for the change that follows)."""
+    if request.if_match and not request.if_match.star_tag:
+        current = _etag(workflows.get(workflow_id, for_update=True))
+        if not request.if_match.contains_raw(current):
+            raise PreconditionFailed(
+                "Someone else changed this workflow since you opened it. "
+                "Reload to see their version; your draft is kept."
+            )
+
+
 @blp.route("/workflows/<id:workflow_id>")
 class WorkflowById(MethodView):
     @blp.response(200, WorkflowOut, headers={"ETag": {"schema": {"type": "string"}}})
@@ -99,25 +112,39 @@ class WorkflowById(MethodView):
         """Edit the draft and the matching fields (running tasks keep their version).
         Send the GET's ETag as If-Match: 412 when someone else saved in between."""
         principal = _admin()
-        if request.if_match and not request.if_match.star_tag:
-            current = _etag(workflows.get(workflow_id, for_update=True))
-            if not request.if_match.contains_raw(current):
-                raise PreconditionFailed(
-                    "Someone else changed this workflow since you opened it. "
-                    "Reload to see their version; your draft is kept."
-                )
+        _check_if_match(workflow_id)
         (workflow,) = workflows.with_draft_state([workflows.update(principal, workflow_id, body)])
         return workflow, 200, {"ETag": _etag(workflow)}
 
 
 @blp.route("/workflows/<id:workflow_id>/validate", methods=["POST"])
+@blp.arguments(ValidationIn, required=False)
 @blp.response(200, ValidationOut)
 @blp.doc(security=BEARER)
-def validate_draft(workflow_id):
-    """Check the stored draft as publishing would (422 with the field map), changing nothing."""
+def validate_draft(body, workflow_id):
+    """Check a definition as publishing would (422 with the field map), storing nothing:
+    the one sent (what the editor shows, saved or not), else the stored draft."""
     _admin()
-    definitions.load(workflows.get(workflow_id).draft, known_role=workflows.role_known)
+    workflow = workflows.get(workflow_id)
+    definition = body.get("definition", workflow.draft)
+    definitions.load(definition, known_role=workflows.role_known)
     return {"valid": True}
+
+
+@blp.route("/workflows/<id:workflow_id>/revert", methods=["POST"])
+@blp.response(200, WorkflowOut, headers={"ETag": {"schema": {"type": "string"}}})
+@blp.alt_response(409, **problem_doc(), description="Never published: nothing to revert to")
+@blp.alt_response(
+    412, **problem_doc(), description="If-Match named another version: reload, then edit"
+)
+@blp.doc(security=BEARER)
+def revert_draft(workflow_id):
+    """Replace the draft with the published version's definition (send If-Match)."""
+    principal = _admin()
+    _check_if_match(workflow_id)
+    reverted = workflows.revert_to_published(principal, workflow_id)
+    (workflow,) = workflows.with_draft_state([reverted])
+    return workflow, 200, {"ETag": _etag(workflow)}
 
 
 @blp.route("/workflows/<id:workflow_id>/publish", methods=["POST"])

@@ -167,6 +167,12 @@ class WorkflowList(Schema):
     items = fields.List(fields.Nested(WorkflowOut))
 
 
+class ValidationIn(Schema):
+    definition = fields.Dict(
+        metadata={"description": "the definition to check; without it, the stored draft"}
+    )
+
+
 class ValidationOut(Schema):
     valid = fields.Bool()
 

@@ -92,6 +92,24 @@ def update(principal: Principal | None, workflow_id: int, data: dict) -> Workflo
     return workflow
 
 
+def revert_to_published(principal: Principal | None, workflow_id: int) -> Workflow:
+    """Throw the draft away: it becomes the published version's definition again."""
+    workflow = get(workflow_id, for_update=True)
+    if workflow.current_version is None:
+        raise Conflict("This workflow has not been published yet: there is nothing to revert to.")
+    published = db.session.scalar(
+        select(WorkflowVersion.definition).where(
+            WorkflowVersion.workflow_id == workflow.id,
+            WorkflowVersion.number == workflow.current_version,
+        )
+    )
+    if workflow.draft != published:
+        workflow.draft = published
+        db.session.flush()
+        audit(workflow.id, principal, "revert", {"version": workflow.current_version})
+    return workflow
+
+
 def publish(principal: Principal | None, workflow_id: int, *, check_roles: bool = True):
     """Validate the draft and freeze it as the next version (running tasks keep theirs).
 

@@ -1,7 +1,9 @@
 """The admin's workflow editor and reports in a real browser (Chromium, through the stack's
 nginx and its CSP): a draft edited into an invalid state shows the problem beside its field
-and in the Problems panel, is fixed, and publishes as the next version; the reports show
-their charts, each chart's table, and export CSV.
+and in the Problems panel without being saved, is fixed, and publishes as the next version;
+unsaved edits ask before they are lost (leaving the page, reloading the tab) and can be
+discarded back to the saved draft, or the draft reverted to the published version; the
+reports show their charts, each chart's table, and export CSV.
 
 Screenshots land in var/web-screenshots/ (workflow-*.png, reports.png).
 """
@@ -98,9 +100,13 @@ def test_admin_fixes_a_draft_and_publishes_it(admin_page, published_workflow):
     beside = page.locator("#wf-steps-0-role-error")
     expect(beside).to_have_text("⚠ an object with 'system' and 'name'")
     expect(role).to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_role("button", name="Publish")).to_be_disabled()
+    expect(page.get_by_role("button", name="Publish", exact=True)).to_be_disabled()
     flagged = page.get_by_role("button", name="Step Do the work (start) (has problems)")
     expect(flagged).to_be_visible()
+    # Validate checked what is on screen and saved nothing: the stored draft keeps its role.
+    stored = User(ADMIN).get(f"/api/workflow/workflows/{published_workflow['id']}").json()
+    assert stored["draft"]["steps"][0]["role"] == AGENT_ROLE
+    expect(page.get_by_text("Draft · unsaved changes")).to_be_visible()
     screenshot(page, "workflow-problems")
     assert accessibility_violations(page) == []
 
@@ -111,7 +117,7 @@ def test_admin_fixes_a_draft_and_publishes_it(admin_page, published_workflow):
     expect(page.get_by_text("No problems: the draft can be published.")).to_be_visible()
     expect(page.get_by_role("region", name="Problems (1)")).to_have_count(0)
 
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("button", name="Publish", exact=True).click()
     expect(page.get_by_text("Published as version 2.")).to_be_visible()
     expect(page.get_by_text("Published version: 2")).to_be_visible()
     screenshot(page, "workflow-published")
@@ -120,9 +126,87 @@ def test_admin_fixes_a_draft_and_publishes_it(admin_page, published_workflow):
     page.get_by_label("Show").select_option("v2")
     expect(page.get_by_role("table", name="Steps of this version")).to_contain_text("tts:Agent")
     expect(page.get_by_role("button", name="Edit as draft")).to_be_visible()
-    expect(page.get_by_role("button", name="Publish")).to_have_count(0)
+    expect(page.get_by_role("button", name="Publish", exact=True)).to_have_count(0)
     versions = User(ADMIN).get(f"/api/workflow/workflows/{published_workflow['id']}/versions")
     assert [v["number"] for v in versions.json()["items"]] == [1, 2]
+    admin_page.assert_no_page_errors()
+
+
+@pytest.fixture
+def edited_workflow(stack) -> dict:
+    """A workflow published as v1 whose saved draft has since moved on (step 1 renamed)."""
+    admin = User(ADMIN)
+    created = admin.post(
+        "/api/workflow/workflows",
+        {"name": f"E2E drafts {time.time_ns()}", "definition": DEFINITION},
+    )
+    assert created.status_code == 201, created.text
+    workflow = created.json()
+    url = f"/api/workflow/workflows/{workflow['id']}"
+    assert admin.post(f"{url}/publish", {}).status_code == 201
+    draft = admin.get(url).json()["draft"]
+    draft["steps"][0]["name"] = "Saved but not published"
+    saved = admin.http.patch(f"{admin.base}{url}", json={"definition": draft}, timeout=10)
+    assert saved.status_code == 200, saved.text
+    return workflow
+
+
+def test_unsaved_edits_ask_before_leaving_and_go_back_in_one_step(admin_page, edited_workflow):
+    page = admin_page.page
+    url = f"/api/workflow/workflows/{edited_workflow['id']}"
+    page.goto(f"/admin/workflows/{edited_workflow['id']}")
+    name = page.locator("#wf-steps-0-name")
+    expect(name).to_have_value("Saved but not published")
+    expect(page.get_by_role("button", name="Discard changes")).to_have_count(0)
+    name.fill("Typed, not saved")
+
+    # Leaving inside the app asks; Stay keeps the edit.
+    page.get_by_role("link", name="← Workflows").click()
+    leave = page.get_by_role("alertdialog", name="Leave without saving?")
+    expect(leave).to_be_visible()
+    expect(leave.get_by_role("button", name="Stay")).to_be_focused()
+    screenshot(page, "workflow-leave")
+    assert accessibility_violations(page) == []
+    leave.get_by_role("button", name="Stay").click()
+    expect(leave).to_have_count(0)
+    expect(name).to_have_value("Typed, not saved")
+
+    # Reloading the tab asks too (the browser's own prompt); dismissed, nothing is lost.
+    prompts: list[str] = []
+
+    def dismiss(dialog) -> None:
+        prompts.append(dialog.type)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.evaluate("() => { location.reload(); }")
+    expect(name).to_have_value("Typed, not saved")
+    assert prompts == ["beforeunload"]
+
+    # Discard changes: back to the saved draft, not to the published version.
+    page.get_by_role("button", name="Discard changes").click()
+    discard = page.get_by_role("alertdialog", name="Discard your changes?")
+    discard.get_by_role("button", name="Discard changes").click()
+    expect(name).to_have_value("Saved but not published")
+    expect(page.get_by_text("Changes discarded: this is the saved draft.")).to_be_visible()
+
+    # Revert to published: asks, then the stored draft is version 1 again.
+    page.get_by_role("button", name="Revert to published").click()
+    revert = page.get_by_role("alertdialog", name="Revert the draft to version 1?")
+    expect(revert).to_be_visible()
+    screenshot(page, "workflow-revert")
+    revert.get_by_role("button", name="Revert to published").click()
+    expect(page.get_by_text("The draft is version 1 again.")).to_be_visible()
+    expect(name).to_have_value("Do the work")
+    expect(page.get_by_text("Draft · same as published")).to_be_visible()
+    admin = User(ADMIN)
+    published = admin.get(f"{url}/versions").json()["items"][-1]["definition"]
+    assert admin.get(url).json()["draft"] == published
+    screenshot(page, "workflow-reverted")
+
+    # Nothing unsaved: leaving does not ask.
+    page.get_by_role("link", name="← Workflows").click()
+    expect(page.get_by_role("heading", level=1, name="Workflows")).to_be_visible()
     admin_page.assert_no_page_errors()
 
 
@@ -175,7 +259,7 @@ def test_at_phone_width_the_editor_and_reports_are_view_only(browser, published_
         sign_in(page, ADMIN, "Triage")
         page.goto(f"/admin/workflows/{published_workflow['id']}")
         expect(page.get_by_text("At phone width the editor is view-only")).to_be_visible()
-        expect(page.get_by_role("button", name="Publish")).to_have_count(0)
+        expect(page.get_by_role("button", name="Publish", exact=True)).to_have_count(0)
         expect(page.locator("#wf-steps-0-role")).to_be_disabled()
         expect(page.get_by_role("list", name="Steps").get_by_role("listitem")).to_have_count(3)
         screenshot(page, "workflow-phone")

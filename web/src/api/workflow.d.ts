@@ -1172,7 +1172,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/workflow/workflows/{workflow_id}/validate": {
+    "/api/workflow/workflows/{workflow_id}/revert": {
         parameters: {
             query?: never;
             header?: never;
@@ -1183,7 +1183,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check the stored draft as publishing would (422 with the field map), changing nothing. */
+        /** Replace the draft with the published version's definition (send If-Match). */
         post: {
             parameters: {
                 query?: never;
@@ -1198,12 +1198,80 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        ETag?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkflowOut"];
+                    };
+                };
+                /** @description Never published: nothing to revert to */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description If-Match named another version: reload, then edit */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow/workflows/{workflow_id}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a definition as publishing would (422 with the field map), storing nothing:
+         *     the one sent (what the editor shows, saved or not), else the stored draft.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workflow_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ValidationIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["ValidationOut"];
                     };
                 };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
@@ -1610,6 +1678,12 @@ export interface components {
                 [key: string]: unknown;
             };
             ticket_id?: number;
+        };
+        ValidationIn: {
+            /** @description the definition to check; without it, the stored draft */
+            definition?: {
+                [key: string]: unknown;
+            };
         };
         ValidationOut: {
             valid?: boolean;

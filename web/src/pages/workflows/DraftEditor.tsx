@@ -1,6 +1,7 @@
-import { useId, useRef, useState, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 
 import { ProblemError, errorDetail } from "../../api/problem";
+import { ConfirmDialog } from "./ConfirmDialog";
 import { WorkflowGraph } from "./Graph";
 import {
   describePath,
@@ -19,10 +20,14 @@ import {
 
 export interface EditorActions {
   save(definition: DefinitionDraft): Promise<void>;
+  /** Check the definition as shown; stores nothing. */
   validate(definition: DefinitionDraft): Promise<void>;
   publish(definition: DefinitionDraft): Promise<number | undefined>;
   reload(): Promise<void>;
+  /** Back to the saved draft (the editor has asked). */
   discard(): void;
+  /** The draft becomes the published definition, on the server (the editor has asked). */
+  revert(): Promise<void>;
   /** Who saved last, and when, in words ("Dana Admin, Wed 14:30"), for a 412. */
   lastChange?(): Promise<string | null>;
 }
@@ -36,6 +41,10 @@ interface Props {
   readOnly?: boolean;
   /** The draft starts as unsaved changes ("Edit as draft" from a published version). */
   startDirty?: boolean;
+  /** Said once the editor opens (what the last action did, e.g. a revert). */
+  startNotice?: string;
+  /** Told whenever the editor gains or loses unsaved changes. */
+  onDirtyChange?(dirty: boolean): void;
 }
 
 type Problems = Record<string, string[]>;
@@ -121,7 +130,7 @@ function text(value: unknown): string {
 
 /** The draft as forms (no dragging needed), a graph preview, and the Problems panel where
  * each problem names its field and clicking it focuses that field. */
-export function DraftEditor({ initial, publishedVersion, draftChanged, actions, readOnly, startDirty = false }: Props) {
+export function DraftEditor({ initial, publishedVersion, draftChanged, actions, readOnly, startDirty = false, startNotice = "", onDirtyChange }: Props) {
   const [draft, setDraft] = useState<DefinitionDraft>(initial);
   const [dirty, setDirty] = useState(startDirty);
   const [problems, setProblems] = useState<Problems | null>(null);
@@ -129,10 +138,13 @@ export function DraftEditor({ initial, publishedVersion, draftChanged, actions, 
   const [error, setError] = useState<unknown>(null);
   const [conflict, setConflict] = useState(false);
   const [changedBy, setChangedBy] = useState<string | null>(null);
-  const [notice, setNotice] = useState("");
+  const [notice, setNotice] = useState(startNotice);
+  const [asking, setAsking] = useState<"discard" | "revert" | null>(null);
   const problemsHeading = useRef<HTMLHeadingElement>(null);
   const rolesList = useId();
   const shown = problems ?? {};
+
+  useEffect(() => onDirtyChange?.(dirty), [dirty, onDirtyChange]);
 
   const change = (next: DefinitionDraft) => {
     setDraft(next);
@@ -174,8 +186,11 @@ export function DraftEditor({ initial, publishedVersion, draftChanged, actions, 
     }
   }
 
-  const saveIfDirty = async () => {
+  // Unsaved edits are checked before they are stored: a broken draft is never saved on
+  // the way to publishing it.
+  const checkAndSaveIfDirty = async () => {
     if (dirty) {
+      await actions.validate(draft);
       await actions.save(draft);
       setDirty(false);
     }
@@ -186,16 +201,16 @@ export function DraftEditor({ initial, publishedVersion, draftChanged, actions, 
       setDirty(false);
       setNotice("Draft saved.");
     });
+  // Checks what is on screen, saved or not, and stores nothing.
   const onValidate = () =>
     run("validate", async () => {
-      await saveIfDirty();
       await actions.validate(draft);
       setProblems({});
-      setNotice("No problems: the draft can be published.");
+      setNotice(`No problems: the draft can be published.${dirty ? " Your changes are not saved yet." : ""}`);
     });
   const onPublish = () =>
     run("publish", async () => {
-      await saveIfDirty();
+      await checkAndSaveIfDirty();
       const number = await actions.publish(draft);
       setProblems({});
       setNotice(`Published as version ${number ?? ""}.`);
@@ -208,6 +223,15 @@ export function DraftEditor({ initial, publishedVersion, draftChanged, actions, 
       setProblems(null);
     });
 
+  const onDiscard = () => {
+    setAsking(null);
+    actions.discard();
+  };
+  const onRevert = () => {
+    setAsking(null);
+    void run("revert", actions.revert);
+  };
+
   const problemList = Object.entries(shown);
   const stepKeys = draft.steps.map((s) => s.key).filter(Boolean);
   const knownRoles = [...new Set(draft.steps.flatMap((s) => [roleText(s.role), roleText(s.escalation_role)]).filter(Boolean))];
@@ -216,38 +240,79 @@ export function DraftEditor({ initial, publishedVersion, draftChanged, actions, 
   return (
     <div className="wf-editor">
       <div className="wf-version-bar" role="group" aria-label="Draft actions">
-        <span className="badge">{publishedVersion ? `Published v${publishedVersion}` : "Not published yet"}</span>
-        <span className="badge status-open">
-          Draft{dirty ? " · unsaved changes" : draftChanged ? " · not yet published" : publishedVersion ? " · same as published" : ""}
+        <span className="wf-state">
+          <span className="badge">{publishedVersion ? `Published v${publishedVersion}` : "Not published yet"}</span>
+          <span className="badge status-open">
+            Draft{dirty ? " · unsaved changes" : draftChanged ? " · not yet published" : publishedVersion ? " · same as published" : ""}
+          </span>
         </span>
         {!readOnly && (
           <>
-            <button type="button" className="button" onClick={onSave} disabled={!!busy}>
-              {busy === "save" ? "Saving…" : "Save draft"}
-            </button>
-            <button type="button" className="button" onClick={onValidate} disabled={!!busy}>
-              {busy === "validate" ? "Validating…" : "Validate"}
-            </button>
-            <button
-              type="button"
-              className="button primary"
-              onClick={onPublish}
-              disabled={!!busy || publishBlocked}
-              aria-describedby={publishBlocked ? "wf-publish-blocked" : undefined}
-            >
-              {busy === "publish" ? "Publishing…" : "Publish"}
-            </button>
+            <span className="wf-actions">
+              <button type="button" className="button" onClick={onSave} disabled={!!busy}>
+                {busy === "save" ? "Saving…" : "Save draft"}
+              </button>
+              <button type="button" className="button" onClick={onValidate} disabled={!!busy}>
+                {busy === "validate" ? "Validating…" : "Validate"}
+              </button>
+              <button
+                type="button"
+                className="button primary"
+                onClick={onPublish}
+                disabled={!!busy || publishBlocked}
+                aria-describedby={publishBlocked ? "wf-publish-blocked" : undefined}
+              >
+                {busy === "publish" ? "Publishing…" : "Publish"}
+              </button>
+            </span>
+            {/* Going back, apart from going forward: only when there is something to undo. */}
+            {(dirty || (publishedVersion && draftChanged)) && (
+              <span className="wf-actions wf-back">
+                {dirty && (
+                  <button type="button" className="button" onClick={() => setAsking("discard")} disabled={!!busy}>
+                    Discard changes
+                  </button>
+                )}
+                {!!publishedVersion && (
+                  <button type="button" className="button" onClick={() => setAsking("revert")} disabled={!!busy}>
+                    {busy === "revert" ? "Reverting…" : "Revert to published"}
+                  </button>
+                )}
+              </span>
+            )}
             {publishBlocked && (
-              <span id="wf-publish-blocked" className="muted small">
+              <span id="wf-publish-blocked" className="muted small wf-hint">
                 Fix the problems and validate again to publish.
               </span>
             )}
-            <button type="button" className="button" onClick={actions.discard} disabled={!!busy}>
-              Discard
-            </button>
           </>
         )}
       </div>
+      {asking === "discard" && (
+        <ConfirmDialog
+          title="Discard your changes?"
+          confirmLabel="Discard changes"
+          cancelLabel="Keep editing"
+          onConfirm={onDiscard}
+          onCancel={() => setAsking(null)}
+        >
+          <p>The edits you have not saved are thrown away; the draft goes back to how it was last saved.</p>
+        </ConfirmDialog>
+      )}
+      {asking === "revert" && (
+        <ConfirmDialog
+          title={`Revert the draft to version ${publishedVersion}?`}
+          confirmLabel="Revert to published"
+          cancelLabel="Keep the draft"
+          onConfirm={onRevert}
+          onCancel={() => setAsking(null)}
+        >
+          <p>
+            The draft, saved and unsaved changes alike, is replaced by the published version {publishedVersion}. This cannot be
+            undone.
+          </p>
+        </ConfirmDialog>
+      )}
       {readOnly && <p className="notice">At phone width the editor is view-only: open it on a larger screen to edit.</p>}
       <div role="status" aria-live="polite" className={notice ? "notice" : "visually-hidden"}>
         {notice}

@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useId, useMemo, useState } from "react";
 
 import { layout, NODE_H, NODE_W } from "./layout";
 import { problemsByItem, roleText, type DefinitionDraft } from "./model";
@@ -28,6 +28,8 @@ function edgePath(ax: number, ay: number, bx: number, by: number, back: boolean,
  * and screen reader. Focusing either highlights it in both. */
 export function WorkflowGraph({ definition, problems = {}, onSelect, title = "Workflow graph" }: Props) {
   const [active, setActive] = useState<string | null>(null);
+  // Own ids: a version's graph and the (hidden, still mounted) draft's share the page.
+  const ids = useId();
   const steps = definition.steps;
   const transitions = definition.transitions;
   const keys = useMemo(() => [...new Set(steps.map((s) => s.key).filter((k): k is string => typeof k === "string" && k !== ""))], [steps]);
@@ -58,7 +60,7 @@ export function WorkflowGraph({ definition, problems = {}, onSelect, title = "Wo
           height={graph.height}
         >
           <defs>
-            <marker id="wf-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <marker id={`${ids}-arrow`} viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
               <path d="M0,0 L10,5 L0,10 z" fill="currentColor" />
             </marker>
           </defs>
@@ -83,7 +85,7 @@ export function WorkflowGraph({ definition, problems = {}, onSelect, title = "Wo
                 onClick={() => choose(`transitions.${edge.index}`)}
                 onKeyDown={keyActivate(`transitions.${edge.index}`)}
               >
-                <path d={edgePath(a.x, a.y, b.x, b.y, edge.back, bottom)} fill="none" markerEnd="url(#wf-arrow)" />
+                <path d={edgePath(a.x, a.y, b.x, b.y, edge.back, bottom)} fill="none" markerEnd={`url(#${ids}-arrow)`} />
                 <text x={mx} y={my} textAnchor="middle" className="wf-edge-label">
                   {bad ? "⚠ " : ""}
                   {label}
@@ -124,8 +126,8 @@ export function WorkflowGraph({ definition, problems = {}, onSelect, title = "Wo
         </svg>
       </div>
       <div className="wf-lists">
-        <h3 id="wf-steps-list">Steps</h3>
-        <ul aria-labelledby="wf-steps-list">
+        <h3 id={`${ids}-steps`}>Steps</h3>
+        <ul aria-labelledby={`${ids}-steps`}>
           {steps.map((step, index) => (
             <li key={index}>
               <button
@@ -144,9 +146,9 @@ export function WorkflowGraph({ definition, problems = {}, onSelect, title = "Wo
             </li>
           ))}
         </ul>
-        <h3 id="wf-transitions-list">Transitions</h3>
+        <h3 id={`${ids}-transitions`}>Transitions</h3>
         {transitions.length ? (
-          <ul aria-labelledby="wf-transitions-list">
+          <ul aria-labelledby={`${ids}-transitions`}>
             {transitions.map((t, index) => (
               <li key={index}>
                 <button

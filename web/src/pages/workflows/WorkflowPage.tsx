@@ -5,13 +5,22 @@ import { Link, useParams } from "react-router";
 import { workflow as workflowApi } from "../../api/clients";
 import { ErrorState, LoadingState } from "../../components/QueryState";
 import { formatWhen } from "../../lib/sla";
+import { useLeaveGuard } from "../../lib/useLeaveGuard";
 import { usePageTitle } from "../../lib/usePageTitle";
-import { loadWorkflow, publishDraft, saveDraft, useVersions, useWorkflow, validateDraft, type Loaded } from "./api";
+import { loadWorkflow, publishDraft, revertDraft, saveDraft, useVersions, useWorkflow, validateDraft, type Loaded, type VersionRow } from "./api";
+import { ConfirmDialog } from "./ConfirmDialog";
 import { DraftEditor, type EditorActions } from "./DraftEditor";
 import { WorkflowGraph } from "./Graph";
 import { normalise, roleText, type DefinitionDraft } from "./model";
 
 const PHONE = "(max-width: 639px)";
+
+interface Seed {
+  n: number;
+  definition: DefinitionDraft | null;
+  dirty: boolean;
+  notice?: string;
+}
 
 function usePhoneWidth(): boolean {
   return useSyncExternalStore(
@@ -71,7 +80,11 @@ export default function WorkflowPage() {
   const phone = usePhoneWidth();
   const etag = useRef<string | null>(null);
   const [view, setView] = useState<string>("draft");
-  const [seed, setSeed] = useState<{ n: number; definition: DefinitionDraft | null; dirty: boolean }>({ n: 0, definition: null, dirty: false });
+  // What the editor starts from: `definition` null is the saved draft.
+  const [seed, setSeed] = useState<Seed>({ n: 0, definition: null, dirty: false });
+  const [unsaved, setUnsaved] = useState(false);
+  const [replacing, setReplacing] = useState<VersionRow | null>(null);
+  const leaving = useLeaveGuard(unsaved);
   const workflow = loaded.data?.workflow;
   usePageTitle(workflow ? `Workflow ${workflow.name}` : "Workflow");
 
@@ -92,7 +105,7 @@ export default function WorkflowPage() {
       store(await saveDraft(id, definition, etag.current));
       void client.invalidateQueries({ queryKey: ["workflows"], exact: true });
     },
-    validate: () => validateDraft(id),
+    validate: (definition) => validateDraft(id, definition),
     async publish() {
       const version = await publishDraft(id);
       store(await loadWorkflow(id));
@@ -111,8 +124,18 @@ export default function WorkflowPage() {
       return last ? `${last.actor?.name || "someone"}, ${formatWhen(last.at)}` : null;
     },
     discard() {
-      if (window.confirm("Discard your unsaved changes to the draft?")) setSeed((s) => ({ n: s.n + 1, definition: null, dirty: false }));
+      setSeed((s) => ({ n: s.n + 1, definition: null, dirty: false, notice: "Changes discarded: this is the saved draft." }));
     },
+    async revert() {
+      store(await revertDraft(id, etag.current));
+      void client.invalidateQueries({ queryKey: ["workflows"], exact: true });
+      setSeed((s) => ({ n: s.n + 1, definition: null, dirty: false, notice: `The draft is version ${current.current_version} again.` }));
+    },
+  };
+  const editVersion = (version: VersionRow) => {
+    setReplacing(null);
+    setSeed((s) => ({ n: s.n + 1, definition: normalise(version.definition), dirty: true }));
+    setView("draft");
   };
 
   const items = versions.data?.items ?? [];
@@ -157,10 +180,7 @@ export default function WorkflowPage() {
               <button
                 type="button"
                 className="button primary"
-                onClick={() => {
-                  setSeed((s) => ({ n: s.n + 1, definition: normalise(shownVersion.definition), dirty: true }));
-                  setView("draft");
-                }}
+                onClick={() => (unsaved ? setReplacing(shownVersion) : editVersion(shownVersion))}
               >
                 Edit as draft
               </button>
@@ -172,16 +192,42 @@ export default function WorkflowPage() {
           </section>
           <VersionDetails definition={normalise(shownVersion.definition)} />
         </div>
-      ) : (
+      ) : null}
+      {/* Hidden, not unmounted, while a version is shown: unsaved edits survive a look. */}
+      <div hidden={!!shownVersion}>
         <DraftEditor
           key={seed.n}
           initial={seed.definition ?? normalise(current.draft)}
           startDirty={seed.dirty}
+          startNotice={seed.notice}
+          onDirtyChange={setUnsaved}
           publishedVersion={current.current_version}
           draftChanged={current.draft_changed}
           actions={actions}
           readOnly={phone}
         />
+      </div>
+      {replacing && (
+        <ConfirmDialog
+          title="Replace your unsaved changes?"
+          confirmLabel={`Edit version ${replacing.number} as draft`}
+          cancelLabel="Keep my changes"
+          onConfirm={() => editVersion(replacing)}
+          onCancel={() => setReplacing(null)}
+        >
+          <p>The draft has changes you have not saved. Editing version {replacing.number} as the draft throws them away.</p>
+        </ConfirmDialog>
+      )}
+      {leaving.state === "blocked" && (
+        <ConfirmDialog
+          title="Leave without saving?"
+          confirmLabel="Leave without saving"
+          cancelLabel="Stay"
+          onConfirm={() => leaving.proceed()}
+          onCancel={() => leaving.reset()}
+        >
+          <p>Your changes to this draft are not saved. Stay to save them, or leave and lose them.</p>
+        </ConfirmDialog>
       )}
     </section>
   );

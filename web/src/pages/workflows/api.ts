@@ -45,8 +45,22 @@ export async function saveDraft(id: number, definition: unknown, etag: string | 
   return { workflow: result.data as WorkflowRow, etag: result.response.headers.get("ETag") };
 }
 
-export async function validateDraft(id: number): Promise<void> {
-  await api.POST("/api/workflow/workflows/{workflow_id}/validate", { params: { path: { workflow_id: id } } });
+/** Check `definition` as publishing would (a 422 names each problem's field); the server
+ * stores nothing, so the saved draft stays as it was. */
+export async function validateDraft(id: number, definition: unknown): Promise<void> {
+  await api.POST("/api/workflow/workflows/{workflow_id}/validate", {
+    params: { path: { workflow_id: id } },
+    body: { definition: definition as Record<string, never> },
+  });
+}
+
+/** Replace the draft with the published version's definition (412 when stale). */
+export async function revertDraft(id: number, etag: string | null): Promise<Loaded> {
+  const result = await api.POST("/api/workflow/workflows/{workflow_id}/revert", {
+    params: { path: { workflow_id: id } },
+    headers: etag ? { "If-Match": etag } : {},
+  });
+  return { workflow: result.data as WorkflowRow, etag: result.response.headers.get("ETag") };
 }
 
 export async function publishDraft(id: number): Promise<VersionRow> {

@@ -1,8 +1,11 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { Route, Routes } from "react-router";
+import { createMemoryRouter, RouterProvider } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
+import { SessionProvider } from "../../auth/SessionProvider";
+import { RequireSession } from "../../shell/guards";
 import { fakeServer, json } from "../../test/fakeServer";
 import { installFakeSocket } from "../../test/fakeSocket";
 import { renderApp } from "../../test/render";
@@ -38,13 +41,37 @@ function workflowRoutes(extra: Record<string, (r: Request) => Response | Promise
   });
 }
 
+/** The page in a data router (as the app has it: useBlocker needs one), with the list
+ * it links back to. */
 function renderEditor() {
-  return renderApp(
-    <Routes>
-      <Route path="/admin/workflows/:workflowId" element={<WorkflowPage />} />
-    </Routes>,
-    "/admin/workflows/3",
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const router = createMemoryRouter(
+    [
+      { path: "/admin/workflows", element: <h1>All workflows</h1> },
+      {
+        path: "/admin/workflows/:workflowId",
+        element: (
+          <RequireSession>
+            <WorkflowPage />
+          </RequireSession>
+        ),
+      },
+    ],
+    { initialEntries: ["/admin/workflows/3"] },
   );
+  return render(
+    <QueryClientProvider client={client}>
+      <SessionProvider>
+        <RouterProvider router={router} />
+      </SessionProvider>
+    </QueryClientProvider>,
+  );
+}
+
+function unloadPrevented(): boolean {
+  const event = new Event("beforeunload", { cancelable: true });
+  window.dispatchEvent(event);
+  return event.defaultPrevented;
 }
 
 beforeEach(() => installFakeSocket());
@@ -121,11 +148,12 @@ describe("Draft editor", () => {
     await userEvent.clear(role);
     await userEvent.click(screen.getByRole("button", { name: "Validate" }));
 
-    // Saved first, with the ETag it was read with.
-    await waitFor(() => expect(server.requests.some((r) => r.method === "PATCH")).toBe(true));
-    expect(server.requests.find((r) => r.method === "PATCH")!.headers.get("If-Match")).toBe('"v1"');
-
     const panel = await screen.findByRole("region", { name: /Problems \(3\)/ });
+    // What is on screen was checked, and nothing was saved: the edit is still unsaved.
+    const checked = server.requests.find((r) => r.method === "POST" && r.url.endsWith("/validate"))!;
+    expect((await checked.json()).definition.steps[0]).toEqual({ key: "work", role: null, start: true, weight: 1 });
+    expect(server.requests.filter((r) => r.method === "PATCH")).toHaveLength(0);
+    expect(screen.getByText(/unsaved changes/)).toBeInTheDocument();
     // Beside the field, and described by it.
     expect(role).toHaveAttribute("aria-invalid", "true");
     expect(role).toHaveAccessibleDescription("an object with 'system' and 'name'");
@@ -141,10 +169,98 @@ describe("Draft editor", () => {
 
     await userEvent.type(role, "tts:Agent");
     await userEvent.click(screen.getByRole("button", { name: "Validate" }));
-    expect(await screen.findByText("No problems: the draft can be published.")).toBeInTheDocument();
+    expect(await screen.findByText("No problems: the draft can be published. Your changes are not saved yet.")).toBeInTheDocument();
     expect(screen.queryByRole("region", { name: /Problems/ })).not.toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Publish" })).toBeEnabled();
-    expect(server.requests.filter((r) => r.method === "PATCH")[1]!.headers.get("If-Match")).toBe('"v2"');
+    expect(server.requests.filter((r) => r.method === "PATCH")).toHaveLength(0);
+    expect(screen.getByText(/unsaved changes/)).toBeInTheDocument();
+  });
+
+  it("Publish with unsaved edits checks them first and saves nothing broken", async () => {
+    const server = workflowRoutes({
+      "POST /api/workflow/workflows/3/validate": () =>
+        json({ title: "Unprocessable Entity", status: 422, detail: "invalid", errors: { "steps.0.role": ["an object with 'system' and 'name'"] } }, 422),
+    });
+    renderEditor();
+    await userEvent.clear(await screen.findByLabelText(/^Role/, { selector: "#wf-steps-0-role" }));
+    await userEvent.click(screen.getByRole("button", { name: "Publish" }));
+    expect(await screen.findByRole("region", { name: /Problems \(1\)/ })).toBeInTheDocument();
+    expect(server.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).not.toContain("PATCH /api/workflow/workflows/3");
+    expect(server.requests.map((r) => new URL(r.url).pathname)).not.toContain("/api/workflow/workflows/3/publish");
+  });
+
+  it("Discard changes goes back to the saved draft; Revert to published replaces it, after asking", async () => {
+    const saved = { ...DRAFT, steps: [{ ...DRAFT.steps[0], name: "Saved name" }, ...DRAFT.steps.slice(1)] };
+    const server = workflowRoutes({
+      "GET /api/workflow/workflows/3": () =>
+        new Response(JSON.stringify({ ...WORKFLOW, draft: saved, draft_changed: true }), {
+          headers: { "Content-Type": "application/json", ETag: '"v1"' },
+        }),
+      "POST /api/workflow/workflows/3/revert": () =>
+        new Response(JSON.stringify({ ...WORKFLOW, draft: DRAFT, draft_changed: false }), {
+          headers: { "Content-Type": "application/json", ETag: '"v2"' },
+        }),
+    });
+    renderEditor();
+    const name = await screen.findByLabelText("Name", { selector: "#wf-steps-0-name" });
+    expect(name).toHaveValue("Saved name");
+    expect(screen.queryByRole("button", { name: "Discard changes" })).not.toBeInTheDocument();
+    await userEvent.type(name, " and more");
+
+    // Discard: asks, then the saved draft is back (not the published version).
+    await userEvent.click(screen.getByRole("button", { name: "Discard changes" }));
+    let dialog = screen.getByRole("alertdialog", { name: "Discard your changes?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Keep editing" }));
+    expect(screen.getByLabelText("Name", { selector: "#wf-steps-0-name" })).toHaveValue("Saved name and more");
+    await userEvent.click(screen.getByRole("button", { name: "Discard changes" }));
+    dialog = screen.getByRole("alertdialog", { name: "Discard your changes?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Discard changes" }));
+    expect(screen.getByLabelText("Name", { selector: "#wf-steps-0-name" })).toHaveValue("Saved name");
+    expect(screen.queryByRole("button", { name: "Discard changes" })).not.toBeInTheDocument();
+    expect(screen.getByText(/not yet published/)).toBeInTheDocument();
+
+    // Revert: asks, then the draft is the published definition, saved by the server.
+    await userEvent.click(screen.getByRole("button", { name: "Revert to published" }));
+    dialog = screen.getByRole("alertdialog", { name: "Revert the draft to version 1?" });
+    expect(server.requests.some((r) => r.url.endsWith("/revert"))).toBe(false);
+    await userEvent.click(within(dialog).getByRole("button", { name: "Revert to published" }));
+    expect(await screen.findByText("The draft is version 1 again.")).toBeInTheDocument();
+    const revert = server.requests.find((r) => r.url.endsWith("/revert"))!;
+    expect(revert.method).toBe("POST");
+    expect(revert.headers.get("If-Match")).toBe('"v1"');
+    expect(screen.getByLabelText("Name", { selector: "#wf-steps-0-name" })).toHaveValue("");
+    expect(screen.getByText(/same as published/)).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Revert to published" })).not.toBeInTheDocument();
+  });
+
+  it("leaves without asking when nothing is unsaved", async () => {
+    workflowRoutes();
+    renderEditor();
+    await screen.findByLabelText("Name", { selector: "#wf-steps-0-name" });
+    expect(unloadPrevented()).toBe(false);
+    await userEvent.click(screen.getByRole("link", { name: "← Workflows" }));
+    expect(await screen.findByRole("heading", { name: "All workflows" })).toBeInTheDocument();
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+  });
+
+  it("asks before leaving with unsaved edits, and stays when asked to", async () => {
+    workflowRoutes();
+    renderEditor();
+    const name = await screen.findByLabelText("Name", { selector: "#wf-steps-0-name" });
+    await userEvent.type(name, "Unsaved");
+    expect(unloadPrevented()).toBe(true);
+
+    await userEvent.click(screen.getByRole("link", { name: "← Workflows" }));
+    let dialog = await screen.findByRole("alertdialog", { name: "Leave without saving?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Stay" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(screen.getByLabelText("Name", { selector: "#wf-steps-0-name" })).toHaveValue("Unsaved");
+
+    await userEvent.click(screen.getByRole("link", { name: "← Workflows" }));
+    dialog = await screen.findByRole("alertdialog", { name: "Leave without saving?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Leave without saving" }));
+    expect(await screen.findByRole("heading", { name: "All workflows" })).toBeInTheDocument();
+    expect(unloadPrevented()).toBe(false);
   });
 
   it("on 412 says someone else changed it, keeps the draft, and offers a reload", async () => {
@@ -174,9 +290,28 @@ describe("Draft editor", () => {
     await userEvent.selectOptions(await screen.findByLabelText("Show"), "v1");
     expect(screen.getByRole("table", { name: "Steps of this version" })).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Publish" })).not.toBeInTheDocument();
+    expect(screen.getByRole("list", { name: "Steps" })).toBeInTheDocument();
     await userEvent.click(screen.getByRole("button", { name: "Edit as draft" }));
     expect(screen.getByRole("button", { name: "Publish" })).toBeInTheDocument();
     expect(screen.getByText(/unsaved changes/)).toBeInTheDocument();
+  });
+
+  it("keeps unsaved edits while a version is shown, and asks before Edit as draft replaces them", async () => {
+    workflowRoutes();
+    renderEditor();
+    await userEvent.type(await screen.findByLabelText("Name", { selector: "#wf-steps-0-name" }), "Mine");
+    await userEvent.selectOptions(screen.getByLabelText("Show"), "v1");
+    await userEvent.selectOptions(screen.getByLabelText("Show"), "draft");
+    expect(screen.getByLabelText("Name", { selector: "#wf-steps-0-name" })).toHaveValue("Mine");
+
+    await userEvent.selectOptions(screen.getByLabelText("Show"), "v1");
+    await userEvent.click(screen.getByRole("button", { name: "Edit as draft" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Replace your unsaved changes?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Keep my changes" }));
+    expect(screen.getByRole("table", { name: "Steps of this version" })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Edit as draft" }));
+    await userEvent.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Edit version 1 as draft" }));
+    expect(screen.getByLabelText("Name", { selector: "#wf-steps-0-name" })).toHaveValue("");
   });
 });
 
