@@ -19,7 +19,7 @@ def test_an_agent_is_not_told_of_the_step_change_they_made(client, seeded):
 
     moved = agent.post(
         f"/api/workflow/tasks/{task['id']}/act",
-        json={"transition": "start_work", "notes": "", "revision": task["revision"]},
+        json={"transition": "send_to_resolution", "notes": "", "revision": task["revision"]},
     )
     assert moved.status_code == 200, moved.get_json()
     assert (moved.get_json()["step"], moved.get_json()["assignee_id"]) == ("resolve", _me(agent))
@@ -46,7 +46,7 @@ def test_each_assignment_names_whose_move_it_was(client, seeded):
     [task] = agent.get(f"/api/workflow/tasks?ticket={ticket['id']}").get_json()["items"]
     moved = agent.post(
         f"/api/workflow/tasks/{task['id']}/act",
-        json={"transition": "start_work", "notes": "", "revision": task["revision"]},
+        json={"transition": "send_to_resolution", "notes": "", "revision": task["revision"]},
     ).get_json()
     replica.apply_grant(grant(101))  # someone to transfer the task to
     db.session.commit()
