@@ -66,8 +66,15 @@ def check(email: str, ip: str) -> None:
         wait = max(1, math.ceil((max(locked) - now).total_seconds()))
         g.retry_after = wait  # the blueprint turns it into a Retry-After header
         raise TooManyAttempts(
-            "Too many failed sign-in attempts; try again later.", retry_after=wait
+            f"Too many failed sign-in attempts: try again in {_in_words(wait)}.",
+            retry_after=wait,
         )
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def record_failure(email: str, ip: str) -> bool:

@@ -9,6 +9,7 @@ SERVICE = ServiceSpec(
         "tickets_api.routes_catalogue:blp",
         "tickets_api.routes:blp",
         "tickets_api.routes_attachments:blp",
+        "tickets_api.routes_submission:blp",
     ),
     tasks="tickets_api.tasks",
     queues=("tickets",),

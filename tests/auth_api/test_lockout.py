@@ -37,6 +37,12 @@ def test_lockout_after_failures_and_its_release(app, client, seeded):
     assert locked.status_code == 429
     assert locked.mimetype == "application/problem+json"
     assert 1 <= int(locked.headers["Retry-After"]) <= 30
+    # It says when, in words and as a number the sign-in form counts down from.
+    wait = locked.get_json()["retry_after"]
+    assert wait == int(locked.headers["Retry-After"])
+    assert locked.get_json()["detail"] == (
+        f"Too many failed sign-in attempts: try again in {wait} second{'s' if wait != 1 else ''}."
+    )
     # The victim on their own device is not locked out by the attacker's guesses.
     assert _login(client, DEMO_PASSWORD, ip="10.0.0.2").status_code == 200
     _release(app)

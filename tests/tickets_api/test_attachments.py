@@ -215,3 +215,51 @@ def test_quotas_per_ticket_and_per_person(app, people, make_ticket):
         assert listed["items"] == []  # refused files leave nothing behind
     finally:
         app.config["TTS_CONFIG"] = config
+
+
+def _submit(user, files: list[tuple[bytes, str]], **ticket):
+    import json
+
+    from tests.support import TICKET
+
+    return user.post(
+        "/api/tickets/with-attachments",
+        data={
+            "ticket": json.dumps({**TICKET, **ticket}),
+            "files": [(io.BytesIO(data), name) for data, name in files],
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_ticket_and_its_files_are_created_together_or_not_at_all(app, people):
+    from sqlalchemy import func, select
+
+    from common.db import db
+    from common.models.tickets import Attachment, Ticket, TicketsOutbox
+    from tickets_api.attachments import media_root
+
+    def counts():
+        with app.app_context():
+            return tuple(
+                db.session.scalar(select(func.count()).select_from(model))
+                for model in (Ticket, Attachment, TicketsOutbox)
+            ) + (sum(1 for path in media_root().rglob("*") if path.is_file()),)
+
+    before = counts()
+    # An .exe renamed .png, beside a good file: refused, naming it; nothing is left.
+    refused = _submit(people["employee"], [(PNG, "screen.png"), (EXE, "photo.png")])
+    assert refused.status_code == 415, refused.get_json()
+    assert refused.mimetype == "application/problem+json"
+    assert refused.get_json()["file"] == "photo.png"
+    assert refused.get_json()["detail"].startswith("photo.png: ")
+    assert counts() == before
+    invalid = _submit(people["employee"], [(PNG, "screen.png")], subject="")
+    assert invalid.status_code == 422 and "subject" in invalid.get_json()["errors"]
+    assert counts() == before
+    created = _submit(people["employee"], [(PNG, "screen.png"), (PDF, "invoice.pdf")])
+    assert created.status_code == 201, created.get_json()
+    ticket = created.get_json()
+    files = people["employee"].get(f"/api/tickets/{ticket['id']}/attachments").get_json()
+    assert [f["filename"] for f in files["items"]] == ["screen.png", "invoice.pdf"]
+    assert people["employee"].get(f"/api/tickets/{ticket['id']}").get_json()["status"] == "new"

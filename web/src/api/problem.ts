@@ -5,6 +5,8 @@ export interface ProblemBody {
   detail?: string;
   request_id?: string;
   errors?: unknown;
+  /** 429: seconds until a retry may succeed. */
+  retry_after?: number;
 }
 
 export class ProblemError extends Error {
@@ -13,6 +15,8 @@ export class ProblemError extends Error {
   readonly requestId: string | undefined;
   /** 422: field name → messages, when the service said which fields were wrong. */
   readonly fieldErrors: Record<string, string[]>;
+  /** 429: seconds until a retry may succeed, when the service said. */
+  readonly retryAfter: number | undefined;
 
   constructor(status: number, body: ProblemBody | undefined) {
     const detail = body?.detail || body?.title || fallbackDetail(status);
@@ -22,6 +26,7 @@ export class ProblemError extends Error {
     this.detail = detail;
     this.requestId = body?.request_id;
     this.fieldErrors = flattenErrors(body?.errors);
+    this.retryAfter = typeof body?.retry_after === "number" ? body.retry_after : undefined;
   }
 }
 

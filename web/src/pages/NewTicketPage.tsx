@@ -4,8 +4,8 @@ import { useNavigate } from "react-router";
 
 import { data, tickets as api } from "../api/clients";
 import { ProblemError, errorDetail } from "../api/problem";
-import { DEPARTMENTS, type Department } from "../api/types";
-import { uploadAttachment } from "../api/uploads";
+import { DEPARTMENTS, type Department, type Ticket } from "../api/types";
+import { submitTicketWithFiles } from "../api/uploads";
 import { useUser } from "../auth/SessionProvider";
 import { FileDrop } from "../components/Attachments";
 import { QueryState } from "../components/QueryState";
@@ -53,33 +53,25 @@ export default function NewTicketPage() {
 
   const submit = useMutation({
     mutationFn: async () => {
-      const created = data(
-        await api.POST("/api/tickets", {
-          body: {
-            subject: draft.subject.trim(),
-            description: draft.description.trim(),
-            category: draft.category,
-            subcategory: draft.subcategory || null,
-            department: draft.department as Department,
-            details: detailsPayload(category?.details_kind, draft.asset, draft.budget),
-          },
-        }),
-      );
-      // The ticket exists now: a failed upload is reported on its page, never retyped.
-      const failed: string[] = [];
-      for (const file of files) {
-        try {
-          await uploadAttachment(created.id!, file);
-        } catch (error) {
-          failed.push(`${file.name}: ${errorDetail(error)}`);
-        }
-      }
-      return { created, failed };
+      const ticket = {
+        subject: draft.subject.trim(),
+        description: draft.description.trim(),
+        category: draft.category,
+        subcategory: draft.subcategory || null,
+        department: draft.department as Department,
+        details: detailsPayload(category?.details_kind, draft.asset, draft.budget),
+      };
+      // With files, the ticket and its files are one request: a refused file refuses the
+      // ticket with it, and the form keeps everything to fix and send again.
+      const created = files.length
+        ? await submitTicketWithFiles<Ticket>(ticket, files)
+        : data(await api.POST("/api/tickets", { body: ticket }));
+      return created;
     },
-    onSuccess: ({ created, failed }) => {
+    onSuccess: (created) => {
       clearDraft();
       void queryClient.invalidateQueries({ queryKey: ["tickets"] });
-      navigate(`/tickets/${created.number}`, { state: { submitted: true, uploadErrors: failed } });
+      navigate(`/tickets/${created.number}`, { state: { submitted: true } });
     },
   });
 

@@ -12,7 +12,6 @@ import { TicketView } from "./ticket/TicketView";
 
 interface TicketPageState {
   submitted?: boolean;
-  uploadErrors?: string[];
   /** Sent here for a task just assigned: the tickets service may not know it for a moment. */
   awaitAccess?: boolean;
 }
@@ -69,11 +68,6 @@ export default function TicketPage() {
   const notice = state.submitted ? (
     <div className="notice" role="status">
       <p>Your ticket was submitted. A coordinator reviews new tickets; you will be notified of every change.</p>
-      {state.uploadErrors?.map((message) => (
-        <p key={message} className="form-error">
-          Not attached: {message}
-        </p>
-      ))}
     </div>
   ) : null;
   const aside = isStaff(user) && !isRequester ? <TicketTaskPanel ticketId={t.id!} anyone={isCoordinator(user)} /> : undefined;

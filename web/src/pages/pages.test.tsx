@@ -28,6 +28,23 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllGlobals());
 
 describe("Sign in", () => {
+  it("says when a locked sign-in may be tried again, and counts down", async () => {
+    fakeServer({
+      "GET /api/auth/me": () => json({ title: "Unauthorized", status: 401 }, 401),
+      "POST /api/auth/web/refresh": () => json({ title: "Unauthorized", status: 401 }, 401),
+      "POST /api/auth/web/login": () =>
+        json({ title: "Too many requests", status: 429, detail: "Too many failed sign-in attempts: try again in 3 seconds.", retry_after: 3 }, 429),
+    });
+    renderApp(<SignInPage />, "/sign-in", true);
+    await userEvent.type(await screen.findByLabelText("Email"), "someone@example.com");
+    await userEvent.type(screen.getByLabelText("Password"), "wrong");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent(/Try again at \d{1,2}:\d{2}:\d{2}.*\(in 3 s\)/);
+    expect(screen.getByRole("button", { name: "Sign in (in 3 s)" })).toBeDisabled();
+    await vi.waitFor(() => expect(screen.getByRole("button", { name: "Sign in" })).toBeEnabled(), { timeout: 5000 });
+    expect(screen.getByRole("alert")).toHaveTextContent("You may try again now.");
+  });
+
   it("has Email, Password and Sign in, and says why a sign-in failed", async () => {
     fakeServer({
       "GET /api/auth/me": () => json({ title: "Unauthorized", status: 401 }, 401),
@@ -78,6 +95,28 @@ describe("New ticket", () => {
     expect(within(summary).getByRole("link", { name: "Subject" })).toHaveAttribute("href", "#ticket-subject");
     expect(screen.getByLabelText("Subject")).toHaveAttribute("aria-invalid", "true");
     await vi.waitFor(() => expect(window.localStorage.getItem(`tts.draft.new-ticket.${EMPLOYEE.id}`)).toContain("Printer jam"), { timeout: 5000 });
+  });
+});
+
+describe("New ticket with files", () => {
+  it("sends the ticket and its files together, and a refused file leaves no ticket behind", async () => {
+    const { requests } = fakeServer({
+      "GET /api/auth/me": () => json(EMPLOYEE),
+      "GET /api/tickets/categories": () => json(CATEGORIES),
+      "POST /api/tickets/with-attachments": () =>
+        json({ title: "Unsupported Media Type", status: 415, detail: "photo.png: Files of type application/x-msdownload are not accepted", file: "photo.png" }, 415),
+    });
+    renderApp(<NewTicketPage />, "/tickets/new");
+    await userEvent.type(await screen.findByLabelText("Subject"), "Printer jams");
+    await userEvent.type(screen.getByLabelText("Description"), "Every page");
+    await userEvent.selectOptions(screen.getByLabelText("Category"), "Others");
+    await userEvent.selectOptions(screen.getByLabelText("Department"), "IT");
+    await userEvent.upload(screen.getByLabelText("Attachments"), new File(["MZ"], "photo.png", { type: "image/png" }));
+    await userEvent.click(screen.getByRole("button", { name: "Submit" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("photo.png: Files of type application/x-msdownload are not accepted");
+    const sent = requests.filter((r) => r.method === "POST").map((r) => new URL(r.url).pathname);
+    expect(sent).toEqual(["/api/tickets/with-attachments"]); // never a ticket first, files after
+    expect(screen.getByLabelText("Subject")).toHaveValue("Printer jams");
   });
 });
 
