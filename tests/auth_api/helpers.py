@@ -27,6 +27,18 @@ def mint(app, email: str) -> dict:
         return tokens
 
 
+def person_with_roles(app, email: str, *grants: tuple[str, str], name: str = "Pat Person") -> str:
+    """A new account holding ``grants`` (``(system, role)`` pairs): its access token."""
+    from auth_api import accounts, roles
+
+    with app.app_context():
+        user, _ = accounts.ensure_user(email, name, "a-long-password-1")
+        for system, role in grants:
+            roles.grant_role(user, roles.find_role(roles.get_system(system), role))
+        db.session.commit()
+    return mint(app, email)["access_token"]
+
+
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 

@@ -11,9 +11,8 @@ from click.testing import CliRunner
 from common import mail_catcher
 from common.cli import main
 from common.config import Config, ConfigError
-from common.db import db
 from notifier.email import deliver
-from tests.auth_api.helpers import bearer, mint, queued_emails
+from tests.auth_api.helpers import bearer, mint, person_with_roles, queued_emails
 
 
 def _free_port() -> int:
@@ -44,14 +43,7 @@ def test_what_the_notifier_sends_is_caught_and_readable(catcher):
 
 
 def _person(app, email: str, *grants: tuple[str, str]) -> dict:
-    from auth_api import accounts, roles
-
-    with app.app_context():
-        user, _ = accounts.ensure_user(email, "Pat Person", "a-long-password-1")
-        for system, role in grants:
-            roles.grant_role(user, roles.find_role(roles.get_system(system), role))
-        db.session.commit()
-    return bearer(mint(app, email)["access_token"])
+    return bearer(person_with_roles(app, email, *grants))
 
 
 @pytest.fixture

@@ -18,19 +18,12 @@ from common.db import db
 from common.models.tickets import TicketsJobFailure, TicketsOpsAudit
 from common.ops.heartbeats import Beat, write
 from common.ops.stub_queues import StubQueues, in_process_consumers
-from tests.auth_api.helpers import bearer, mint
+from tests.auth_api.helpers import bearer, mint, person_with_roles
 from tests.support import PREFIXES
 
 
 def _person(app, email: str, *grants: tuple[str, str]) -> str:
-    from auth_api import accounts, roles
-
-    with app.app_context():
-        user, _ = accounts.ensure_user(email, "Olive Operator", "a-long-password-1")
-        for system, role in grants:
-            roles.grant_role(user, roles.find_role(roles.get_system(system), role))
-        db.session.commit()
-    return mint(app, email)["access_token"]
+    return person_with_roles(app, email, *grants, name="Olive Operator")
 
 
 @pytest.fixture

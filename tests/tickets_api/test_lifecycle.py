@@ -9,6 +9,7 @@ from sqlalchemy import select
 from common.db import db, utcnow
 from common.models.tickets import STATUSES, Ticket, TicketsOutbox
 from tests.support import deliver
+from tests.tickets_api.helpers import assignment
 from tickets_api import service
 from tickets_api.lifecycle import PEOPLE_ACTIONS, TRANSITIONS
 
@@ -142,15 +143,7 @@ def test_every_move_is_recorded_and_published(app, people, make_ticket):
 
 def test_workflow_events_move_the_ticket_once(app, people, user_ids, make_ticket):
     ticket_id = make_ticket("open", priority="high")
-    assigned = {
-        "task_id": 1,
-        "ticket_id": ticket_id,
-        "ticket_number": None,
-        "ticket_subject": "x",
-        "step": "Resolve",
-        "assignee_id": user_ids["agent"],
-        "assignee_name": "Ava Agent",
-    }
+    assigned = assignment(ticket_id, user_ids["agent"])
     with app.app_context():
         service.record_assignment(assigned)
         service.record_assignment(assigned)  # a redelivery changes nothing more
@@ -174,15 +167,7 @@ def test_workflow_events_move_the_ticket_once(app, people, user_ids, make_ticket
 
 def test_only_an_assignee_replaced_tells_chat_that_someone_lost_sight(app, user_ids, make_ticket):
     ticket_id = make_ticket("open", priority="high")
-    assigned = {
-        "task_id": 1,
-        "ticket_id": ticket_id,
-        "ticket_number": None,
-        "ticket_subject": "x",
-        "step": "Resolve",
-        "assignee_id": user_ids["agent"],
-        "assignee_name": "Ava Agent",
-    }
+    assigned = assignment(ticket_id, user_ids["agent"])
 
     def audience_events():
         return db.session.scalars(
@@ -206,15 +191,7 @@ def test_history_tells_each_reader_what_happened_and_who_did_it(app, people, use
     """The agent whose transition resolved the ticket is credited, with their notes; the
     requester reads their ticket's story, not how staff routed it."""
     ticket_id = make_ticket("open", priority="high")
-    assigned = {
-        "task_id": 1,
-        "ticket_id": ticket_id,
-        "ticket_number": None,
-        "ticket_subject": "x",
-        "step": "Triage",
-        "assignee_id": user_ids["agent"],
-        "assignee_name": "Ava Agent",
-    }
+    assigned = assignment(ticket_id, user_ids["agent"], step="Triage")
     with app.app_context():
         service.record_assignment(assigned)
         service.record_assignment({**assigned, "step": "Resolve"})  # a step of its own

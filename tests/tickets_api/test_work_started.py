@@ -3,20 +3,12 @@ started (``work_started_at``), which the web UI reads as "Assigned" until then."
 
 from common.db import db
 from common.models.tickets import Ticket
+from tests.tickets_api.helpers import assignment
 from tickets_api import service
 
 
 def _assignment(ticket_id, user_ids, **changes):
-    return {
-        "task_id": 1,
-        "ticket_id": ticket_id,
-        "ticket_number": None,
-        "ticket_subject": "x",
-        "step": "Triage",
-        "assignee_id": user_ids["agent"],
-        "assignee_name": "Ava Agent",
-        **changes,
-    }
+    return assignment(ticket_id, user_ids["agent"], **{"step": "Triage", **changes})
 
 
 def _work_started(people, ticket_id):
