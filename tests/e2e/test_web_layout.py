@@ -115,7 +115,7 @@ def test_the_newest_message_and_send_are_in_view_when_a_ticket_opens(
     person = people(width=size["width"], height=size["height"])
     page = person.page
     sign_in(page, who, "My tickets" if who == EMPLOYEE else "My tasks")
-    page.goto(f"/tickets/{long_conversation['id']}")
+    page.goto(f"/tickets/{long_conversation['number']}")
     log = page.get_by_role("log", name="Conversation")
     expect(log.get_by_role("article").last).to_contain_text("Message 12")
     page.wait_for_timeout(300)  # the page settles (fonts, the side panels' lists)

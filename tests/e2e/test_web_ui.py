@@ -162,7 +162,7 @@ def test_a_task_says_where_each_step_goes_and_how_its_sla_ended(people):
     wait_until_assigned(User(AGENT), ticket["id"])
     employee = people(width=390)
     sign_in(employee.page, EMPLOYEE, "My tickets")
-    employee.page.goto(f"/tickets/{ticket['id']}")
+    employee.page.goto(f"/tickets/{ticket['number']}")
     expect(employee.page.get_by_test_id("ticket-status")).to_have_text("Status: Assigned")
     screenshot(employee.page, "ticket-assigned-phone")
 
@@ -170,7 +170,7 @@ def test_a_task_says_where_each_step_goes_and_how_its_sla_ended(people):
     page = agent.page
     sign_in(page, AGENT, "My tasks")
     page.get_by_role("link", name=f"#{ticket['number']} {subject}").click()
-    expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
+    expect(page).to_have_url(re.compile(f"/tickets/{ticket['number']}$"))
     task_path = page.url.split(EDGE, 1)[1]
     triage = page.get_by_role("region", name="Step: Triage")
     forward = triage.get_by_role("button", name="Send to resolution")
