@@ -34,6 +34,9 @@ def named_env(
         # A service's own database URL would win over the prefix: its data would be shared.
         if not (key.startswith(start) and key.endswith(end))
     }
+    # A stack runs on the local PostgreSQL (or the server the caller named), never on a
+    # checkout's scripts/dev database, which the CLI would otherwise pick or refuse.
+    env.setdefault("TTS_DATABASE_HOST", "127.0.0.1")
     env.update(
         TTS_DATABASE_PREFIX=f"tts_{name}_",
         TTS_STACK_PORT=str(port),

@@ -319,3 +319,44 @@ def test_a_ticket_one_may_not_see_is_a_plain_not_found_at_both_widths(people):
         expect(agent.page.get_by_role("link", name="go to your home page")).to_be_visible()
         screenshot(agent.page, name)
         agent.assert_no_page_errors()
+
+
+def test_category_fields_and_history_read_as_words_at_both_widths(people):
+    """Triage and the ticket page show an asset ticket's fields by their labels (an empty
+    optional one not at all), and the requester's history is sentences, on a phone too."""
+    subject = f"Laptop for the trip {time.time_ns()}"
+    employee_api = User(EMPLOYEE)
+    created = employee_api.post(
+        "/api/tickets",
+        {
+            "subject": subject,
+            "description": "For the conference in March.",
+            "category": "Asset Check Out",
+            "department": "Asset",
+            "details": {"asset_name": "ThinkPad X1", "serial_number": "PF-123"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    ticket = created.json()
+    for width in (1280, 390):
+        coordinator = people(width=width)
+        sign_in(coordinator.page, COORDINATOR, "Triage")
+        card = coordinator.page.get_by_role("article", name=f"#{ticket['number']} {subject}")
+        expect(card).to_contain_text("Asset name")
+        expect(card).to_contain_text("ThinkPad X1")
+        expect(card).not_to_contain_text("null")
+        screenshot(coordinator.page, f"triage-category-fields-{width}")
+        employee = people(width=width)
+        sign_in(employee.page, EMPLOYEE, "My tickets")
+        employee.page.goto(f"/tickets/{ticket['number']}")
+        description = employee.page.get_by_role("region", name="Description")
+        expect(description).to_contain_text("Serial number")
+        expect(description).to_contain_text("PF-123")
+        for raw in ("null", "asset_name", "Expected return"):
+            expect(description).not_to_contain_text(raw)
+        history = employee.page.get_by_role("region", name="History")
+        expect(history).to_contain_text("You submitted it")
+        expect(history).not_to_contain_text("create")
+        screenshot(employee.page, f"ticket-category-fields-{width}")
+        for person in (coordinator, employee):
+            person.assert_no_page_errors()
