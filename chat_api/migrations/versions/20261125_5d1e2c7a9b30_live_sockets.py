@@ -5,8 +5,7 @@ Revises: 197089b3cad8
 Create Date: 2026-11-25 13:30:00
 """
 
-import sqlalchemy as sa
-from alembic import op
+from common.shared_tables import create_live_sockets_table, drop_live_sockets_table
 
 revision = "5d1e2c7a9b30"
 down_revision = "197089b3cad8"
@@ -15,19 +14,8 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table(
-        "live_sockets",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("process", sa.String(length=63), nullable=False),
-        sa.Column(
-            "opened_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_live_sockets")),
-    )
-    op.create_index(op.f("ix_live_sockets_user_id"), "live_sockets", ["user_id"], unique=False)
+    create_live_sockets_table()
 
 
 def downgrade():
-    op.drop_index(op.f("ix_live_sockets_user_id"), table_name="live_sockets")
-    op.drop_table("live_sockets")
+    drop_live_sockets_table()
