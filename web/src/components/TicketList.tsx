@@ -3,8 +3,9 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router";
 
 import { data, tickets as api } from "../api/clients";
-import { DEPARTMENTS, PRIORITIES, type Department, type Priority, type TicketStatus } from "../api/types";
+import { DEPARTMENTS, type Department, type Priority, type TicketStatus } from "../api/types";
 import { formatWhen } from "../lib/sla";
+import { PrioritySelect } from "./PrioritySelect";
 import { EmptyState, ErrorState, LoadingState } from "./QueryState";
 import { PriorityBadge, TicketStatusBadge } from "./badges";
 
@@ -87,17 +88,7 @@ export function TicketList({ requester, wideFilters = false, empty }: Props) {
         </div>
         {wideFilters && (
           <>
-            <div className="field inline">
-              <label htmlFor="filter-priority">Priority filter</label>
-              <select id="filter-priority" value={priority} onChange={(e) => setPriority(e.target.value as Priority | "")}>
-                <option value="">Any priority</option>
-                {PRIORITIES.map((p) => (
-                  <option key={p} value={p}>
-                    {p}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <PrioritySelect id="filter-priority" label="Priority filter" value={priority} onChange={setPriority} anyLabel="Any priority" />
             <div className="field inline">
               <label htmlFor="filter-department">Department filter</label>
               <select id="filter-department" value={department} onChange={(e) => setDepartment(e.target.value as Department | "")}>

@@ -7,6 +7,7 @@ import { ProblemError } from "../api/problem";
 import { ErrorState, QueryState } from "./QueryState";
 import { formatSpan } from "../lib/sla";
 import { SlaBadge, TicketStatusBadge } from "./badges";
+import { PrioritySelect } from "./PrioritySelect";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
 
@@ -67,5 +68,19 @@ describe("list states", () => {
     expect(screen.getByRole("alert")).toHaveTextContent("req-9");
     await userEvent.click(screen.getByRole("button", { name: "Retry" }));
     expect(retry).toHaveBeenCalledOnce();
+  });
+});
+
+describe("PrioritySelect", () => {
+  it("offers every priority in words, and 'any' only where asked", async () => {
+    const chosen: string[] = [];
+    const { unmount } = render(<PrioritySelect id="p" value="medium" onChange={(v) => chosen.push(v)} />);
+    const select = screen.getByLabelText("Priority");
+    expect(Array.from((select as HTMLSelectElement).options).map((o) => o.text)).toEqual(["Low", "Medium", "High", "Critical"]);
+    await userEvent.selectOptions(select, "critical");
+    expect(chosen).toEqual(["critical"]);
+    unmount();
+    render(<PrioritySelect id="f" label="Priority filter" value="" onChange={() => undefined} anyLabel="Any priority" />);
+    expect(screen.getByLabelText("Priority filter")).toHaveDisplayValue("Any priority");
   });
 });

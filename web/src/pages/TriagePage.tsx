@@ -1,14 +1,16 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
 
 import { data, tickets as api } from "../api/clients";
 import { errorDetail } from "../api/problem";
-import { PRIORITIES, personName, type Priority, type Ticket } from "../api/types";
+import { personName, type Priority, type Ticket } from "../api/types";
 import { DetailsList } from "../components/DetailsList";
+import { PrioritySelect } from "../components/PrioritySelect";
 import { QueryState } from "../components/QueryState";
 import { formatWhen } from "../lib/sla";
 import { usePageTitle } from "../lib/usePageTitle";
+import { useTicketAction } from "./ticket/TicketActions";
 
 /** The coordinator's queue: new tickets, oldest first; approve with a priority or reject. */
 export default function TriagePage() {
@@ -45,22 +47,16 @@ export default function TriagePage() {
 }
 
 function TriageRow({ ticket }: { ticket: Ticket }) {
-  const queryClient = useQueryClient();
   const [priority, setPriority] = useState<Priority>("medium");
   const [rejecting, setRejecting] = useState(false);
   const [reason, setReason] = useState("");
-  const params = { path: { ticket_id: ticket.id! } };
-  const decide = useMutation({
-    mutationFn: async (decision: "approve" | "reject") => {
-      if (decision === "approve") await api.POST("/api/tickets/{ticket_id}/approve", { params, body: { priority } });
-      else await api.POST("/api/tickets/{ticket_id}/reject", { params, body: { reason: reason.trim() } });
-    },
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["tickets"] }),
-  });
+  // The same decision the ticket page's Actions make: one mutation for both.
+  const act = useTicketAction(ticket.id!);
+  const decide = (decision: "approve" | "reject") => act.mutate({ action: decision, priority, reason: reason.trim() });
   const label = `#${ticket.number} ${ticket.subject}`;
   const approve = (event: FormEvent) => {
     event.preventDefault();
-    decide.mutate("approve");
+    decide("approve");
   };
   return (
     <article className="card triage-row" aria-label={label}>
@@ -76,17 +72,8 @@ function TriageRow({ ticket }: { ticket: Ticket }) {
       <p className="clamp">{ticket.description}</p>
       <DetailsList fields={ticket.details_fields} />
       <form className="row" onSubmit={approve}>
-        <div className="field inline">
-          <label htmlFor={`priority-${ticket.id}`}>Priority</label>
-          <select id={`priority-${ticket.id}`} value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
-            {PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </div>
-        <button type="submit" className="button primary" disabled={decide.isPending}>
+        <PrioritySelect id={`priority-${ticket.id}`} value={priority} onChange={setPriority} />
+        <button type="submit" className="button primary" disabled={act.isPending}>
           Approve
         </button>
         <button type="button" className="button" aria-expanded={rejecting} onClick={() => setRejecting((r) => !r)}>
@@ -98,21 +85,21 @@ function TriageRow({ ticket }: { ticket: Ticket }) {
           className="row"
           onSubmit={(event) => {
             event.preventDefault();
-            decide.mutate("reject");
+            decide("reject");
           }}
         >
           <div className="field">
             <label htmlFor={`reason-${ticket.id}`}>Reason for rejecting</label>
             <input id={`reason-${ticket.id}`} required value={reason} onChange={(e) => setReason(e.target.value)} />
           </div>
-          <button type="submit" className="button danger" disabled={decide.isPending || !reason.trim()}>
+          <button type="submit" className="button danger" disabled={act.isPending || !reason.trim()}>
             Confirm reject
           </button>
         </form>
       )}
-      {decide.isError && (
+      {act.isError && (
         <p className="form-error" role="alert">
-          {errorDetail(decide.error)}
+          {errorDetail(act.error)}
         </p>
       )}
     </article>

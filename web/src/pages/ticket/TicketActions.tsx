@@ -3,7 +3,8 @@ import { useState, type FormEvent } from "react";
 
 import { data, tickets as api } from "../../api/clients";
 import { errorDetail } from "../../api/problem";
-import { PRIORITIES, type Priority } from "../../api/types";
+import type { Priority } from "../../api/types";
+import { PrioritySelect } from "../../components/PrioritySelect";
 
 type Action = "approve" | "reject" | "withdraw" | "hold" | "resume" | "resolve" | "reopen" | "close";
 
@@ -100,16 +101,7 @@ export function TicketActions({ ticketId, exclude = [] }: { ticketId: number; ex
       {open && (
         <form className="stack inset" onSubmit={confirm} aria-label={ACTION_WORDS[open]}>
           {open === "approve" ? (
-            <div className="field">
-              <label htmlFor="action-priority">Priority</label>
-              <select id="action-priority" value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
-                {PRIORITIES.map((p) => (
-                  <option key={p} value={p}>
-                    {p}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <PrioritySelect id="action-priority" value={priority} onChange={setPriority} />
           ) : (
             <div className="field">
               <label htmlFor="action-reason">Reason</label>
