@@ -27,6 +27,15 @@ from tests.e2e.stack_support import (
 )
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Everything here brings up a stack (and most a browser): all of it is ``e2e``, so
+    ``-m "not e2e"`` is the fast lane, whatever a module remembers to mark."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="module")
 def stack():
     # A fixed directory, not a fresh one: if an earlier run was killed before its teardown,
