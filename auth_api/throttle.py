@@ -1,22 +1,12 @@
 """Login lockout: per client, per account, and per (account, client) pair, with backoff.
 
-Why three counters: a lock on the account alone would let one attacker lock any victim
-out by typing wrong passwords (a DoS lever), and a lock on the address alone lets a
-botnet guess one account from thousands of addresses. So:
-
-* ``pair`` (this account from this address): locks after ``PAIR_LIMIT`` failures. It stops
-  one client guessing one account and never affects the victim on their own device.
-* ``ip`` (this address, any account): locks after ``IP_LIMIT`` failures; stops a client
-  spraying passwords over many accounts.
-* ``acct`` (this account, any address): locks only after ``ACCOUNT_LIMIT`` failures, which
-  one address can never reach (its pair and ip locks come first); reaching it means a
-  distributed attack, and the owner is told by email.
-
-Each lock lasts ``BASE_LOCK`` doubled per lock already served (capped at ``MAX_LOCK``);
-failures older than ``WINDOW`` are forgotten. The counters are keyed by the email as typed
-(normalised), whether or not such an account exists, so a lock tells nothing about which
-accounts exist. A success clears the pair and account counters, never the address one
-(an attacker must not reset it by logging into an account of their own).
+One counter alone would not do: a lock on the account would let any attacker lock its
+owner out, and a lock on the address would let a botnet guess one account from thousands
+of addresses. ``pair`` stops one client guessing one account without locking the owner's
+own device; ``ip`` stops one client spraying many accounts; ``acct`` is reached only by a
+distributed attack, whose owner is told by email. Counters are keyed by the email as typed,
+whether or not the account exists, so a lock reveals nothing; a success never clears the
+address counter. The limits and backoff: docs/security.md.
 """
 
 from __future__ import annotations

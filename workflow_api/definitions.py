@@ -1,24 +1,12 @@
 """Workflow definitions: steps, transitions, SLA targets and calendar, as frozen dataclasses
-loaded from their JSON by marshmallow schemas.
-
-The JSON, as drafts are edited and versions stored::
-
-    {"steps": [{"key", "name", "role": {"system", "name"}, "instructions", "weight",
-                "escalation_role": {...} | null, "policy", "start", "end",
-                "escalate_on_breach"}],
-     "transitions": [{"key", "name", "from", "to", "primary"}],
-     "sla_hours": {"critical", "high", "medium", "low"},   # business hours per priority
-     "calendar": {"timezone", "workdays", "start", "end", "holidays"}}
+loaded from their JSON (its shape: docs/workflows.md) by marshmallow schemas.
 
 ``load`` answers a ``Definition`` or InvalidDefinition (422) with every problem found,
 keyed by the field's path (``steps.0.role``); ``dump`` gives the JSON back, normalised.
 The engine, the SLA clocks and the task views read a version through ``of_version``.
 Reaching an end step completes the task, so end steps have no role work and no way out.
-
-Of the ways out of a step, one is the usual next step, which the UI offers as the primary
-button: the transition marked ``primary``, else the first one listed. Definitions from
-before the flag (and drafts that never set it) thus keep working, their first way out
-being the usual one; at most one transition leaving a step may be marked.
+The usual next step is the transition marked ``primary``, else the first one listed, so
+definitions from before the flag keep working; at most one leaving a step may be marked.
 """
 
 from __future__ import annotations

@@ -2,18 +2,12 @@
 
     gunicorn -c python:common.live.gunicorn_conf --bind HOST:PORT chat_api:create_app()
 
-Under the REST processes' gthread worker every open socket holds an OS thread, so a few
-dozen open browser tabs exhausted the threads and the API behind them stopped answering.
-Here a socket costs a few greenlets (its handler, simple-websocket's reader, our writer)
-and a few tens of kB, thousands per process; and nginx sends only ``/ws/*`` here, so REST
-capacity never depends on how many sockets are open. It is the same Flask app and the same
-flask-sock handlers as the dev server runs on threads: gevent patches the standard library
-(threads, sockets, ``select``) under them.
-
-psycopg2 is made cooperative by psycogreen's wait callback: a query waits in the event
-loop instead of blocking it. (psycopg2's own ``wait_select`` would do on few sockets, but
-``select()`` refuses descriptors above 1024, which a process holding a thousand sockets
-hands to its next database connection.)
+Under gthread every open socket holds an OS thread, and a few dozen browser tabs took the
+API behind them down. On gevent a socket costs a few greenlets, and nginx sends only
+``/ws/*`` here, so REST capacity never depends on open sockets. It is the same app and the
+same flask-sock handlers as the dev server runs on threads. psycogreen makes psycopg2 wait
+in the event loop (psycopg2's own ``wait_select`` refuses descriptors above 1024, which a
+process holding a thousand sockets reaches). More: docs/architecture.md, "Live sockets".
 """
 
 from __future__ import annotations
