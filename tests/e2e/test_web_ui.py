@@ -360,3 +360,23 @@ def test_category_fields_and_history_read_as_words_at_both_widths(people):
         screenshot(employee.page, f"ticket-category-fields-{width}")
         for person in (coordinator, employee):
             person.assert_no_page_errors()
+
+
+def test_a_locked_sign_in_says_when_at_both_widths(people):
+    for width in (1280, 390):
+        page = people(width=width).page
+        page.goto("/sign-in")
+        page.get_by_label("Email").fill(f"locked.{width}@example.com")
+        page.get_by_label("Password").fill("not-the-password")
+        button = page.get_by_role("button", name=re.compile("^Sign in"))
+        for _ in range(6):  # the fifth failure locks this account from this address
+            button.click()
+            expect(page.get_by_role("alert")).to_be_visible()
+            if "Try again at" in page.get_by_role("alert").inner_text():
+                break
+        alert = page.get_by_role("alert")
+        expect(alert).to_contain_text(re.compile(r"Try again at .+ \(in \d+ s\)"))
+        expect(
+            page.get_by_role("button", name=re.compile(r"^Sign in \(in \d+ s\)$"))
+        ).to_be_disabled()
+        screenshot(page, f"sign-in-locked-{width}")
